@@ -1,0 +1,274 @@
+//! `App::build(config)`: open and migrate the store, bind the listener; `run`
+//! seeds (if asked), loads the index and serves until SIGTERM/Ctrl-C.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+
+use chrono::{DateTime, Utc};
+use tokio::net::TcpListener;
+use tokio::sync::broadcast;
+
+use crate::auth::password;
+use crate::domain::{Dataset, Level};
+use crate::spatial::{BBox, SpatialIndex};
+use crate::store::{self, Change, Store, UserRecord};
+use crate::tiles::cache::TileCache;
+
+/// Password of the demo accounts (printed at start-up).
+pub const DEMO_PASSWORD: &str = "minqing-demo";
+
+/// What the server needs to start.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// store URL
+    pub store_url: String,
+    /// listen address (port 0 picks a free port)
+    pub bind: SocketAddr,
+    /// seed the demo district into an empty store
+    pub demo: bool,
+    /// the demo's "now" (tests pin it; `None` = the current time)
+    pub demo_now: Option<DateTime<Utc>>,
+    /// tile cache bound in bytes (0 disables)
+    pub tile_cache_bytes: usize,
+}
+
+impl AppConfig {
+    /// Defaults for a store URL and address.
+    pub fn new(store_url: impl Into<String>, bind: SocketAddr) -> AppConfig {
+        AppConfig {
+            store_url: store_url.into(),
+            bind,
+            demo: false,
+            demo_now: None,
+            tile_cache_bytes: 256 << 20,
+        }
+    }
+}
+
+/// A change pushed to live listeners.
+#[derive(Debug, Clone)]
+pub struct LiveEvent {
+    /// the change-log entry
+    pub change: Change,
+    /// JSON payload (already filtered of personal data)
+    pub data: serde_json::Value,
+    /// owning grid, for rights filtering
+    pub grid: Option<String>,
+}
+
+/// Shared state of every handler.
+pub struct AppState {
+    /// system of record
+    pub store: Arc<dyn Store>,
+    index: RwLock<SpatialIndex>,
+    ready: AtomicBool,
+    /// tile cache
+    pub tiles: TileCache,
+    /// live changes for SSE
+    pub events: broadcast::Sender<LiveEvent>,
+    /// request counters for /metrics
+    pub metrics: crate::http::metrics::Metrics,
+    /// login rate limiting
+    pub limiter: crate::http::limit::RateLimiter,
+    /// fires once when the server starts shutting down (closes SSE streams)
+    pub shutdown: broadcast::Sender<()>,
+}
+
+impl AppState {
+    /// The index for reading. Never hold the guard across an `.await`.
+    pub fn index(&self) -> RwLockReadGuard<'_, SpatialIndex> {
+        self.index.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Applies a change to the index (after the store committed it).
+    pub fn update_index(&self, f: impl FnOnce(&mut SpatialIndex)) {
+        let mut g = self.index.write().unwrap_or_else(|p| p.into_inner());
+        f(&mut g);
+    }
+
+    /// True once the index is loaded.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// After a committed write: update caches and tell live listeners.
+    pub fn publish(&self, layer: &str, event: LiveEvent) {
+        let b = event.change.bbox;
+        self.tiles.invalidate(
+            layer,
+            &BBox {
+                min_lon: b[0],
+                min_lat: b[1],
+                max_lon: b[2],
+                max_lat: b[3],
+            },
+        );
+        // No listeners is fine.
+        let _ = self.events.send(event);
+    }
+}
+
+/// A built application, bound and ready to run.
+pub struct App {
+    /// shared state
+    pub state: Arc<AppState>,
+    listener: TcpListener,
+    config: AppConfig,
+}
+
+impl App {
+    /// Opens and migrates the store and binds the listener. Errors are one line for the CLI.
+    pub async fn build(config: AppConfig) -> anyhow::Result<App> {
+        let store = store::open(&config.store_url).await?;
+        store.migrate().await?;
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+        let (events, _) = broadcast::channel(1024);
+        let state = Arc::new(AppState {
+            store,
+            index: RwLock::new(SpatialIndex::build(Dataset::default())),
+            ready: AtomicBool::new(false),
+            tiles: TileCache::new(config.tile_cache_bytes),
+            events,
+            metrics: Default::default(),
+            limiter: Default::default(),
+            shutdown: broadcast::channel(1).0,
+        });
+        Ok(App {
+            state,
+            listener,
+            config,
+        })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
+    }
+
+    /// Seeds (if asked), loads the index, then serves until `shutdown` resolves.
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let state = self.state.clone();
+        let config = self.config.clone();
+        let loader = tokio::spawn(async move {
+            if let Err(e) = prepare(&state, &config).await {
+                tracing::error!(error = %e, "loading the store failed; /readyz stays 503");
+            }
+        });
+        let router = crate::http::router(self.state.clone());
+        let sse_stop = self.state.shutdown.clone();
+        let res = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: closing live streams, finishing requests");
+            let _ = sse_stop.send(());
+        })
+        .await;
+        loader.abort();
+        res.map_err(Into::into)
+    }
+}
+
+/// Seeds the demo into an empty store when asked, then loads the index.
+async fn prepare(state: &AppState, config: &AppConfig) -> anyhow::Result<()> {
+    let store = &state.store;
+    if config.demo && store.is_empty().await? {
+        let now = config.demo_now.unwrap_or_else(Utc::now);
+        let t = std::time::Instant::now();
+        let data = tokio::task::spawn_blocking(move || crate::demo::generate(now)).await?;
+        store.seed(&data).await?;
+        seed_demo_accounts(store.as_ref(), &data).await?;
+        store.set_meta("demo", "清城区").await?;
+        tracing::info!(
+            areas = data.areas.len(),
+            incidents = data.incidents.len(),
+            people = data.people.len(),
+            patrol_points = data.patrol_points.len(),
+            ms = t.elapsed().as_millis() as u64,
+            "seeded the demo district"
+        );
+    }
+    let t = std::time::Instant::now();
+    let data = store.load().await?;
+    let index = tokio::task::spawn_blocking(move || SpatialIndex::build(data)).await?;
+    let grids = index
+        .areas
+        .entries
+        .iter()
+        .filter(|e| e.area.level() == Level::Grid)
+        .count();
+    tracing::info!(
+        grids,
+        hazards = index.hazards.len(),
+        incidents = index.incidents.len(),
+        ms = t.elapsed().as_millis() as u64,
+        "index loaded"
+    );
+    *state.index.write().unwrap_or_else(|p| p.into_inner()) = index;
+    state.ready.store(true, Ordering::Release);
+    if store.meta("demo").await?.is_some() {
+        tracing::info!(
+            "demo accounts: admin, zhihui (指挥中心), wangge (网格员), fangxun (防汛); password: {DEMO_PASSWORD}"
+        );
+    }
+    Ok(())
+}
+
+async fn seed_demo_accounts(store: &dyn Store, data: &Dataset) -> anyhow::Result<()> {
+    let (lon, lat) = crate::demo::WANGGE_POINT;
+    let index = SpatialIndex::build(Dataset {
+        areas: data.areas.clone(),
+        ..Dataset::default()
+    });
+    let wangge_grid = index
+        .grid_code_at(lon, lat)
+        .ok_or_else(|| anyhow::anyhow!("demo has no grid at the wangge point"))?;
+    let hash = password::hash(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!(e))?;
+    for (name, role, area) in [
+        ("admin", "admin", crate::demo::DISTRICT_CODE.to_owned()),
+        ("zhihui", "command", crate::demo::DISTRICT_CODE.to_owned()),
+        ("wangge", "grid", wangge_grid),
+        ("fangxun", "flood", crate::demo::DISTRICT_CODE.to_owned()),
+    ] {
+        store
+            .put_user(&UserRecord {
+                username: name.into(),
+                password_hash: hash.clone(),
+                role: role.into(),
+                areas: vec![area],
+                failed_logins: 0,
+                locked_until: None,
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,136 @@
+//! Command line and environment. Store URLs are redacted wherever they are shown.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// The embedded store used when none is given.
+pub const DEFAULT_STORE: &str = "sqlite://minqing-data/minqing.db";
+
+/// 民情地图 Minqing Map — a map service for grid-based social governance.
+#[derive(Debug, Parser)]
+#[command(
+    name = "minqing",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// Store URL: sqlite://PATH (embedded) or postgres://… (PostGIS).
+    #[arg(long, env = "MINQING_STORE", global = true, default_value = DEFAULT_STORE, hide_env_values = true)]
+    pub store: String,
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Serve options when no subcommand is given.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the map (the default).
+    Serve(ServeArgs),
+    /// Apply migrations and exit.
+    Migrate,
+    /// Load a layer from Shapefile, GeoJSON or CSV.
+    Import(ImportArgs),
+    /// Consistency checks.
+    Check {
+        /// What to check.
+        #[command(subcommand)]
+        what: CheckCommand,
+    },
+    /// Write a synthetic city of N grids into the store, for benchmarks.
+    Gen {
+        /// Number of grids.
+        #[arg(long)]
+        scale: u32,
+    },
+    /// Manage accounts.
+    User {
+        /// Account action.
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+}
+
+/// `serve` options.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Listen address.
+    #[arg(long, env = "MINQING_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Seed the demo district into an empty store.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// `import` options.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to load (.shp, .geojson/.json, .csv).
+    pub file: PathBuf,
+    /// Target layer: grids, hazards, shelters, places, people, incidents.
+    #[arg(long)]
+    pub layer: String,
+    /// Coordinate system of the file.
+    #[arg(long, default_value = "wgs84", value_parser = ["wgs84", "cgcs2000", "gcj02", "bd09"])]
+    pub crs: String,
+    /// A JSON file mapping source columns to our fields.
+    #[arg(long)]
+    pub mapping: Option<PathBuf>,
+    /// Report what would be imported without writing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `check` targets.
+#[derive(Debug, Subcommand)]
+pub enum CheckCommand {
+    /// Grid topology: gaps, overlaps, grids outside their parent, bad codes.
+    Grids,
+}
+
+/// `user` actions.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create (or replace) an account.
+    Add {
+        /// Login name.
+        name: String,
+        /// admin, command, street, community, grid, flood or public.
+        #[arg(long)]
+        role: String,
+        /// Assigned area codes (repeatable).
+        #[arg(long = "area")]
+        areas: Vec<String>,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// Replaces the password in a URL by `***` for logs and messages.
+///
+/// ```
+/// use minqing::config::redact_url;
+/// assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+/// assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
+/// ```
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(_) => raw.to_owned(),
+        // Unparseable: hide everything between "://" and "@" to be safe.
+        Err(_) => match (raw.find("://"), raw.rfind('@')) {
+            (Some(s), Some(at)) if at > s => format!("{}://***{}", &raw[..s], &raw[at..]),
+            _ => raw.to_owned(),
+        },
+    }
+}

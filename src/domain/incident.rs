@@ -1,0 +1,167 @@
+//! 事件 incidents and their closed loop
+//! (上报 → 受理 → 派遣 → 处置 → 办结 → 核查 → 回访 → 结案).
+
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Incident categories of the demo (code, Chinese name, default handling time in hours).
+pub const CATEGORIES: [(&str, &str, i64); 10] = [
+    ("neighbour", "邻里纠纷", 7 * 24),
+    ("family", "婚姻家庭", 7 * 24),
+    ("land", "土地山林", 15 * 24),
+    ("property", "物业管理", 7 * 24),
+    ("labour", "劳资纠纷", 7 * 24),
+    ("demolition", "征地拆迁", 15 * 24),
+    ("pollution", "环境污染", 24),
+    ("security", "治安隐患", 24),
+    ("safety", "安全隐患", 2),
+    ("livelihood", "民生诉求", 7 * 24),
+];
+
+/// Intake channels (来源).
+pub const SOURCES: [&str; 5] = ["网格巡查", "12345", "110非警务", "群众上报", "走访"];
+
+/// Resolves a category given as code or Chinese name to its code.
+///
+/// ```
+/// use minqing::domain::incident::category_code;
+/// assert_eq!(category_code("邻里纠纷"), Some("neighbour"));
+/// assert_eq!(category_code("safety"), Some("safety"));
+/// assert_eq!(category_code("unknown"), None);
+/// ```
+pub fn category_code(s: &str) -> Option<&'static str> {
+    CATEGORIES
+        .iter()
+        .find(|(code, name, _)| *code == s || *name == s)
+        .map(|(code, _, _)| *code)
+}
+
+/// The Chinese name of a category code (the code itself when unknown).
+pub fn category_name(code: &str) -> &str {
+    CATEGORIES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, name, _)| *name)
+        .unwrap_or(code)
+}
+
+/// The default deadline for a category reported at `at`.
+pub fn deadline_for(code: &str, at: DateTime<Utc>) -> DateTime<Utc> {
+    let hours = CATEGORIES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, _, h)| *h)
+        .unwrap_or(7 * 24);
+    at + Duration::hours(hours)
+}
+
+/// Status in the closed loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentStatus {
+    /// 上报
+    Reported,
+    /// 受理
+    Accepted,
+    /// 不予受理
+    Rejected,
+    /// 派遣
+    Dispatched,
+    /// 处置中
+    InProgress,
+    /// 办结
+    Resolved,
+    /// 核查
+    Verified,
+    /// 回访
+    Revisited,
+    /// 结案
+    Closed,
+}
+
+impl IncidentStatus {
+    /// All statuses in loop order.
+    pub const ALL: [IncidentStatus; 9] = [
+        IncidentStatus::Reported,
+        IncidentStatus::Accepted,
+        IncidentStatus::Rejected,
+        IncidentStatus::Dispatched,
+        IncidentStatus::InProgress,
+        IncidentStatus::Resolved,
+        IncidentStatus::Verified,
+        IncidentStatus::Revisited,
+        IncidentStatus::Closed,
+    ];
+
+    /// Wire name (`reported`, `in_progress`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentStatus::Reported => "reported",
+            IncidentStatus::Accepted => "accepted",
+            IncidentStatus::Rejected => "rejected",
+            IncidentStatus::Dispatched => "dispatched",
+            IncidentStatus::InProgress => "in_progress",
+            IncidentStatus::Resolved => "resolved",
+            IncidentStatus::Verified => "verified",
+            IncidentStatus::Revisited => "revisited",
+            IncidentStatus::Closed => "closed",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(s: &str) -> Option<IncidentStatus> {
+        IncidentStatus::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// True while the case still needs work (counts towards open and overdue).
+    pub fn is_open(self) -> bool {
+        !matches!(
+            self,
+            IncidentStatus::Resolved
+                | IncidentStatus::Verified
+                | IncidentStatus::Revisited
+                | IncidentStatus::Closed
+                | IncidentStatus::Rejected
+        )
+    }
+}
+
+/// One reported incident (事件).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incident {
+    /// Stable id, e.g. `SJ20250101-00001`.
+    pub id: String,
+    /// Category code, see [`CATEGORIES`].
+    pub category: String,
+    /// 来源
+    pub source: String,
+    /// 描述 (free text, stored and returned as text)
+    pub description: String,
+    /// WGS84 lon
+    pub lon: f64,
+    /// WGS84 lat
+    pub lat: f64,
+    /// Owning grid, `None` for the district's fallback queue (兜底).
+    pub grid: Option<String>,
+    /// 状态
+    pub status: IncidentStatus,
+    /// 上报时间
+    pub reported_at: DateTime<Utc>,
+    /// 办理时限
+    pub deadline: DateTime<Utc>,
+    /// Optimistic-concurrency version, bumped by every action.
+    pub version: i64,
+}
+
+impl Incident {
+    /// Open and past its deadline at `now`.
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.status.is_open() && self.deadline < now
+    }
+}
+
+/// Formats a time as RFC 3339 in Asia/Shanghai (+08:00), the contract's zone.
+pub fn to_shanghai(t: DateTime<Utc>) -> String {
+    let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    t.with_timezone(&cst).to_rfc3339()
+}

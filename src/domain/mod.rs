@@ -1,0 +1,16 @@
+//! Domain types of grid governance. Field names are English in code; the
+//! Chinese terms are given in the doc comments and used in the UI.
+
+pub mod area;
+pub mod dataset;
+pub mod hazard;
+pub mod incident;
+pub mod patrol;
+pub mod person;
+
+pub use area::{Area, AreaCode, GridHead, Level};
+pub use dataset::Dataset;
+pub use hazard::{Hazard, Place, Risk, Shelter};
+pub use incident::{Incident, IncidentStatus};
+pub use patrol::{PatrolMember, PatrolPoint};
+pub use person::{Person, PersonCategory};

@@ -1,0 +1,304 @@
+//! Thin HTTP handlers: parse → call the core → respond. The caller's identity
+//! is resolved first; every status comes from [`crate::error::AppError`].
+
+pub mod areas;
+pub mod auth;
+pub mod events;
+pub mod health;
+pub mod incidents;
+pub mod limit;
+pub mod metrics;
+pub mod people;
+pub mod query;
+pub mod tiles;
+pub mod web;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::{HeaderMap, HeaderValue, Method, header, request::Parts};
+use axum::routing::{get, post};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::app::AppState;
+use crate::auth::{Principal, Role, password};
+use crate::domain::AreaCode;
+use crate::error::AppError;
+
+/// Largest request body accepted (GeoJSON polygons, track batches).
+pub const MAX_BODY_BYTES: usize = 8 << 20;
+
+/// Session cookie name.
+pub const SESSION_COOKIE: &str = "minqing_session";
+/// CSRF cookie name (readable by the page, echoed in `X-CSRF-Token`).
+pub const CSRF_COOKIE: &str = "minqing_csrf";
+
+/// JSON body extractor whose rejection is the app's JSON error.
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct Json<T>(pub T);
+
+/// Query-string extractor whose rejection is the app's JSON error.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(AppError))]
+pub struct Q<T>(pub T);
+
+/// A raw query map, for handlers that give their own parse errors.
+pub type Params = Q<HashMap<String, String>>;
+
+impl<T> std::ops::Deref for Q<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
+    fn into_response(self) -> axum::response::Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// The resolved caller: `None` when anonymous.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Option<Principal>);
+
+impl Caller {
+    /// The principal, or 401.
+    pub fn require(&self) -> Result<&Principal, AppError> {
+        self.0
+            .as_ref()
+            .ok_or_else(|| AppError::Unauthorized("sign in first (POST /api/auth/login)".into()))
+    }
+
+    /// The principal with one of `roles`, or 401/403.
+    pub fn require_role(&self, roles: &[Role]) -> Result<&Principal, AppError> {
+        let p = self.require()?;
+        if roles.contains(&p.role) {
+            Ok(p)
+        } else {
+            Err(AppError::Forbidden(format!(
+                "role {} may not do this",
+                p.role.as_str()
+            )))
+        }
+    }
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+impl FromRequestParts<Arc<AppState>> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, AppError> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let (token, by_cookie) = match bearer {
+            Some(t) => (t, false),
+            None => match cookie(&parts.headers, SESSION_COOKIE) {
+                Some(t) => (t, true),
+                None => return Ok(Caller(None)),
+            },
+        };
+        let Some(session) = state.store.session(&password::token_hash(token)).await? else {
+            if by_cookie {
+                // A stale cookie is treated as anonymous, so public pages keep working.
+                return Ok(Caller(None));
+            }
+            return Err(AppError::Unauthorized(
+                "the session has expired or was signed out".into(),
+            ));
+        };
+        let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if by_cookie && unsafe_method {
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok());
+            if sent != Some(session.csrf.as_str()) {
+                return Err(AppError::Forbidden(
+                    "missing or wrong X-CSRF-Token header for a cookie-authenticated write".into(),
+                ));
+            }
+        }
+        let Some(user) = state.store.user(&session.username).await? else {
+            return Err(AppError::Unauthorized(
+                "the account no longer exists".into(),
+            ));
+        };
+        let role = Role::parse(&user.role)
+            .ok_or_else(|| AppError::Internal(format!("stored role {:?}", user.role)))?;
+        let areas = user
+            .areas
+            .iter()
+            .filter_map(|a| AreaCode::parse(a).ok())
+            .collect();
+        Ok(Caller(Some(Principal {
+            username: user.username,
+            role,
+            areas,
+        })))
+    }
+}
+
+/// `scheme://host` of the request, for URLs handed out.
+pub fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get("x-forwarded-host")
+        .or_else(|| headers.get(header::HOST))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    let proto = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("http");
+    format!("{proto}://{host}")
+}
+
+/// Parses a required numeric query parameter with a clear 400.
+pub fn num_param(q: &HashMap<String, String>, name: &str) -> Result<f64, AppError> {
+    let raw = q.get(name).ok_or_else(|| {
+        AppError::BadRequest(
+            "missing_parameter",
+            format!("query parameter `{name}` is required"),
+        )
+    })?;
+    raw.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| {
+            AppError::BadRequest(
+                "bad_parameter",
+                format!("`{name}` must be a number, got {raw:?}"),
+            )
+        })
+}
+
+/// Parses lon/lat query parameters and checks their range.
+pub fn lon_lat(q: &HashMap<String, String>) -> Result<(f64, f64), AppError> {
+    let (lon, lat) = (num_param(q, "lon")?, num_param(q, "lat")?);
+    crate::spatial::geom::check_lon_lat(lon, lat)
+        .map_err(|d| AppError::BadRequest("bad_parameter", d))?;
+    Ok((lon, lat))
+}
+
+/// Parses a count parameter (`limit`, `k`): ≥ 1, capped at `max`.
+pub fn count_param(
+    q: &HashMap<String, String>,
+    name: &str,
+    default: usize,
+    max: usize,
+) -> Result<usize, AppError> {
+    match q.get(name) {
+        None => Ok(default),
+        Some(raw) => {
+            let n: i64 = raw.trim().parse().map_err(|_| {
+                AppError::BadRequest(
+                    "bad_parameter",
+                    format!("`{name}` must be a whole number, got {raw:?}"),
+                )
+            })?;
+            if n < 1 {
+                return Err(AppError::BadRequest(
+                    "bad_parameter",
+                    format!("`{name}` must be at least 1, got {n}"),
+                ));
+            }
+            Ok((n as usize).min(max))
+        }
+    }
+}
+
+/// Fails with 503 until the index is loaded.
+pub fn ready(state: &AppState) -> Result<(), AppError> {
+    if state.is_ready() {
+        Ok(())
+    } else {
+        Err(AppError::Unavailable(
+            "the index is still loading; retry shortly".into(),
+        ))
+    }
+}
+
+/// The content security policy: our own origin only.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// The whole router.
+pub fn router(state: Arc<AppState>) -> Router {
+    let api = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
+        .route("/tiles/{name}", get(tiles::tilejson))
+        .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))
+        .route(
+            "/api/grids/at",
+            get(areas::grid_at).post(areas::grids_at_batch),
+        )
+        .route("/api/areas/{code}", get(areas::area))
+        .route("/api/hazards/nearest", get(query::nearest_hazards))
+        .route("/api/query/within", post(query::within))
+        .route("/api/auth/login", post(auth::login))
+        .route("/api/auth/logout", post(auth::logout))
+        .route("/api/me", get(auth::me))
+        .route("/api/incidents", get(incidents::list).post(incidents::post))
+        .route("/api/incidents/categories", get(incidents::categories))
+        .route("/api/incidents/{id}", get(incidents::detail))
+        .route("/api/events", get(events::events))
+        .route("/api/people", get(people::list))
+        .route("/api/people/{id}", get(people::detail))
+        .route("/api/audit", get(people::audit))
+        .route("/", get(web::index))
+        .route("/wall", get(web::index))
+        .route("/grid", get(web::index))
+        .route("/flood", get(web::index))
+        .fallback(web::asset);
+    let m = state.clone();
+    api.with_state(state)
+        .layer(axum::middleware::from_fn_with_state(m, metrics::count))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(TraceLayer::new_for_http())
+}

@@ -1,0 +1,168 @@
+//! `GET /tiles/{layer}.json` and `GET /tiles/{layers}/{z}/{x}/{y}.{mvt|geojson}`.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+
+use super::{Caller, base_url, ready};
+use crate::app::AppState;
+use crate::auth::Role;
+use crate::error::AppError;
+use crate::tiles::cache::{CachedTile, TileKey};
+use crate::tiles::layers::{self, LAYERS, PeopleView};
+use crate::tiles::{TileCoord, mvt, tilejson};
+
+/// Layers whose content changes with the clock get a short cache life.
+const CLOCK_TTL: Duration = Duration::from_secs(60);
+
+fn parse_layers(raw: &str) -> Result<Vec<&str>, AppError> {
+    let names: Vec<&str> = raw.split(',').collect();
+    for n in &names {
+        if !LAYERS.contains(n) {
+            return Err(AppError::NotFound(format!(
+                "unknown layer {n:?}; layers are {}",
+                LAYERS.join(", ")
+            )));
+        }
+    }
+    Ok(names)
+}
+
+/// The people view of a caller.
+pub fn people_view(caller: &Caller) -> PeopleView {
+    match &caller.0 {
+        None => PeopleView::Suppressed,
+        Some(p) => match p.role {
+            Role::Admin | Role::Command => PeopleView::Exact,
+            Role::Street | Role::Community | Role::Grid => {
+                PeopleView::Within(p.areas.iter().map(|a| a.as_str().to_owned()).collect())
+            }
+            Role::Flood | Role::Public => PeopleView::Suppressed,
+        },
+    }
+}
+
+/// `GET /tiles/{layer}.json`
+pub async fn tilejson(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Result<Response, AppError> {
+    let layers = name.strip_suffix(".json").ok_or_else(|| {
+        AppError::NotFound(format!(
+            "no such resource /tiles/{name}; TileJSON is at /tiles/{{layer}}.json"
+        ))
+    })?;
+    parse_layers(layers)?;
+    let bounds = if state.is_ready() {
+        state.index().areas.roots().next().map(|e| e.bbox)
+    } else {
+        None
+    };
+    Ok(axum::Json(tilejson::tilejson(layers, &base_url(&headers), bounds)).into_response())
+}
+
+/// `GET /tiles/{layers}/{z}/{x}/{y}.mvt` (or `.geojson`)
+pub async fn tile(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path((layers_raw, z, x, y)): Path<(String, String, String, String)>,
+) -> Result<Response, AppError> {
+    let (y, format) = if let Some(y) = y.strip_suffix(".mvt") {
+        (y, "mvt")
+    } else if let Some(y) = y.strip_suffix(".pbf") {
+        (y, "mvt")
+    } else if let Some(y) = y.strip_suffix(".geojson") {
+        (y, "geojson")
+    } else {
+        return Err(AppError::BadRequest(
+            "bad_format",
+            format!("tile {y:?} must end in .mvt or .geojson"),
+        ));
+    };
+    let tile = TileCoord::parse(&z, &x, y).map_err(|d| AppError::BadRequest("bad_tile", d))?;
+    let names = parse_layers(&layers_raw)?;
+    ready(&state)?;
+    let view = people_view(&caller);
+    let key = TileKey {
+        layers: layers_raw.clone(),
+        tile,
+        scope: if names.contains(&"people") {
+            view.cache_key()
+        } else {
+            String::new()
+        },
+        format,
+    };
+    let cached = match state.tiles.get(&key) {
+        Some(t) => {
+            state.metrics.tile_hits.fetch_add(1, Ordering::Relaxed);
+            t
+        }
+        None => {
+            state.metrics.tile_misses.fetch_add(1, Ordering::Relaxed);
+            let now = Utc::now();
+            let built = {
+                let index = state.index();
+                let mut out = Vec::new();
+                for n in &names {
+                    out.extend(layers::build(&index, n, &tile, now, &view).unwrap_or_default());
+                }
+                out
+            };
+            let body = match format {
+                "mvt" => mvt::encode(&built),
+                _ => serde_json::to_vec(&mvt::to_geojson(&built, &tile))
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+            };
+            let ttl = names
+                .iter()
+                .any(|n| matches!(*n, "incidents" | "patrol"))
+                .then_some(CLOCK_TTL);
+            let t = Arc::new(CachedTile::new(body, ttl));
+            state.tiles.put(key, t.clone());
+            t
+        }
+    };
+    let content_type = if format == "mvt" {
+        "application/vnd.mapbox-vector-tile"
+    } else {
+        "application/geo+json"
+    };
+    let etag =
+        HeaderValue::from_str(&cached.etag).map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut common = HeaderMap::new();
+    common.insert(header::ETAG, etag);
+    common.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept-Encoding, Authorization, Cookie"),
+    );
+    common.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == cached.etag))
+    {
+        return Ok((StatusCode::NOT_MODIFIED, common).into_response());
+    }
+    if cached.body.is_empty() {
+        return Ok((StatusCode::NO_CONTENT, common).into_response());
+    }
+    common.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let gzip_ok = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    if gzip_ok {
+        common.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        Ok((common, cached.gzip.clone()).into_response())
+    } else {
+        Ok((common, cached.body.clone()).into_response())
+    }
+}

@@ -1,0 +1,51 @@
+//! The map app's files, compiled into the binary (one file to deploy).
+
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use rust_embed::Embed;
+
+use crate::error::AppError;
+
+#[derive(Embed)]
+#[folder = "web/"]
+#[exclude = "*.map"]
+struct Assets;
+
+fn serve(path: &str, cache: &'static str) -> Option<Response> {
+    let file = Assets::get(path)?;
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
+    Some(
+        (
+            [
+                (header::CONTENT_TYPE, mime.as_ref().to_owned()),
+                (header::CACHE_CONTROL, cache.to_owned()),
+            ],
+            file.data.into_owned(),
+        )
+            .into_response(),
+    )
+}
+
+/// `/`, `/wall`, `/grid`, `/flood`: the app shell.
+pub async fn index() -> Response {
+    serve("index.html", "no-cache").unwrap_or_else(|| {
+        (
+            StatusCode::NOT_FOUND,
+            "web/index.html missing from the build",
+        )
+            .into_response()
+    })
+}
+
+/// Any other path: a web asset or a JSON 404.
+pub async fn asset(uri: Uri) -> Response {
+    let path = uri.path().trim_start_matches('/');
+    let cache = if path.starts_with("vendor/") {
+        "public, max-age=86400"
+    } else {
+        "no-cache"
+    };
+    serve(path, cache).unwrap_or_else(|| {
+        AppError::NotFound(format!("no such resource: {}", uri.path())).into_response()
+    })
+}

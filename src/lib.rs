@@ -1,0 +1,25 @@
+//! 民情地图 Minqing Map: a map service for grid-based social governance.
+//!
+//! Arrows point down: [`http`] → [`domain`] / [`spatial`] / [`tiles`] / [`store`].
+//! The pure core (`domain`, `spatial`, `tiles`, `demo`) knows nothing of axum or sqlx.
+
+/// Builds the application (store + index + router) and runs it until stopped.
+pub mod app;
+/// Accounts, sessions, rights by role × area, masking of person records.
+pub mod auth;
+/// Command-line and environment configuration; store URLs redacted in logs.
+pub mod config;
+/// The deterministic demo district (清远市清城区) generator.
+pub mod demo;
+/// Areas, hazards, shelters, places, incidents, people, patrol: types and rules, no I/O.
+pub mod domain;
+/// `AppError`: the only place HTTP statuses are chosen.
+pub mod error;
+/// Thin HTTP handlers, one file per resource.
+pub mod http;
+/// The in-memory spatial index (rstar) that answers tiles and queries.
+pub mod spatial;
+/// The system of record: `Store` trait with SQLite and PostGIS backends.
+pub mod store;
+/// Tile math, clipping, simplification, MVT/GeoJSON encoding, TileJSON and the tile cache.
+pub mod tiles;

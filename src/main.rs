@@ -1,0 +1,111 @@
+//! `minqing`: parse the command line, set up logs, run one command.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::Parser;
+use minqing::app::{App, AppConfig, shutdown_signal};
+use minqing::config::{Cli, Command, DEFAULT_STORE, ServeArgs, UserCommand, redact_url};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MINQING_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .with_target(false)
+        .init();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            // One clear line; URLs in messages are already redacted by the store.
+            eprintln!(
+                "minqing: {}",
+                e.to_string().lines().next().unwrap_or("failed")
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let store_url = cli.store.clone();
+    match cli.command {
+        None => serve(&store_url, cli.serve).await,
+        Some(Command::Serve(args)) => serve(&store_url, args).await,
+        Some(Command::Migrate) => {
+            let store = minqing::store::open(&store_url).await?;
+            store.migrate().await?;
+            println!("migrations applied to {}", redact_url(&store_url));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::User {
+            action:
+                UserCommand::Add {
+                    name,
+                    role,
+                    areas,
+                    password_stdin,
+                },
+        }) => user_add(&store_url, name, role, areas, password_stdin).await,
+        Some(Command::Import(_)) | Some(Command::Check { .. }) | Some(Command::Gen { .. }) => {
+            anyhow::bail!("this command is not built yet; see the open issues")
+        }
+    }
+}
+
+async fn serve(store_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let mut config = AppConfig::new(store_url, args.bind);
+    // The default embedded store seeds the demo on its first start.
+    config.demo = args.demo || store_url == DEFAULT_STORE;
+    let app = App::build(config).await?;
+    tracing::info!(store = %redact_url(store_url), "serving 民情地图 on http://{}", app.local_addr());
+    app.run(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn user_add(
+    store_url: &str,
+    name: String,
+    role: String,
+    areas: Vec<String>,
+    password_stdin: bool,
+) -> anyhow::Result<ExitCode> {
+    if minqing::auth::Role::parse(&role).is_none() {
+        anyhow::bail!(
+            "unknown role {role:?}: use admin, command, street, community, grid, flood or public"
+        );
+    }
+    for a in &areas {
+        minqing::domain::AreaCode::parse(a).map_err(|e| anyhow::anyhow!(e))?;
+    }
+    let password = if password_stdin {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        s.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        std::env::var("MINQING_PASSWORD").map_err(|_| {
+            anyhow::anyhow!("give the password with --password-stdin or env MINQING_PASSWORD")
+        })?
+    };
+    if password.chars().count() < 8 {
+        anyhow::bail!("the password must have at least 8 characters");
+    }
+    let store = minqing::store::open(store_url).await?;
+    store.migrate().await?;
+    let hash = minqing::auth::password::hash(&password).map_err(|e| anyhow::anyhow!(e))?;
+    store
+        .put_user(&minqing::store::UserRecord {
+            username: name.clone(),
+            password_hash: hash,
+            role: role.clone(),
+            areas,
+            failed_logins: 0,
+            locked_until: None,
+        })
+        .await?;
+    println!("user {name} ({role}) saved");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,419 @@
+//! `SpatialIndex`: every layer in rstar trees, with the area hierarchy.
+
+use std::collections::HashMap;
+
+use geo::{BoundingRect, Contains, InteriorPoint};
+use geo_types::{Coord, MultiPolygon, Point};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
+
+use super::geom::{BBox, lonlat_to_world};
+use crate::domain::{
+    Area, Dataset, Hazard, Incident, Level, PatrolMember, PatrolPoint, Person, Place, Shelter,
+};
+
+type RectEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+type PointEntry = GeomWithData<[f64; 2], u32>;
+
+/// An area with what the index derives from it at load.
+#[derive(Debug, Clone)]
+pub struct AreaEntry {
+    /// The stored area.
+    pub area: Area,
+    /// Its bounding box in WGS84.
+    pub bbox: BBox,
+    /// The polygon in Web Mercator world units (see [`lonlat_to_world`]), projected once at load.
+    pub world: MultiPolygon<f64>,
+    /// A point inside the polygon for the label (WGS84).
+    pub label: (f64, f64),
+    /// Indexes of the children in [`SpatialIndex::areas`].
+    pub children: Vec<u32>,
+}
+
+/// Anything placed at one WGS84 point with a stable id.
+pub trait Located {
+    /// WGS84 lon/lat.
+    fn lon_lat(&self) -> (f64, f64);
+    /// Stable id.
+    fn id(&self) -> &str;
+}
+
+macro_rules! located {
+    ($($t:ty),*) => {$(
+        impl Located for $t {
+            fn lon_lat(&self) -> (f64, f64) { (self.lon, self.lat) }
+            fn id(&self) -> &str { &self.id }
+        }
+    )*};
+}
+located!(Hazard, Shelter, Place, Incident, Person);
+
+/// One point layer: the records, the grid each falls in, and an rstar tree.
+#[derive(Debug)]
+pub struct PointLayer<T> {
+    /// The records; positions are stable (updates replace in place).
+    pub items: Vec<T>,
+    /// The index in [`SpatialIndex::areas`] of the grid containing each record.
+    pub grid: Vec<Option<u32>>,
+    by_id: HashMap<String, u32>,
+    tree: RTree<PointEntry>,
+}
+
+impl<T: Located> PointLayer<T> {
+    fn build(items: Vec<T>, areas: &AreaSet) -> Self {
+        let grid = items.iter().map(|it| areas.grid_at(it.lon_lat())).collect();
+        let by_id = items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (it.id().to_owned(), i as u32))
+            .collect();
+        let tree = RTree::bulk_load(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, it)| {
+                    let (x, y) = it.lon_lat();
+                    GeomWithData::new([x, y], i as u32)
+                })
+                .collect(),
+        );
+        PointLayer {
+            items,
+            grid,
+            by_id,
+            tree,
+        }
+    }
+
+    /// The record with this id.
+    pub fn get(&self, id: &str) -> Option<&T> {
+        self.by_id.get(id).map(|&i| &self.items[i as usize])
+    }
+
+    /// Position of the record with this id.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).map(|&i| i as usize)
+    }
+
+    /// Positions of the records inside `bbox`.
+    pub fn in_bbox(&self, bbox: &BBox) -> impl Iterator<Item = usize> + '_ {
+        self.tree
+            .locate_in_envelope(&bbox.envelope())
+            .map(|e| e.data as usize)
+    }
+
+    /// The tree, for nearest-neighbour searches.
+    pub fn tree(&self) -> &RTree<PointEntry> {
+        &self.tree
+    }
+
+    /// Adds a record or replaces the one with the same id; returns its position.
+    pub fn upsert(&mut self, item: T, areas: &AreaSet) -> usize {
+        let (x, y) = item.lon_lat();
+        let g = areas.grid_at((x, y));
+        match self.by_id.get(item.id()).copied() {
+            Some(i) => {
+                let (ox, oy) = self.items[i as usize].lon_lat();
+                self.tree.remove(&GeomWithData::new([ox, oy], i));
+                self.tree.insert(GeomWithData::new([x, y], i));
+                self.items[i as usize] = item;
+                self.grid[i as usize] = g;
+                i as usize
+            }
+            None => {
+                let i = self.items.len() as u32;
+                self.by_id.insert(item.id().to_owned(), i);
+                self.tree.insert(GeomWithData::new([x, y], i));
+                self.items.push(item);
+                self.grid.push(g);
+                i as usize
+            }
+        }
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True when the layer has no records.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// The area hierarchy with one tree of bounding boxes per level.
+#[derive(Debug)]
+pub struct AreaSet {
+    /// Every area, parents before children.
+    pub entries: Vec<AreaEntry>,
+    by_code: HashMap<String, u32>,
+    trees: [RTree<RectEntry>; 4],
+}
+
+impl AreaSet {
+    fn build(areas: Vec<Area>) -> AreaSet {
+        let mut entries: Vec<AreaEntry> = areas
+            .into_iter()
+            .map(|area| {
+                let bbox = area
+                    .geometry
+                    .bounding_rect()
+                    .map(BBox::from)
+                    .unwrap_or(BBox {
+                        min_lon: 0.0,
+                        min_lat: 0.0,
+                        max_lon: 0.0,
+                        max_lat: 0.0,
+                    });
+                let world = project_world(&area.geometry);
+                let label = area
+                    .geometry
+                    .interior_point()
+                    .map(|p: Point<f64>| (p.x(), p.y()))
+                    .unwrap_or((
+                        (bbox.min_lon + bbox.max_lon) / 2.0,
+                        (bbox.min_lat + bbox.max_lat) / 2.0,
+                    ));
+                AreaEntry {
+                    area,
+                    bbox,
+                    world,
+                    label,
+                    children: Vec::new(),
+                }
+            })
+            .collect();
+        let by_code: HashMap<String, u32> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.area.code.as_str().to_owned(), i as u32))
+            .collect();
+        for i in 0..entries.len() {
+            if let Some(p) = entries[i]
+                .area
+                .parent
+                .as_ref()
+                .and_then(|p| by_code.get(p.as_str()))
+            {
+                entries[*p as usize].children.push(i as u32);
+            }
+        }
+        let trees = Level::ALL.map(|level| {
+            RTree::bulk_load(
+                entries
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.area.level() == level)
+                    .map(|(i, e)| {
+                        GeomWithData::new(
+                            Rectangle::from_corners(
+                                [e.bbox.min_lon, e.bbox.min_lat],
+                                [e.bbox.max_lon, e.bbox.max_lat],
+                            ),
+                            i as u32,
+                        )
+                    })
+                    .collect(),
+            )
+        });
+        AreaSet {
+            entries,
+            by_code,
+            trees,
+        }
+    }
+
+    /// The grid (level 网格) containing the point, as an index into `entries`.
+    pub fn grid_at(&self, (lon, lat): (f64, f64)) -> Option<u32> {
+        self.area_at(Level::Grid, lon, lat)
+    }
+
+    /// The area of `level` containing the point.
+    pub fn area_at(&self, level: Level, lon: f64, lat: f64) -> Option<u32> {
+        let p = Point::new(lon, lat);
+        self.trees[level as usize]
+            .locate_all_at_point(&[lon, lat])
+            .map(|e| e.data)
+            .find(|&i| self.entries[i as usize].area.geometry.contains(&p))
+    }
+
+    /// Areas of `level` whose bounding box meets `bbox`.
+    pub fn in_bbox(&self, level: Level, bbox: &BBox) -> impl Iterator<Item = usize> + '_ {
+        self.trees[level as usize]
+            .locate_in_envelope_intersecting(&AABB::from_corners(
+                [bbox.min_lon, bbox.min_lat],
+                [bbox.max_lon, bbox.max_lat],
+            ))
+            .map(|e| e.data as usize)
+    }
+
+    /// The area with this code.
+    pub fn get(&self, code: &str) -> Option<&AreaEntry> {
+        self.by_code.get(code).map(|&i| &self.entries[i as usize])
+    }
+
+    /// Index of the area with this code.
+    pub fn position(&self, code: &str) -> Option<usize> {
+        self.by_code.get(code).map(|&i| i as usize)
+    }
+
+    /// The chain of ancestors of an area, nearest first.
+    pub fn ancestors(&self, idx: usize) -> Vec<&AreaEntry> {
+        let mut out = Vec::new();
+        let mut cur = self.entries[idx].area.parent.clone();
+        while let Some(code) = cur {
+            match self.get(code.as_str()) {
+                Some(e) => {
+                    cur = e.area.parent.clone();
+                    out.push(e);
+                }
+                None => break,
+            }
+        }
+        out
+    }
+
+    /// The top-level areas (no parent in the set).
+    pub fn roots(&self) -> impl Iterator<Item = &AreaEntry> {
+        self.entries.iter().filter(|e| {
+            e.area
+                .parent
+                .as_ref()
+                .is_none_or(|p| !self.by_code.contains_key(p.as_str()))
+        })
+    }
+}
+
+/// Projects a WGS84 multipolygon into Web Mercator world units.
+pub fn project_world(mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    use geo::MapCoords;
+    mp.map_coords(|Coord { x, y }| {
+        let (wx, wy) = lonlat_to_world(x, y);
+        Coord { x: wx, y: wy }
+    })
+}
+
+/// The patrol tracks: members and their time-ordered points.
+#[derive(Debug, Default)]
+pub struct Tracks {
+    /// Members, indexed by `PatrolPoint::member`.
+    pub members: Vec<PatrolMember>,
+    /// All points, sorted by member then time.
+    pub points: Vec<PatrolPoint>,
+    /// Segments between consecutive points of one member, in WGS84.
+    segments: RTree<GeomWithData<rstar::primitives::Line<[f64; 2]>, u32>>,
+}
+
+impl Tracks {
+    fn build(members: Vec<PatrolMember>, mut points: Vec<PatrolPoint>) -> Tracks {
+        points.sort_by(|a, b| a.member.cmp(&b.member).then(a.time.cmp(&b.time)));
+        let segments = RTree::bulk_load(
+            points
+                .windows(2)
+                .enumerate()
+                .filter(|(_, w)| w[0].member == w[1].member)
+                .map(|(i, w)| {
+                    GeomWithData::new(
+                        rstar::primitives::Line::new([w[0].lon, w[0].lat], [w[1].lon, w[1].lat]),
+                        i as u32,
+                    )
+                })
+                .collect(),
+        );
+        Tracks {
+            members,
+            points,
+            segments,
+        }
+    }
+
+    /// Indexes (of the first point) of segments whose box meets `bbox`.
+    pub fn segments_in(&self, bbox: &BBox) -> impl Iterator<Item = usize> + '_ {
+        self.segments
+            .locate_in_envelope_intersecting(&bbox.envelope())
+            .map(|e| e.data as usize)
+    }
+}
+
+/// Where a point fell: the grid and its ancestors.
+#[derive(Debug, Clone)]
+pub struct GridHit<'a> {
+    /// The grid.
+    pub grid: &'a AreaEntry,
+    /// Community, street, district (nearest first).
+    pub ancestors: Vec<&'a AreaEntry>,
+}
+
+/// Every layer of a district, indexed.
+#[derive(Debug)]
+pub struct SpatialIndex {
+    /// 区县/街道/社区/网格
+    pub areas: AreaSet,
+    /// 隐患点
+    pub hazards: PointLayer<Hazard>,
+    /// 安置点
+    pub shelters: PointLayer<Shelter>,
+    /// 重点场所
+    pub places: PointLayer<Place>,
+    /// 事件
+    pub incidents: PointLayer<Incident>,
+    /// 特殊人群 (sensitive: callers apply rights before anything leaves)
+    pub people: PointLayer<Person>,
+    /// 巡查轨迹
+    pub tracks: Tracks,
+    places_by_grid: HashMap<u32, Vec<usize>>,
+}
+
+impl SpatialIndex {
+    /// Builds every tree from a dataset.
+    pub fn build(data: Dataset) -> SpatialIndex {
+        let areas = AreaSet::build(data.areas);
+        let places = PointLayer::build(data.places, &areas);
+        let mut places_by_grid: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (i, g) in places.grid.iter().enumerate() {
+            if let Some(g) = g {
+                places_by_grid.entry(*g).or_default().push(i);
+            }
+        }
+        SpatialIndex {
+            hazards: PointLayer::build(data.hazards, &areas),
+            shelters: PointLayer::build(data.shelters, &areas),
+            places,
+            places_by_grid,
+            incidents: PointLayer::build(data.incidents, &areas),
+            people: PointLayer::build(data.people, &areas),
+            tracks: Tracks::build(data.members, data.patrol_points),
+            areas,
+        }
+    }
+
+    /// The grid containing a WGS84 point, with its ancestors.
+    pub fn grid_at(&self, lon: f64, lat: f64) -> Option<GridHit<'_>> {
+        let i = self.areas.grid_at((lon, lat))? as usize;
+        Some(GridHit {
+            grid: &self.areas.entries[i],
+            ancestors: self.areas.ancestors(i),
+        })
+    }
+
+    /// Positions of the key places inside a grid.
+    pub fn places_in_grid(&self, area_idx: usize) -> &[usize] {
+        self.places_by_grid
+            .get(&(area_idx as u32))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Adds or replaces an incident after the store committed it.
+    pub fn upsert_incident(&mut self, incident: Incident) -> usize {
+        self.incidents.upsert(incident, &self.areas)
+    }
+
+    /// The code of the grid at a point, as stored on new records.
+    pub fn grid_code_at(&self, lon: f64, lat: f64) -> Option<String> {
+        self.areas
+            .grid_at((lon, lat))
+            .map(|i| self.areas.entries[i as usize].area.code.as_str().to_owned())
+    }
+}

@@ -1,0 +1,10 @@
+//! The in-memory spatial index: the query engine behind tiles and queries.
+//! Pure and synchronous; loaded from the store at start, updated on every write.
+
+pub mod coverage;
+pub mod geom;
+pub mod index;
+pub mod nearest;
+
+pub use geom::{BBox, haversine_m, lonlat_to_world, world_to_lonlat};
+pub use index::{GridHit, SpatialIndex};

@@ -1,0 +1,228 @@
+//! The system of record. One [`Store`] trait; one file per backend:
+//! [`sqlite`] (embedded default) and [`postgis`] (production). Each applies
+//! its own migrations from `migrations/<backend>/`.
+
+pub mod postgis;
+mod rows;
+pub mod sqlite;
+mod wkb;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::redact_url;
+use crate::domain::{Dataset, Incident};
+
+/// What can go wrong in a store, worded for the one-line CLI message or a log.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL is malformed or of an unknown scheme.
+    #[error("bad store URL {0}")]
+    BadUrl(String),
+    /// The database could not be reached or opened.
+    #[error("cannot open store {url}: {reason}")]
+    Unreachable {
+        /// redacted URL
+        url: String,
+        /// cause
+        reason: String,
+    },
+    /// The file or database is not a Minqing store and is left untouched.
+    #[error("refusing to use {url}: {reason}")]
+    Foreign {
+        /// redacted URL
+        url: String,
+        /// why it is not ours
+        reason: String,
+    },
+    /// A migration failed; nothing after it was applied.
+    #[error("migration failed: {0}")]
+    Migration(String),
+    /// Another writer changed the record first.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Db(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Db(e.to_string())
+    }
+}
+
+/// Result of store calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A stored account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserRecord {
+    /// login name
+    pub username: String,
+    /// argon2 PHC string
+    pub password_hash: String,
+    /// role name (see [`crate::auth::Role`])
+    pub role: String,
+    /// assigned area codes
+    pub areas: Vec<String>,
+    /// consecutive failed logins
+    pub failed_logins: i64,
+    /// locked until this time after too many failures
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// A stored session (the token itself is never stored, only its hash).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRecord {
+    /// SHA-256 of the token, hex
+    pub token_hash: String,
+    /// owner
+    pub username: String,
+    /// CSRF token for cookie-authenticated writes
+    pub csrf: String,
+    /// expiry
+    pub expires_at: DateTime<Utc>,
+}
+
+/// One entry of the change log, numbering every write.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// change number (the SSE event id)
+    pub seq: i64,
+    /// when it was written
+    pub at: DateTime<Utc>,
+    /// what changed, e.g. `incident.created`
+    pub kind: String,
+    /// the record's id
+    pub record_id: String,
+    /// the record's bounding box (WGS84) — names the tiles to invalidate
+    pub bbox: [f64; 4],
+}
+
+/// One step in an incident's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// when
+    pub at: DateTime<Utc>,
+    /// who
+    pub actor: String,
+    /// action name (report, accept, dispatch, …)
+    pub action: String,
+    /// status after the action
+    pub status: String,
+    /// free text
+    pub note: String,
+}
+
+/// One audit log entry (reads of person records).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// entry number
+    pub id: i64,
+    /// when
+    pub at: DateTime<Utc>,
+    /// who
+    pub username: String,
+    /// what kind of read (`people.detail`, `people.list`, `export`, …)
+    pub action: String,
+    /// ids of the records read
+    pub records: Vec<String>,
+    /// the stated purpose, if any
+    pub purpose: Option<String>,
+}
+
+/// What creating an incident produced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Created {
+    /// Newly written, with its change number.
+    New(Change),
+    /// The idempotency key was used before: the stored first answer.
+    Replayed(String),
+}
+
+/// The system of record. Writes commit here before the index hears of them.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// `sqlite` or `postgis`.
+    fn backend(&self) -> &'static str;
+    /// Applies pending migrations.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// True when no area has been stored yet.
+    async fn is_empty(&self) -> StoreResult<bool>;
+    /// Writes a whole dataset in one transaction (seeding an empty store).
+    async fn seed(&self, data: &Dataset) -> StoreResult<()>;
+    /// Reads everything the index serves.
+    async fn load(&self) -> StoreResult<Dataset>;
+    /// Reads a metadata value.
+    async fn meta(&self, key: &str) -> StoreResult<Option<String>>;
+    /// Writes a metadata value.
+    async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()>;
+
+    /// Creates an incident with its first history entry and change-log entry,
+    /// or returns the stored answer of an earlier request with the same
+    /// `(username, idempotency key)`. `answer` is stored for such replays.
+    async fn create_incident(
+        &self,
+        incident: &Incident,
+        actor: &str,
+        idempotency: Option<(&str, &str)>,
+        answer: &str,
+    ) -> StoreResult<Created>;
+    /// The history of an incident, oldest first.
+    async fn incident_history(&self, id: &str) -> StoreResult<Vec<HistoryEntry>>;
+
+    /// Change-log entries after `seq`, oldest first (at most `limit`).
+    async fn changes_since(&self, seq: i64, limit: i64) -> StoreResult<Vec<Change>>;
+
+    /// Creates or replaces an account.
+    async fn put_user(&self, user: &UserRecord) -> StoreResult<()>;
+    /// Reads an account.
+    async fn user(&self, username: &str) -> StoreResult<Option<UserRecord>>;
+    /// Records a login failure or success (`failed_logins`, `locked_until`).
+    async fn set_login_state(
+        &self,
+        username: &str,
+        failed_logins: i64,
+        locked_until: Option<DateTime<Utc>>,
+    ) -> StoreResult<()>;
+    /// Stores a session.
+    async fn put_session(&self, session: &SessionRecord) -> StoreResult<()>;
+    /// Reads a live session by token hash.
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
+    /// Deletes a session (logout).
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    /// Appends to the audit log.
+    async fn audit(
+        &self,
+        username: &str,
+        action: &str,
+        records: &[String],
+        purpose: Option<&str>,
+    ) -> StoreResult<()>;
+    /// The audit log, newest first.
+    async fn audit_log(&self, limit: i64, offset: i64) -> StoreResult<Vec<AuditEntry>>;
+}
+
+/// Maps every row, stopping at the first bad one.
+fn map_all<R, T>(rows: Vec<R>, f: fn(&R) -> StoreResult<T>) -> StoreResult<Vec<T>> {
+    rows.iter().map(f).collect()
+}
+
+/// Opens the store named by a URL (`sqlite://…` or `postgres://…`), without migrating.
+pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        Ok(Arc::new(sqlite::SqliteStore::open(path).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgis::PostgisStore::open(url).await?))
+    } else {
+        Err(StoreError::BadUrl(format!(
+            "{}: expected sqlite://PATH or postgres://…",
+            redact_url(url)
+        )))
+    }
+}

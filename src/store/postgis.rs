@@ -1,0 +1,401 @@
+//! The production store: PostgreSQL + PostGIS, geometry columns in SRID 4326
+//! with GiST indexes, so QGIS and GDAL can open the tables directly.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+
+use super::{
+    AuditEntry, Change, Created, HistoryEntry, SessionRecord, Store, StoreError, StoreResult,
+    UserRecord,
+};
+use crate::config::redact_url;
+use crate::domain::{Dataset, Incident};
+
+mod map {
+    crate::store::rows::row_mappers!(sqlx::postgres::PgRow);
+}
+
+/// Point columns as the shared row mappers expect them.
+const XY: &str = "st_x(geom) as lon, st_y(geom) as lat";
+
+/// The PostGIS store.
+pub struct PostgisStore {
+    pool: PgPool,
+    url: String,
+}
+
+impl PostgisStore {
+    /// Connects (fails fast when the server is unreachable).
+    pub async fn open(url: &str) -> StoreResult<PostgisStore> {
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await
+            .map_err(|e| StoreError::Unreachable {
+                url: redact_url(url),
+                reason: e.to_string(),
+            })?;
+        Ok(PostgisStore {
+            pool,
+            url: redact_url(url),
+        })
+    }
+
+    /// The pool, for LISTEN/NOTIFY and tests.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+#[async_trait]
+impl Store for PostgisStore {
+    fn backend(&self) -> &'static str {
+        "postgis"
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        sqlx::query("create extension if not exists postgis")
+            .execute(&self.pool)
+            .await
+            .map_err(|e| StoreError::Migration(format!(
+                "cannot enable PostGIS on {} ({e}); install postgresql-15-postgis-3 or create the extension as a superuser",
+                self.url
+            )))?;
+        sqlx::migrate!("migrations/postgres")
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Migration(e.to_string()))
+    }
+
+    async fn is_empty(&self) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar("select count(*) from areas")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n == 0)
+    }
+
+    async fn seed(&self, d: &Dataset) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let wkbs: Vec<Vec<u8>> = d
+            .areas
+            .iter()
+            .map(|a| super::wkb::encode(&a.geometry))
+            .collect::<StoreResult<_>>()?;
+        sqlx::query(
+            "insert into areas (code, name, level, parent, head_name, head_phone, households, residents, geom) \
+             select c, n, l, p, hn, hp, hh, r, st_multi(st_geomfromwkb(g, 4326)) \
+             from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int8[], $8::int8[], $9::bytea[]) \
+             as t(c, n, l, p, hn, hp, hh, r, g)",
+        )
+        .bind(d.areas.iter().map(|a| a.code.as_str().to_owned()).collect::<Vec<_>>())
+        .bind(d.areas.iter().map(|a| a.name.clone()).collect::<Vec<_>>())
+        .bind(d.areas.iter().map(|a| a.level().as_str().to_owned()).collect::<Vec<_>>())
+        .bind(d.areas.iter().map(|a| a.parent.as_ref().map(|p| p.as_str().to_owned())).collect::<Vec<_>>())
+        .bind(d.areas.iter().map(|a| a.head.as_ref().map(|h| h.name.clone())).collect::<Vec<_>>())
+        .bind(d.areas.iter().map(|a| a.head.as_ref().map(|h| h.phone.clone())).collect::<Vec<_>>())
+        .bind(d.areas.iter().map(|a| a.households as i64).collect::<Vec<_>>())
+        .bind(d.areas.iter().map(|a| a.residents as i64).collect::<Vec<_>>())
+        .bind(wkbs)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("insert into shelters (id, name, capacity, address, geom) select i, n, c, a, st_setsrid(st_makepoint(x, y), 4326) from unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::float8[], $6::float8[]) as t(i, n, c, a, x, y)")
+            .bind(d.shelters.iter().map(|s| s.id.clone()).collect::<Vec<_>>())
+            .bind(d.shelters.iter().map(|s| s.name.clone()).collect::<Vec<_>>())
+            .bind(d.shelters.iter().map(|s| s.capacity as i64).collect::<Vec<_>>())
+            .bind(d.shelters.iter().map(|s| s.address.clone()).collect::<Vec<_>>())
+            .bind(d.shelters.iter().map(|s| s.lon).collect::<Vec<_>>())
+            .bind(d.shelters.iter().map(|s| s.lat).collect::<Vec<_>>())
+            .execute(&mut *tx).await?;
+        let h = &d.hazards;
+        sqlx::query("insert into hazards (id, name, kind, risk, threatened_households, threatened_persons, monitor_name, monitor_phone, leader_name, leader_phone, shelter, status, geom) \
+                     select i, n, k, r, th, tp, mn, mp, ln, lp, s, st, st_setsrid(st_makepoint(x, y), 4326) \
+                     from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::float8[], $14::float8[]) \
+                     as t(i, n, k, r, th, tp, mn, mp, ln, lp, s, st, x, y)")
+            .bind(h.iter().map(|v| v.id.clone()).collect::<Vec<_>>())
+            .bind(h.iter().map(|v| v.name.clone()).collect::<Vec<_>>())
+            .bind(h.iter().map(|v| v.kind.clone()).collect::<Vec<_>>())
+            .bind(h.iter().map(|v| v.risk.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(h.iter().map(|v| v.threatened_households as i64).collect::<Vec<_>>())
+            .bind(h.iter().map(|v| v.threatened_persons as i64).collect::<Vec<_>>())
+            .bind(h.iter().map(|v| v.monitor.name.clone()).collect::<Vec<_>>())
+            .bind(h.iter().map(|v| v.monitor.phone.clone()).collect::<Vec<_>>())
+            .bind(h.iter().map(|v| v.leader.name.clone()).collect::<Vec<_>>())
+            .bind(h.iter().map(|v| v.leader.phone.clone()).collect::<Vec<_>>())
+            .bind(h.iter().map(|v| v.shelter.clone()).collect::<Vec<_>>())
+            .bind(h.iter().map(|v| v.status.clone()).collect::<Vec<_>>())
+            .bind(h.iter().map(|v| v.lon).collect::<Vec<_>>())
+            .bind(h.iter().map(|v| v.lat).collect::<Vec<_>>())
+            .execute(&mut *tx).await?;
+        let p = &d.places;
+        sqlx::query("insert into places (id, name, kind, visit_every_hours, radius_m, geom) select i, n, k, v, r, st_setsrid(st_makepoint(x, y), 4326) from unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::float8[], $6::float8[], $7::float8[]) as t(i, n, k, v, r, x, y)")
+            .bind(p.iter().map(|v| v.id.clone()).collect::<Vec<_>>())
+            .bind(p.iter().map(|v| v.name.clone()).collect::<Vec<_>>())
+            .bind(p.iter().map(|v| v.kind.clone()).collect::<Vec<_>>())
+            .bind(p.iter().map(|v| v.visit_every_hours as i64).collect::<Vec<_>>())
+            .bind(p.iter().map(|v| v.radius_m).collect::<Vec<_>>())
+            .bind(p.iter().map(|v| v.lon).collect::<Vec<_>>())
+            .bind(p.iter().map(|v| v.lat).collect::<Vec<_>>())
+            .execute(&mut *tx).await?;
+        for chunk in d.incidents.chunks(100_000) {
+            sqlx::query("insert into incidents (id, category, source, description, grid, status, reported_at, deadline, version, geom) \
+                         select i, c, s, d, g, st, r, dl, v, st_setsrid(st_makepoint(x, y), 4326) \
+                         from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::int8[], $10::float8[], $11::float8[]) \
+                         as t(i, c, s, d, g, st, r, dl, v, x, y)")
+                .bind(chunk.iter().map(|v| v.id.clone()).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|v| v.category.clone()).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|v| v.source.clone()).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|v| v.description.clone()).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|v| v.grid.clone()).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|v| v.status.as_str().to_owned()).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|v| v.reported_at).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|v| v.deadline).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|v| v.version).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|v| v.lon).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|v| v.lat).collect::<Vec<_>>())
+                .execute(&mut *tx).await?;
+        }
+        let pe = &d.people;
+        sqlx::query("insert into people (id, category, name, id_number, phone, address, risk_level, next_visit, geom) \
+                     select i, c, n, idn, ph, a, r, nv, st_setsrid(st_makepoint(x, y), 4326) \
+                     from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int8[], $8::date[], $9::float8[], $10::float8[]) \
+                     as t(i, c, n, idn, ph, a, r, nv, x, y)")
+            .bind(pe.iter().map(|v| v.id.clone()).collect::<Vec<_>>())
+            .bind(pe.iter().map(|v| v.category.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(pe.iter().map(|v| v.name.clone()).collect::<Vec<_>>())
+            .bind(pe.iter().map(|v| v.id_number.clone()).collect::<Vec<_>>())
+            .bind(pe.iter().map(|v| v.phone.clone()).collect::<Vec<_>>())
+            .bind(pe.iter().map(|v| v.address.clone()).collect::<Vec<_>>())
+            .bind(pe.iter().map(|v| v.risk_level.map(i64::from)).collect::<Vec<_>>())
+            .bind(pe.iter().map(|v| v.next_visit).collect::<Vec<_>>())
+            .bind(pe.iter().map(|v| v.lon).collect::<Vec<_>>())
+            .bind(pe.iter().map(|v| v.lat).collect::<Vec<_>>())
+            .execute(&mut *tx).await?;
+        sqlx::query("insert into patrol_members (id, name, team) select * from unnest($1::text[], $2::text[], $3::text[])")
+            .bind(d.members.iter().map(|m| m.id.clone()).collect::<Vec<_>>())
+            .bind(d.members.iter().map(|m| m.name.clone()).collect::<Vec<_>>())
+            .bind(d.members.iter().map(|m| m.team.clone()).collect::<Vec<_>>())
+            .execute(&mut *tx).await?;
+        for chunk in d.patrol_points.chunks(200_000) {
+            sqlx::query("insert into patrol_points (member_id, t, geom) select m, t, st_setsrid(st_makepoint(x, y), 4326) from unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[]) as u(m, t, x, y)")
+                .bind(chunk.iter().map(|p| d.members[p.member as usize].id.clone()).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|p| p.time).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|p| p.lon).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|p| p.lat).collect::<Vec<_>>())
+                .execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn load(&self) -> StoreResult<Dataset> {
+        let p = &self.pool;
+        let rows =
+            |sql: String| async move { sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(p).await };
+        let members: Vec<crate::domain::PatrolMember> = super::map_all(
+            rows("select id, name, team from patrol_members order by id".into()).await?,
+            map::member,
+        )?;
+        let member_idx: std::collections::HashMap<&str, u32> = members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.id.as_str(), i as u32))
+            .collect();
+        let mut patrol_points = Vec::new();
+        for r in rows(format!("select member_id, t, {XY} from patrol_points")).await? {
+            use sqlx::Row;
+            let m: &str = r.try_get("member_id")?;
+            if let Some(&member) = member_idx.get(m) {
+                patrol_points.push(crate::domain::PatrolPoint {
+                    member,
+                    time: r.try_get("t")?,
+                    lon: r.try_get("lon")?,
+                    lat: r.try_get("lat")?,
+                });
+            }
+        }
+        Ok(Dataset {
+            areas: super::map_all(rows("select code, name, head_name, head_phone, households, residents, st_asbinary(geom) as geom from areas order by length(code), code".into()).await?, map::area)?,
+            hazards: super::map_all(rows(format!("select *, {XY} from hazards order by id")).await?, map::hazard)?,
+            shelters: super::map_all(rows(format!("select *, {XY} from shelters order by id")).await?, map::shelter)?,
+            places: super::map_all(rows(format!("select *, {XY} from places order by id")).await?, map::place)?,
+            incidents: super::map_all(rows(format!("select *, {XY} from incidents order by reported_at, id")).await?, map::incident)?,
+            people: super::map_all(rows(format!("select *, {XY} from people order by id")).await?, map::person)?,
+            patrol_points,
+            members,
+        })
+    }
+
+    async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar("select value from meta where key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {
+        sqlx::query("insert into meta (key, value) values ($1, $2) on conflict (key) do update set value = excluded.value")
+            .bind(key).bind(value).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn create_incident(
+        &self,
+        i: &Incident,
+        actor: &str,
+        idem: Option<(&str, &str)>,
+        answer: &str,
+    ) -> StoreResult<Created> {
+        let mut tx = self.pool.begin().await?;
+        if let Some((user, key)) = idem {
+            // The insert takes the key first, so a concurrent retry waits on it and then replays.
+            let inserted = sqlx::query("insert into idempotency (username, key, answer, created_at) values ($1, $2, $3, now()) on conflict do nothing")
+                .bind(user).bind(key).bind(answer).execute(&mut *tx).await?;
+            if inserted.rows_affected() == 0 {
+                let prior: String = sqlx::query_scalar(
+                    "select answer from idempotency where username = $1 and key = $2",
+                )
+                .bind(user)
+                .bind(key)
+                .fetch_one(&mut *tx)
+                .await?;
+                return Ok(Created::Replayed(prior));
+            }
+        }
+        sqlx::query("insert into incidents (id, category, source, description, grid, status, reported_at, deadline, version, geom) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, st_setsrid(st_makepoint($10, $11), 4326))")
+            .bind(&i.id).bind(&i.category).bind(&i.source).bind(&i.description).bind(&i.grid).bind(i.status.as_str())
+            .bind(i.reported_at).bind(i.deadline).bind(i.version).bind(i.lon).bind(i.lat)
+            .execute(&mut *tx).await?;
+        sqlx::query("insert into incident_history (incident_id, at, actor, action, status, note) values ($1, $2, $3, 'report', $4, '')")
+            .bind(&i.id).bind(i.reported_at).bind(actor).bind(i.status.as_str()).execute(&mut *tx).await?;
+        let row = sqlx::query("insert into changes (at, kind, record_id, minx, miny, maxx, maxy) values (now(), 'incident.created', $1, $2, $3, $2, $3) returning *")
+            .bind(&i.id).bind(i.lon).bind(i.lat).fetch_one(&mut *tx).await?;
+        let change = map::change(&row)?;
+        sqlx::query("select pg_notify('minqing_changes', $1)")
+            .bind(change.seq.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Created::New(change))
+    }
+
+    async fn incident_history(&self, id: &str) -> StoreResult<Vec<HistoryEntry>> {
+        sqlx::query("select * from incident_history where incident_id = $1 order by id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(map::history)
+            .collect()
+    }
+
+    async fn changes_since(&self, seq: i64, limit: i64) -> StoreResult<Vec<Change>> {
+        sqlx::query("select * from changes where seq > $1 order by seq limit $2")
+            .bind(seq)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(map::change)
+            .collect()
+    }
+
+    async fn put_user(&self, u: &UserRecord) -> StoreResult<()> {
+        sqlx::query("insert into users (username, password_hash, role, areas, failed_logins, locked_until) values ($1, $2, $3, $4, $5, $6) \
+                     on conflict (username) do update set password_hash = excluded.password_hash, role = excluded.role, areas = excluded.areas")
+            .bind(&u.username).bind(&u.password_hash).bind(&u.role).bind(u.areas.join(" ")).bind(u.failed_logins).bind(u.locked_until)
+            .execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn user(&self, username: &str) -> StoreResult<Option<UserRecord>> {
+        sqlx::query("select * from users where username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(map::user)
+            .transpose()
+    }
+
+    async fn set_login_state(
+        &self,
+        username: &str,
+        failed: i64,
+        locked_until: Option<DateTime<Utc>>,
+    ) -> StoreResult<()> {
+        sqlx::query("update users set failed_logins = $1, locked_until = $2 where username = $3")
+            .bind(failed)
+            .bind(locked_until)
+            .bind(username)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn put_session(&self, s: &SessionRecord) -> StoreResult<()> {
+        sqlx::query(
+            "insert into sessions (token_hash, username, csrf, expires_at) values ($1, $2, $3, $4)",
+        )
+        .bind(&s.token_hash)
+        .bind(&s.username)
+        .bind(&s.csrf)
+        .bind(s.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
+        use sqlx::Row;
+        let row =
+            sqlx::query("select * from sessions where token_hash = $1 and expires_at > now()")
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| {
+            Ok(SessionRecord {
+                token_hash: r.try_get("token_hash")?,
+                username: r.try_get("username")?,
+                csrf: r.try_get("csrf")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("delete from sessions where token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn audit(
+        &self,
+        username: &str,
+        action: &str,
+        records: &[String],
+        purpose: Option<&str>,
+    ) -> StoreResult<()> {
+        sqlx::query("insert into audit (at, username, action, records, purpose) values (now(), $1, $2, $3, $4)")
+            .bind(username).bind(action).bind(records.join(" ")).bind(purpose).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn audit_log(&self, limit: i64, offset: i64) -> StoreResult<Vec<AuditEntry>> {
+        sqlx::query("select * from audit order by id desc limit $1 offset $2")
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(map::audit)
+            .collect()
+    }
+}

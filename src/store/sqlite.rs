@@ -1,0 +1,484 @@
+//! The embedded store: SQLite in WAL mode, geometry as WKB plus a bounding box.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+
+use super::{
+    AuditEntry, Change, Created, HistoryEntry, SessionRecord, Store, StoreError, StoreResult,
+    UserRecord,
+};
+use crate::domain::{Dataset, Incident};
+use crate::spatial::BBox;
+
+mod map {
+    crate::store::rows::row_mappers!(sqlx::sqlite::SqliteRow);
+}
+
+/// SQLite caps bound parameters per statement; rows per multi-row INSERT stay below it.
+const MAX_PARAMS: usize = 30_000;
+
+/// The embedded SQLite store.
+pub struct SqliteStore {
+    pool: SqlitePool,
+    path: String,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file at `path`. A file that is
+    /// not an SQLite database is refused and left untouched.
+    pub async fn open(path: &str) -> StoreResult<SqliteStore> {
+        let url = format!("sqlite://{path}");
+        let unreachable = |reason: String| StoreError::Unreachable {
+            url: url.clone(),
+            reason,
+        };
+        if path.is_empty() {
+            return Err(StoreError::BadUrl(
+                "sqlite:// needs a file path, e.g. sqlite://minqing-data/minqing.db".into(),
+            ));
+        }
+        let p = Path::new(path);
+        if p.is_dir() {
+            return Err(unreachable("it is a directory, not a database file".into()));
+        }
+        if p.exists() {
+            let mut head = [0u8; 16];
+            let n = std::fs::File::open(p)
+                .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+                .map_err(|e| unreachable(e.to_string()))?;
+            if n > 0 && &head[..n.min(16)] != &b"SQLite format 3\0"[..n.min(16)] {
+                return Err(StoreError::Foreign {
+                    url,
+                    reason: "the file is not an SQLite database".into(),
+                });
+            }
+        } else if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                unreachable(format!(
+                    "cannot create data directory {}: {e}",
+                    dir.display()
+                ))
+            })?;
+        }
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
+            .map_err(|e| StoreError::BadUrl(e.to_string()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL in WAL mode survives a killed process; only power loss can drop the last commits.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
+        // Probe a write so a read-only directory fails now with a clear message.
+        sqlx::query("pragma user_version")
+            .execute(&pool)
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
+        Ok(SqliteStore {
+            pool,
+            path: path.to_owned(),
+        })
+    }
+
+    async fn insert_chunked<T>(
+        &self,
+        tx: &mut sqlx::Transaction<'_, Sqlite>,
+        head: &str,
+        cols: usize,
+        rows: &[T],
+        mut bind: impl FnMut(&mut sqlx::query_builder::Separated<'_, Sqlite, &'static str>, &T),
+    ) -> StoreResult<()> {
+        for chunk in rows.chunks((MAX_PARAMS / cols).max(1)) {
+            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(head);
+            qb.push_values(chunk, |mut b, r| bind(&mut b, r));
+            qb.build().execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        let tables: Vec<String> = sqlx::query_scalar(
+            "select name from sqlite_master where type = 'table' and name not like 'sqlite_%'",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        if !tables.is_empty() && !tables.iter().any(|t| t == "_sqlx_migrations") {
+            return Err(StoreError::Foreign {
+                url: format!("sqlite://{}", self.path),
+                reason: format!(
+                    "it holds another application's tables ({}); not touching it",
+                    tables.join(", ")
+                ),
+            });
+        }
+        sqlx::migrate!("migrations/sqlite")
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Migration(e.to_string()))
+    }
+
+    async fn is_empty(&self) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar("select count(*) from areas")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n == 0)
+    }
+
+    async fn seed(&self, d: &Dataset) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let areas: Vec<(Vec<u8>, BBox)> = d
+            .areas
+            .iter()
+            .map(|a| {
+                Ok((
+                    super::wkb::encode(&a.geometry)?,
+                    BBox::of(&a.geometry).unwrap_or(BBox {
+                        min_lon: 0.0,
+                        min_lat: 0.0,
+                        max_lon: 0.0,
+                        max_lat: 0.0,
+                    }),
+                ))
+            })
+            .collect::<StoreResult<_>>()?;
+        let rows: Vec<_> = d.areas.iter().zip(&areas).collect();
+        self.insert_chunked(&mut tx, "insert into areas (code, name, level, parent, head_name, head_phone, households, residents, geom, minx, miny, maxx, maxy) ", 13, &rows, |b, (a, (wkb, bb))| {
+            b.push_bind(a.code.as_str().to_owned())
+                .push_bind(a.name.clone())
+                .push_bind(a.level().as_str())
+                .push_bind(a.parent.as_ref().map(|p| p.as_str().to_owned()))
+                .push_bind(a.head.as_ref().map(|h| h.name.clone()))
+                .push_bind(a.head.as_ref().map(|h| h.phone.clone()))
+                .push_bind(a.households as i64)
+                .push_bind(a.residents as i64)
+                .push_bind(wkb.clone())
+                .push_bind(bb.min_lon)
+                .push_bind(bb.min_lat)
+                .push_bind(bb.max_lon)
+                .push_bind(bb.max_lat);
+        }).await?;
+        self.insert_chunked(
+            &mut tx,
+            "insert into shelters (id, name, capacity, address, lon, lat) ",
+            6,
+            &d.shelters,
+            |b, s| {
+                b.push_bind(s.id.clone())
+                    .push_bind(s.name.clone())
+                    .push_bind(s.capacity as i64)
+                    .push_bind(s.address.clone())
+                    .push_bind(s.lon)
+                    .push_bind(s.lat);
+            },
+        )
+        .await?;
+        self.insert_chunked(&mut tx, "insert into hazards (id, name, kind, risk, threatened_households, threatened_persons, monitor_name, monitor_phone, leader_name, leader_phone, shelter, status, lon, lat) ", 14, &d.hazards, |b, h| {
+            b.push_bind(h.id.clone()).push_bind(h.name.clone()).push_bind(h.kind.clone()).push_bind(h.risk.as_str())
+                .push_bind(h.threatened_households as i64).push_bind(h.threatened_persons as i64)
+                .push_bind(h.monitor.name.clone()).push_bind(h.monitor.phone.clone())
+                .push_bind(h.leader.name.clone()).push_bind(h.leader.phone.clone())
+                .push_bind(h.shelter.clone()).push_bind(h.status.clone()).push_bind(h.lon).push_bind(h.lat);
+        }).await?;
+        self.insert_chunked(
+            &mut tx,
+            "insert into places (id, name, kind, visit_every_hours, radius_m, lon, lat) ",
+            7,
+            &d.places,
+            |b, p| {
+                b.push_bind(p.id.clone())
+                    .push_bind(p.name.clone())
+                    .push_bind(p.kind.clone())
+                    .push_bind(p.visit_every_hours as i64)
+                    .push_bind(p.radius_m)
+                    .push_bind(p.lon)
+                    .push_bind(p.lat);
+            },
+        )
+        .await?;
+        self.insert_chunked(&mut tx, "insert into incidents (id, category, source, description, grid, status, reported_at, deadline, version, lon, lat) ", 11, &d.incidents, |b, i| {
+            b.push_bind(i.id.clone()).push_bind(i.category.clone()).push_bind(i.source.clone()).push_bind(i.description.clone())
+                .push_bind(i.grid.clone()).push_bind(i.status.as_str()).push_bind(i.reported_at).push_bind(i.deadline)
+                .push_bind(i.version).push_bind(i.lon).push_bind(i.lat);
+        }).await?;
+        self.insert_chunked(&mut tx, "insert into people (id, category, name, id_number, phone, address, risk_level, next_visit, lon, lat) ", 10, &d.people, |b, p| {
+            b.push_bind(p.id.clone()).push_bind(p.category.as_str()).push_bind(p.name.clone()).push_bind(p.id_number.clone())
+                .push_bind(p.phone.clone()).push_bind(p.address.clone()).push_bind(p.risk_level.map(i64::from)).push_bind(p.next_visit)
+                .push_bind(p.lon).push_bind(p.lat);
+        }).await?;
+        self.insert_chunked(
+            &mut tx,
+            "insert into patrol_members (id, name, team) ",
+            3,
+            &d.members,
+            |b, m| {
+                b.push_bind(m.id.clone())
+                    .push_bind(m.name.clone())
+                    .push_bind(m.team.clone());
+            },
+        )
+        .await?;
+        self.insert_chunked(
+            &mut tx,
+            "insert into patrol_points (member_id, t, lon, lat) ",
+            4,
+            &d.patrol_points,
+            |b, p| {
+                b.push_bind(d.members[p.member as usize].id.clone())
+                    .push_bind(p.time)
+                    .push_bind(p.lon)
+                    .push_bind(p.lat);
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn load(&self) -> StoreResult<Dataset> {
+        let p = &self.pool;
+        let all = |sql: &'static str| sqlx::query(sql).fetch_all(p);
+        let members: Vec<crate::domain::PatrolMember> =
+            all("select id, name, team from patrol_members order by id")
+                .await?
+                .iter()
+                .map(map::member)
+                .collect::<StoreResult<_>>()?;
+        let member_idx: std::collections::HashMap<&str, u32> = members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.id.as_str(), i as u32))
+            .collect();
+        let points = all("select member_id, t, lon, lat from patrol_points").await?;
+        let mut patrol_points = Vec::with_capacity(points.len());
+        for r in &points {
+            use sqlx::Row;
+            let m: &str = r.try_get("member_id")?;
+            if let Some(&member) = member_idx.get(m) {
+                patrol_points.push(crate::domain::PatrolPoint {
+                    member,
+                    time: r.try_get("t")?,
+                    lon: r.try_get("lon")?,
+                    lat: r.try_get("lat")?,
+                });
+            }
+        }
+        Ok(Dataset {
+            areas: super::map_all(
+                all("select * from areas order by length(code), code").await?,
+                map::area,
+            )?,
+            hazards: super::map_all(all("select * from hazards order by id").await?, map::hazard)?,
+            shelters: super::map_all(
+                all("select * from shelters order by id").await?,
+                map::shelter,
+            )?,
+            places: super::map_all(all("select * from places order by id").await?, map::place)?,
+            incidents: super::map_all(
+                all("select * from incidents order by reported_at, id").await?,
+                map::incident,
+            )?,
+            people: super::map_all(all("select * from people order by id").await?, map::person)?,
+            patrol_points,
+            members,
+        })
+    }
+
+    async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar("select value from meta where key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {
+        sqlx::query("insert into meta (key, value) values (?, ?) on conflict (key) do update set value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_incident(
+        &self,
+        i: &Incident,
+        actor: &str,
+        idem: Option<(&str, &str)>,
+        answer: &str,
+    ) -> StoreResult<Created> {
+        let mut tx = self.pool.begin().await?;
+        if let Some((user, key)) = idem {
+            let prior: Option<String> =
+                sqlx::query_scalar("select answer from idempotency where username = ? and key = ?")
+                    .bind(user)
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(a) = prior {
+                return Ok(Created::Replayed(a));
+            }
+            sqlx::query(
+                "insert into idempotency (username, key, answer, created_at) values (?, ?, ?, ?)",
+            )
+            .bind(user)
+            .bind(key)
+            .bind(answer)
+            .bind(Utc::now())
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("insert into incidents (id, category, source, description, grid, status, reported_at, deadline, version, lon, lat) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(&i.id).bind(&i.category).bind(&i.source).bind(&i.description).bind(&i.grid).bind(i.status.as_str())
+            .bind(i.reported_at).bind(i.deadline).bind(i.version).bind(i.lon).bind(i.lat)
+            .execute(&mut *tx).await?;
+        sqlx::query("insert into incident_history (incident_id, at, actor, action, status, note) values (?, ?, ?, 'report', ?, '')")
+            .bind(&i.id).bind(i.reported_at).bind(actor).bind(i.status.as_str()).execute(&mut *tx).await?;
+        let change = sqlx::query("insert into changes (at, kind, record_id, minx, miny, maxx, maxy) values (?, 'incident.created', ?, ?, ?, ?, ?) returning *")
+            .bind(Utc::now()).bind(&i.id).bind(i.lon).bind(i.lat).bind(i.lon).bind(i.lat)
+            .fetch_one(&mut *tx).await?;
+        let change = map::change(&change)?;
+        tx.commit().await?;
+        Ok(Created::New(change))
+    }
+
+    async fn incident_history(&self, id: &str) -> StoreResult<Vec<HistoryEntry>> {
+        sqlx::query("select * from incident_history where incident_id = ? order by id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(map::history)
+            .collect()
+    }
+
+    async fn changes_since(&self, seq: i64, limit: i64) -> StoreResult<Vec<Change>> {
+        sqlx::query("select * from changes where seq > ? order by seq limit ?")
+            .bind(seq)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(map::change)
+            .collect()
+    }
+
+    async fn put_user(&self, u: &UserRecord) -> StoreResult<()> {
+        sqlx::query("insert into users (username, password_hash, role, areas, failed_logins, locked_until) values (?, ?, ?, ?, ?, ?) \
+                     on conflict (username) do update set password_hash = excluded.password_hash, role = excluded.role, areas = excluded.areas")
+            .bind(&u.username).bind(&u.password_hash).bind(&u.role).bind(u.areas.join(" ")).bind(u.failed_logins).bind(u.locked_until)
+            .execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn user(&self, username: &str) -> StoreResult<Option<UserRecord>> {
+        sqlx::query("select * from users where username = ?")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(map::user)
+            .transpose()
+    }
+
+    async fn set_login_state(
+        &self,
+        username: &str,
+        failed: i64,
+        locked_until: Option<DateTime<Utc>>,
+    ) -> StoreResult<()> {
+        sqlx::query("update users set failed_logins = ?, locked_until = ? where username = ?")
+            .bind(failed)
+            .bind(locked_until)
+            .bind(username)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn put_session(&self, s: &SessionRecord) -> StoreResult<()> {
+        sqlx::query(
+            "insert into sessions (token_hash, username, csrf, expires_at) values (?, ?, ?, ?)",
+        )
+        .bind(&s.token_hash)
+        .bind(&s.username)
+        .bind(&s.csrf)
+        .bind(s.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
+        use sqlx::Row;
+        let row = sqlx::query("select * from sessions where token_hash = ? and expires_at > ?")
+            .bind(token_hash)
+            .bind(Utc::now())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(SessionRecord {
+                token_hash: r.try_get("token_hash")?,
+                username: r.try_get("username")?,
+                csrf: r.try_get("csrf")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("delete from sessions where token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn audit(
+        &self,
+        username: &str,
+        action: &str,
+        records: &[String],
+        purpose: Option<&str>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "insert into audit (at, username, action, records, purpose) values (?, ?, ?, ?, ?)",
+        )
+        .bind(Utc::now())
+        .bind(username)
+        .bind(action)
+        .bind(records.join(" "))
+        .bind(purpose)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn audit_log(&self, limit: i64, offset: i64) -> StoreResult<Vec<AuditEntry>> {
+        sqlx::query("select * from audit order by id desc limit ? offset ?")
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(map::audit)
+            .collect()
+    }
+}

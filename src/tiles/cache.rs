@@ -1,0 +1,161 @@
+//! A bounded tile cache with exact invalidation: a write names its bounding
+//! box and layer, and exactly the cached tiles that overlap it are dropped.
+//! Tiles are stored with their gzip form so a cached hit never compresses.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::{BUFFER, TileCoord};
+use crate::spatial::BBox;
+
+/// Cache key: the requested layer list, tile, caller scope and format.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TileKey {
+    /// comma-joined layer names as requested
+    pub layers: String,
+    /// tile address
+    pub tile: TileCoord,
+    /// rights scope of the caller (matters for `people`)
+    pub scope: String,
+    /// `mvt` or `geojson`
+    pub format: &'static str,
+}
+
+/// A finished tile.
+#[derive(Debug)]
+pub struct CachedTile {
+    /// raw body
+    pub body: Vec<u8>,
+    /// gzip of the body
+    pub gzip: Vec<u8>,
+    /// strong ETag (quoted)
+    pub etag: String,
+    expires: Option<Instant>,
+}
+
+impl CachedTile {
+    /// Builds a tile entry, compressing once. `ttl` bounds the life of tiles
+    /// whose content depends on the clock (overdue flags, patrol windows).
+    pub fn new(body: Vec<u8>, ttl: Option<Duration>) -> CachedTile {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        body.hash(&mut h);
+        let etag = format!("\"{:016x}-{:x}\"", h.finish(), body.len());
+        let mut enc = flate2::write::GzEncoder::new(
+            Vec::with_capacity(body.len() / 2),
+            flate2::Compression::fast(),
+        );
+        // Writing to a Vec cannot fail.
+        let _ = enc.write_all(&body);
+        let gzip = enc.finish().unwrap_or_default();
+        CachedTile {
+            body,
+            gzip,
+            etag,
+            expires: ttl.map(|t| Instant::now() + t),
+        }
+    }
+
+    fn live(&self) -> bool {
+        self.expires.is_none_or(|e| Instant::now() < e)
+    }
+
+    fn size(&self) -> usize {
+        self.body.len() + self.gzip.len() + 128
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    map: HashMap<TileKey, Arc<CachedTile>>,
+    order: VecDeque<TileKey>,
+    bytes: usize,
+}
+
+/// The cache. Cheap to share behind an `Arc`.
+pub struct TileCache {
+    inner: Mutex<Inner>,
+    max_bytes: usize,
+}
+
+impl TileCache {
+    /// A cache holding at most `max_bytes` of tiles (0 disables it).
+    pub fn new(max_bytes: usize) -> TileCache {
+        TileCache {
+            inner: Mutex::new(Inner::default()),
+            max_bytes,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves plain data; keep serving.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A live cached tile.
+    pub fn get(&self, key: &TileKey) -> Option<Arc<CachedTile>> {
+        if self.max_bytes == 0 {
+            return None;
+        }
+        self.lock().map.get(key).filter(|t| t.live()).cloned()
+    }
+
+    /// Stores a tile, evicting the oldest entries beyond the size bound.
+    pub fn put(&self, key: TileKey, tile: Arc<CachedTile>) {
+        if self.max_bytes == 0 || tile.size() > self.max_bytes {
+            return;
+        }
+        let mut g = self.lock();
+        g.bytes += tile.size();
+        if let Some(old) = g.map.insert(key.clone(), tile) {
+            g.bytes -= old.size();
+        } else {
+            g.order.push_back(key);
+        }
+        while g.bytes > self.max_bytes {
+            let Some(k) = g.order.pop_front() else { break };
+            if let Some(t) = g.map.remove(&k) {
+                g.bytes -= t.size();
+            }
+        }
+    }
+
+    /// Drops every cached tile of `layer` whose buffered bounds meet `bbox`.
+    /// Returns how many were dropped.
+    pub fn invalidate(&self, layer: &str, bbox: &BBox) -> usize {
+        let mut g = self.lock();
+        let stale: Vec<TileKey> = g
+            .map
+            .keys()
+            .filter(|k| k.layers.split(',').any(|l| l == layer))
+            .filter(|k| {
+                let t = k.tile.bbox_wgs84(BUFFER);
+                t.min_lon <= bbox.max_lon
+                    && t.max_lon >= bbox.min_lon
+                    && t.min_lat <= bbox.max_lat
+                    && t.max_lat >= bbox.min_lat
+            })
+            .cloned()
+            .collect();
+        for k in &stale {
+            if let Some(t) = g.map.remove(k) {
+                g.bytes -= t.size();
+            }
+        }
+        let Inner { map, order, .. } = &mut *g;
+        order.retain(|k| map.contains_key(k));
+        stale.len()
+    }
+
+    /// Number of cached tiles.
+    pub fn len(&self) -> usize {
+        self.lock().map.len()
+    }
+
+    /// True when nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

@@ -1,0 +1,587 @@
+// End-to-end checks of the Minqing Map web app in headless Debian Chromium (playwright-core).
+//
+//   BASE_URL=http://127.0.0.1:8090 node tests/e2e/run.mjs
+//
+// Env: BASE_URL (default http://127.0.0.1:8080), SHOT_DIR (default target/screenshots, relative
+// to the working directory), CHROMIUM (default /usr/bin/chromium), E2E_TIMEOUT_MS (per wait,
+// default 60000), E2E_ONLY (comma list of: anon,wall,grid,general,flood — default all).
+// Needs a server started with the demo district (--demo) and its demo accounts.
+//
+// Prints one line per check ("ok   name" / "FAIL name: why"), then "N passed, N failed".
+// Exit 0 only when every check passed.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+const BASE = new URL(BASE_URL);
+const SHOT_DIR = path.resolve(process.env.SHOT_DIR || 'target/screenshots');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const T = Number(process.env.E2E_TIMEOUT_MS || 60000);
+const ONLY = new Set((process.env.E2E_ONLY || 'anon,wall,grid,general,flood').split(',').map((s) => s.trim()));
+const PASSWORD = process.env.DEMO_PASSWORD || 'minqing-demo';
+// The grid head's demo grid contains this point (shared/contract.md, demo accounts).
+const WANGGE_POINT = [113.056, 23.698];
+const ATTRIBUTION = '边界示意，非审图号地图';
+
+let passed = 0;
+let failed = 0;
+const failures = [];
+
+function ok(name, detail = '') {
+  passed++;
+  console.log(`ok   ${name}${detail ? ' — ' + detail : ''}`);
+}
+function fail(name, why) {
+  failed++;
+  failures.push(name);
+  console.log(`FAIL ${name}: ${why}`);
+}
+class CheckError extends Error {}
+/** Runs one check; a thrown error fails it. Returns the function's value or undefined. */
+async function check(name, fn) {
+  try {
+    const r = await fn();
+    ok(name, typeof r === 'string' ? r : '');
+    return r === undefined ? true : r;
+  } catch (e) {
+    fail(name, (e && e.message ? e.message : String(e)).split('\n')[0]);
+    return undefined;
+  }
+}
+function expect(cond, msg) { if (!cond) throw new CheckError(msg); }
+
+/* ---------------- browser ---------------- */
+
+async function waitForFile(file, ms) {
+  const t0 = Date.now();
+  let told = false;
+  while (!fs.existsSync(file)) {
+    if (Date.now() - t0 > ms) return false;
+    if (!told) { console.log(`..   waiting for ${file}`); told = true; }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  return true;
+}
+
+async function waitForServer(ms) {
+  const t0 = Date.now();
+  let last = '';
+  while (Date.now() - t0 < ms) {
+    try {
+      const r = await fetch(`${BASE_URL}/readyz`);
+      if (r.ok) return true;
+      last = `readyz ${r.status}`;
+    } catch (e) { last = e.cause ? e.cause.code || e.message : e.message; }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`server at ${BASE_URL} not ready after ${ms / 1000}s (${last})`);
+}
+
+const ARGS = [
+  '--headless', '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+  '--disable-default-apps', '--disable-extensions', '--mute-audio', '--hide-scrollbars',
+  // No --disable-gpu: Chromium 156 renders WebGL through SwiftShader (ANGLE/Vulkan) with or
+  // without it, but with it every readback logs "GPU stall due to ReadPixels" warnings.
+];
+
+/**
+ * A page with guards: console errors, page errors, requests to other hosts, and (when
+ * `anonymous`) responses >= 400 are collected as problems.
+ */
+async function guardedPage(browser, { viewport = { width: 1280, height: 800 }, mobile = false, anonymous = true, label }) {
+  const context = await browser.newContext({
+    viewport, deviceScaleFactor: 1, isMobile: mobile, hasTouch: mobile, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
+    acceptDownloads: true, serviceWorkers: 'block',
+  });
+  const page = await context.newPage();
+  const problems = [];
+  const state = { anonymous };
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('request', (r) => {
+    const u = r.url();
+    if (u.startsWith('data:') || u.startsWith('blob:')) return;
+    let host;
+    try { host = new URL(u).host; } catch { host = u; }
+    if (host !== BASE.host) problems.push(`request to another host: ${u}`);
+  });
+  page.on('response', (r) => {
+    // Anonymous loads must make no 4xx; signed-in flows are held to the same rule.
+    if (r.status() >= 400) {
+      problems.push(`HTTP ${r.status()} ${r.request().method()} ${r.url().replace(BASE_URL, '')}${state.anonymous ? ' (anonymous)' : ''}`);
+    }
+  });
+  page.on('requestfailed', (r) => {
+    const f = r.failure();
+    const why = f ? f.errorText : '';
+    // MapLibre cancels tiles it no longer needs; EventSource is aborted when a page closes.
+    if (why.includes('ERR_ABORTED')) return;
+    problems.push(`request failed: ${r.url().replace(BASE_URL, '')} ${why}`);
+  });
+  return { context, page, problems, state, label };
+}
+
+function assertNoProblems(g, what) {
+  const p = g.problems.splice(0);
+  expect(p.length === 0, `${what}: ${p.slice(0, 5).join(' | ')}${p.length > 5 ? ` (+${p.length - 5} more)` : ''}`);
+}
+
+async function waitReady(page) {
+  await page.waitForSelector('body[data-ready="1"]', { timeout: T, state: 'attached' });
+}
+
+/** Counts of rendered features per style layer id. */
+async function rendered(page, layers) {
+  return page.evaluate((ids) => {
+    const m = window.__map;
+    const out = {};
+    for (const id of ids) out[id] = m.getLayer(id) ? m.queryRenderedFeatures({ layers: [id] }).length : -1;
+    return out;
+  }, layers);
+}
+
+async function shot(page, name) {
+  fs.mkdirSync(SHOT_DIR, { recursive: true });
+  const file = path.join(SHOT_DIR, name);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+async function login(page, username) {
+  const dlg = page.locator('#login-dialog');
+  if (!(await dlg.evaluate((d) => d.open))) await page.click('#login-btn');
+  await page.fill('#login-username', username);
+  await page.fill('#login-password', PASSWORD);
+  const [resp] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/api/auth/login'), { timeout: T }),
+    page.click('#login-submit'),
+  ]);
+  expect(resp.status() === 200, `login as ${username} answered ${resp.status()}`);
+  await page.waitForFunction(() => !document.querySelector('#login-dialog').open, null, { timeout: T });
+  await page.waitForSelector('#logout-btn', { timeout: T });
+  const stored = await page.evaluate(() => localStorage.getItem('minqing.user'));
+  expect(stored && !/token/i.test(stored), `localStorage must hold username/role only, holds ${stored}`);
+}
+
+/** Style: no glyphs, no source outside our own origin. */
+async function styleIsOffline(page) {
+  return page.evaluate((origin) => {
+    const s = window.__map.getStyle();
+    const bad = [];
+    if (s.glyphs) bad.push(`glyphs=${s.glyphs}`);
+    if (s.sprite) bad.push(`sprite=${JSON.stringify(s.sprite)}`);
+    for (const [id, src] of Object.entries(s.sources)) {
+      const urls = [src.url, ...(src.tiles || [])].filter(Boolean);
+      for (const u of urls) if (!String(u).startsWith(origin)) bad.push(`${id}: ${u}`);
+    }
+    return bad;
+  }, BASE.origin);
+}
+
+/* ---------------- anonymous views ---------------- */
+
+const VIEWS = [
+  { path: '/', shot: 'index.png', viewport: { width: 1280, height: 800 } },
+  { path: '/wall', shot: 'wall.png', viewport: { width: 1600, height: 900 }, needsLogin: true },
+  { path: '/grid', shot: 'grid.png', viewport: { width: 360, height: 740 }, mobile: true, needsLogin: true },
+  { path: '/flood', shot: 'flood.png', viewport: { width: 1280, height: 800 } },
+];
+
+async function anonymousView(browser, v) {
+  const name = `anon ${v.path}`;
+  const g = await guardedPage(browser, { viewport: v.viewport, mobile: v.mobile, label: name });
+  const { page } = g;
+  try {
+    const okLoad = await check(`${name}: loads and the map becomes ready`, async () => {
+      const r = await page.goto(BASE_URL + v.path, { waitUntil: 'domcontentloaded', timeout: T });
+      expect(r && r.status() === 200, `GET ${v.path} answered ${r && r.status()}`);
+      await waitReady(page);
+      return `${(await page.evaluate(() => performance.now() / 1000)).toFixed(1)} s`;
+    });
+    if (!okLoad) { assertNoProblemsSoft(g, name); return; }
+    // Let late tiles and labels arrive before judging.
+    await page.waitForTimeout(500);
+    await page.evaluate(() => new Promise((r) => (window.__map.loaded() ? r() : window.__map.once('idle', r))));
+    await check(`${name}: grid polygons and hazard points rendered`, async () => {
+      const c = await rendered(page, ['grids-fill', 'hazards-circle']);
+      expect(c['grids-fill'] > 0, `no grids polygon rendered (${JSON.stringify(c)})`);
+      expect(c['hazards-circle'] > 0, `no hazard point rendered (${JSON.stringify(c)})`);
+      return `grids ${c['grids-fill']}, hazards ${c['hazards-circle']}`;
+    });
+    await check(`${name}: style is offline (no glyphs, only our own sources)`, async () => {
+      const bad = await styleIsOffline(page);
+      expect(bad.length === 0, bad.join('; '));
+    });
+    await check(`${name}: attribution marks the map as illustrative`, async () => {
+      const text = await page.textContent('.maplibregl-ctrl-attrib');
+      expect(text && text.includes(ATTRIBUTION), `attribution is "${text}"`);
+    });
+    if (v.needsLogin) {
+      await check(`${name}: shows its login panel`, async () => {
+        expect(await page.evaluate(() => document.querySelector('#login-dialog').open), 'login dialog is not open');
+      });
+    }
+    if (v.path === '/') {
+      await check(`${name}: layer panel lists every layer`, async () => {
+        const layers = await page.$$eval('#panel input[data-layer]', (els) => els.map((e) => e.dataset.layer));
+        for (const l of ['grids', 'hazards', 'shelters', 'places', 'incidents', 'people', 'patrol']) {
+          expect(layers.includes(l), `no toggle for ${l} (have ${layers})`);
+        }
+      });
+      await check(`${name}: toggling the people layer draws the per-area counts`, async () => {
+        await page.check('#layer-people');
+        await page.evaluate(() => new Promise((r) => window.__map.once('idle', r)));
+        const c = await rendered(page, ['people-fill']);
+        expect(c['people-fill'] > 0, `people-fill ${c['people-fill']}`);
+        await page.uncheck('#layer-people');
+      });
+      await check(`${name}: clicking a hazard point opens its popup`, async () => {
+        const pt = await page.evaluate(() => {
+          const m = window.__map;
+          const c = m.getCanvas().getBoundingClientRect();
+          const f = m.queryRenderedFeatures({ layers: ['hazards-circle'] })
+            .map((q) => ({ q, p: m.project(q.geometry.coordinates) }))
+            .find(({ p }) => p.x > 300 && p.y > 60 && p.x < c.width - 60 && p.y < c.height - 60); // clear of the panel
+          return f && { x: c.left + f.p.x, y: c.top + f.p.y, name: f.q.properties.name };
+        });
+        expect(pt, 'no hazard point clear of the panel');
+        await page.mouse.click(pt.x, pt.y);
+        await page.waitForSelector('.maplibregl-popup', { timeout: 5000 });
+        const text = await page.textContent('.maplibregl-popup');
+        await page.click('.maplibregl-popup-close-button');
+        expect(text.includes('风险等级'), `popup text "${text}"`);
+        return pt.name;
+      });
+      await check(`${name}: 中/EN toggle switches the UI language`, async () => {
+        await page.click('#lang-toggle');
+        const en = await page.textContent('nav.views a[href="/flood"]');
+        const lang = await page.evaluate(() => document.documentElement.lang);
+        await page.click('#lang-toggle');
+        const zh = await page.textContent('nav.views a[href="/flood"]');
+        expect(en === 'Flood' && lang === 'en' && zh === '防汛', `got "${en}" (${lang}) then "${zh}"`);
+      });
+    }
+    if (v.path === '/grid') {
+      await check(`${name}: fits a 360 px phone (no horizontal overflow)`, async () => {
+        const w = await page.evaluate(() => document.documentElement.scrollWidth);
+        expect(w <= 360, `page is ${w}px wide`);
+      });
+    }
+    await check(`${name}: screenshot ${v.shot}`, async () => path.relative(process.cwd(), await shot(page, v.shot)));
+    await check(`${name}: no console error, no other host, no 4xx/5xx`, async () => assertNoProblems(g, name));
+  } finally {
+    await g.context.close();
+  }
+}
+
+function assertNoProblemsSoft(g, name) {
+  if (g.problems.length) fail(`${name}: problems while loading`, g.problems.slice(0, 5).join(' | '));
+}
+
+/* ---------------- logged-in flows ---------------- */
+
+async function wallAsCommand(browser) {
+  const g = await guardedPage(browser, { viewport: { width: 1600, height: 900 }, anonymous: true, label: 'wall' });
+  const { page } = g;
+  const loaded = await check('wall: zhihui signs in on /wall', async () => {
+    await page.goto(`${BASE_URL}/wall`, { timeout: T });
+    await waitReady(page);
+    g.state.anonymous = false;
+    await login(page, 'zhihui');
+  });
+  if (!loaded) return { g, page, ok: false };
+  const live = await check('wall: live feed connects (SSE)', async () => {
+    await page.waitForSelector('body[data-sse="open"]', { timeout: T, state: 'attached' });
+  });
+  await check('wall: KPIs filled from the server', async () => {
+    await page.waitForSelector('body[data-kpis="1"]', { timeout: T, state: 'attached' });
+    const kpis = await page.$$eval('[data-kpi]', (els) => Object.fromEntries(els.map((e) => [e.dataset.kpi, e.querySelector('.kpi-value').textContent])));
+    for (const k of ['open', 'overdue', 'today', 'red', 'coverage']) expect(kpis[k] && kpis[k] !== '–', `KPI ${k} is "${kpis[k]}" (${JSON.stringify(kpis)})`);
+    return JSON.stringify(kpis);
+  });
+  await check('wall: incidents and patrol layers load after sign-in', async () => {
+    await page.evaluate(() => new Promise((r) => (window.__map.loaded() ? r() : window.__map.once('idle', r))));
+    const c = await rendered(page, ['incidents-cluster', 'patrol-fill']);
+    expect(c['incidents-cluster'] > 0, `no incident cluster rendered (${JSON.stringify(c)})`);
+    expect(c['patrol-fill'] > 0, `no patrol coverage rendered (${JSON.stringify(c)})`);
+    return JSON.stringify(c);
+  });
+  await check('wall: no console error, no other host, no 4xx/5xx', async () => assertNoProblems(g, 'wall'));
+  return { g, page, ok: !!live };
+}
+
+/** `/` signed in: sign in, reload (the session is restored through /api/me), search. */
+async function generalSignedIn(browser) {
+  const g = await guardedPage(browser, { viewport: { width: 1280, height: 800 }, label: 'general' });
+  const { page } = g;
+  try {
+    const signed = await check('general: zhihui signs in on /', async () => {
+      await page.goto(`${BASE_URL}/`, { timeout: T });
+      await waitReady(page);
+      g.state.anonymous = false;
+      await login(page, 'zhihui');
+    });
+    if (!signed) return;
+    await check('general: a signed-in reload shows incidents without asking to log in', async () => {
+      const [me] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/me'), { timeout: T }),
+        page.reload({ timeout: T }),
+      ]);
+      expect(me.status() === 200, `/api/me answered ${me.status()}`);
+      await waitReady(page);
+      await page.waitForSelector('#logout-btn', { timeout: T });
+      await page.evaluate(() => new Promise((r) => (window.__map.loaded() ? r() : window.__map.once('idle', r))));
+      const c = await rendered(page, ['incidents-cluster', 'incidents-circle']);
+      expect(c['incidents-cluster'] > 0 || c['incidents-circle'] > 0, `no incident drawn (${JSON.stringify(c)})`);
+    });
+    await check('general: search by area code fits the area', async () => {
+      await page.fill('#search-input', '441802');
+      await page.press('#search-input', 'Enter');
+      await page.waitForSelector('body[data-searched="441802"]', { timeout: T, state: 'attached' });
+    });
+    await check('general: search by a street name', async () => {
+      const label = await page.evaluate(() => {
+        const f = window.__map.querySourceFeatures('grids', { sourceLayer: 'grids_labels' }).find((q) => q.properties.level === 'street');
+        return f && { name: f.properties.name, code: String(f.properties.code) };
+      });
+      expect(label, 'no street label loaded at this zoom');
+      await page.fill('#search-input', label.name);
+      await page.press('#search-input', 'Enter');
+      await page.waitForSelector(`body[data-searched="${label.code}"]`, { timeout: T, state: 'attached' });
+      await page.evaluate(() => new Promise((r) => window.__map.once('idle', r)));
+      return `${label.name} → ${label.code}`;
+    });
+    await shot(page, 'index-signed-in.png');
+    await check('general: no console error, no other host, no 4xx/5xx', async () => assertNoProblems(g, 'general'));
+  } finally {
+    await g.context.close();
+  }
+}
+
+/** A pixel inside the area where no point feature is drawn (so a tap reports, not pops up). */
+async function emptyPixelInside(page, bbox) {
+  return page.evaluate((b) => {
+    const m = window.__map;
+    const pts = ['hazards-circle', 'shelters-circle', 'places-circle', 'incidents-circle', 'incidents-cluster', 'patrol-missed'].filter((id) => m.getLayer(id));
+    const canvas = m.getCanvas().getBoundingClientRect();
+    for (const fx of [0.5, 0.35, 0.65, 0.25, 0.75]) {
+      for (const fy of [0.5, 0.35, 0.65, 0.25, 0.75]) {
+        const lngLat = [b[0] + (b[2] - b[0]) * fx, b[1] + (b[3] - b[1]) * fy];
+        const p = m.project(lngLat);
+        if (p.x < 10 || p.y < 10 || p.x > canvas.width - 10 || p.y > canvas.height - 10) continue;
+        const hits = m.queryRenderedFeatures([[p.x - 14, p.y - 14], [p.x + 14, p.y + 14]], { layers: pts });
+        if (!hits.length) return { x: canvas.left + p.x, y: canvas.top + p.y, lngLat };
+      }
+    }
+    return null;
+  }, bbox);
+}
+
+async function gridAsHead(browser) {
+  const g = await guardedPage(browser, { viewport: { width: 360, height: 740 }, mobile: true, label: 'grid' });
+  const { page } = g;
+  const signed = await check('grid: wangge signs in on /grid (360x740)', async () => {
+    await page.goto(`${BASE_URL}/grid`, { timeout: T });
+    await waitReady(page);
+    g.state.anonymous = false;
+    await login(page, 'wangge');
+  });
+  if (!signed) return null;
+  let area = null;
+  await check('grid: the map fits my grid polygon', async () => {
+    await page.waitForSelector('body[data-fitted]', { timeout: T, state: 'attached' });
+    const r = await page.evaluate(async () => {
+      const code = document.body.dataset.fitted;
+      const a = await (await fetch(`/api/areas/${code}`)).json();
+      const b = window.__map.getBounds();
+      return { code, level: a.level, bbox: a.bbox, view: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], zoom: window.__map.getZoom() };
+    });
+    area = r;
+    const [x0, y0, x1, y1] = r.bbox, [v0, w0, v1, w1] = r.view;
+    const eps = 1e-4;
+    expect(v0 <= x0 + eps && w0 <= y0 + eps && v1 >= x1 - eps && w1 >= y1 - eps, `view ${r.view} does not contain grid ${r.bbox}`);
+    const share = ((x1 - x0) * (y1 - y0)) / ((v1 - v0) * (w1 - w0));
+    expect(share > 0.08, `grid fills only ${(share * 100).toFixed(1)}% of the view`);
+    expect(r.bbox[0] <= WANGGE_POINT[0] && WANGGE_POINT[0] <= r.bbox[2] && r.bbox[1] <= WANGGE_POINT[1] && WANGGE_POINT[1] <= r.bbox[3],
+      `grid ${r.code} bbox ${r.bbox} does not hold the demo point ${WANGGE_POINT}`);
+    return `${r.code}, zoom ${r.zoom.toFixed(1)}, ${(share * 100).toFixed(0)}% of the view`;
+  });
+  await check('grid: my hazards, people (masked) and incidents are listed', async () => {
+    await page.waitForSelector('body[data-lists="1"]', { timeout: T, state: 'attached' });
+    await page.click('.tab[data-tab="hazards"]');
+    const hz = await page.$$eval('#hazard-list li', (els) => els.map((e) => e.textContent));
+    expect(hz.length > 0, 'no hazard listed in my grid');
+    expect(hz.some((t) => t.includes('内涝积水点')), `no 内涝积水点 among ${hz.length} hazards`);
+    await page.click('.tab[data-tab="people"]');
+    const ppl = await page.$$eval('#people-list li', (els) => els.map((e) => e.textContent));
+    expect(ppl.length > 0, 'no person listed in my grid');
+    const leak = ppl.find((t) => /\d{17}[\dXx]/.test(t) || /(?<!\d)1[3-9]\d{9}(?!\d)/.test(t));
+    expect(!leak, `unmasked ID or phone number in the people list: ${leak}`);
+    await page.click('.tab[data-tab="incidents"]');
+    return `${hz.length} hazards, ${ppl.length} people`;
+  });
+  await shot(page, 'grid-mine.png');
+  let incidentId = null;
+  await check('grid: tap the map → report an incident → 201', async () => {
+    expect(area, 'no grid area known');
+    await page.evaluate(() => new Promise((r) => (window.__map.loaded() ? r() : window.__map.once('idle', r))));
+    const px = await emptyPixelInside(page, area.bbox);
+    expect(px, 'no empty spot inside my grid to tap');
+    let how = 'tap';
+    await page.touchscreen.tap(px.x, px.y);
+    try {
+      await page.waitForSelector('#report-dialog[open]', { timeout: 5000 });
+    } catch {
+      how = 'click'; // the tap did not become a click
+      await page.mouse.click(px.x, px.y);
+      await page.waitForSelector('#report-dialog[open]', { timeout: T });
+    }
+    await page.waitForFunction(() => document.querySelectorAll('#report-category option').length > 1, null, { timeout: T });
+    const options = await page.$$eval('#report-category option', (os) => os.map((o) => o.value).filter(Boolean));
+    await page.selectOption('#report-category', options[0]);
+    await page.fill('#report-description', `e2e 测试上报 ${new Date().toISOString()}`);
+    const [resp] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/incidents') && r.request().method() === 'POST', { timeout: T }),
+      page.click('#report-submit'),
+    ]);
+    const headers = resp.request().headers();
+    expect(resp.status() === 201, `POST /api/incidents answered ${resp.status()}: ${await resp.text()}`);
+    expect(headers['x-csrf-token'], 'the write carried no X-CSRF-Token header');
+    const body = await resp.json();
+    expect(typeof body.id === 'string' && body.id, `no string id in ${JSON.stringify(body)}`);
+    expect(typeof body.grid === 'string' && body.grid === area.code, `incident grid ${body.grid}, expected my grid ${area.code}`);
+    incidentId = body.id;
+    await page.waitForSelector(`body[data-last-incident="${body.id}"]`, { timeout: T, state: 'attached' });
+    return `${body.id} in ${body.grid} (by ${how})`;
+  });
+  await shot(page, 'grid-reported.png');
+  await check('grid: no console error, no other host, no 4xx/5xx', async () => assertNoProblems(g, 'grid'));
+  await g.context.close();
+  return incidentId;
+}
+
+async function floodAsLeader(browser) {
+  const g = await guardedPage(browser, { viewport: { width: 1280, height: 800 }, label: 'flood' });
+  const { page } = g;
+  const signed = await check('flood: fangxun signs in on /flood', async () => {
+    await page.goto(`${BASE_URL}/flood`, { timeout: T });
+    await waitReady(page);
+    g.state.anonymous = false;
+    await login(page, 'fangxun');
+  });
+  if (!signed) { await g.context.close(); return; }
+  let target = null;
+  await check('flood: draw a polygon → hazards listed', async () => {
+    await page.evaluate(() => new Promise((r) => (window.__map.loaded() ? r() : window.__map.once('idle', r))));
+    // Pick a rendered hazard near the middle of the map and draw a square around it.
+    target = await page.evaluate(() => {
+      const m = window.__map;
+      const c = m.getCanvas().getBoundingClientRect();
+      const fs = m.queryRenderedFeatures({ layers: ['hazards-circle'] });
+      fs.sort((a, b) => {
+        const pa = m.project(a.geometry.coordinates), pb = m.project(b.geometry.coordinates);
+        return Math.hypot(pa.x - c.width / 2, pa.y - c.height / 2) - Math.hypot(pb.x - c.width / 2, pb.y - c.height / 2);
+      });
+      const f = fs[0];
+      if (!f) return null;
+      const p = m.project(f.geometry.coordinates);
+      const d = 40;
+      const corners = [[p.x - d, p.y - d], [p.x + d, p.y - d], [p.x + d, p.y + d], [p.x - d, p.y + d]].map(([x, y]) => ({ x: c.left + x, y: c.top + y }));
+      return { id: String(f.properties.id), name: f.properties.name, coords: f.geometry.coordinates, center: { x: c.left + p.x, y: c.top + p.y }, corners };
+    });
+    expect(target, 'no hazard rendered to draw around');
+    await page.click('#draw-polygon');
+    for (const q of target.corners) { await page.mouse.click(q.x, q.y); await page.waitForTimeout(120); }
+    const [resp] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/query/within'), { timeout: T }),
+      page.mouse.click(target.corners[0].x, target.corners[0].y), // click the first vertex: closes the ring
+    ]);
+    expect(resp.status() === 200, `POST /api/query/within answered ${resp.status()}`);
+    await page.waitForSelector('body[data-queried="within"]', { timeout: T, state: 'attached' });
+    const ids = await page.$$eval('#flood-hazards tbody tr', (trs) => trs.map((t) => t.dataset.id));
+    expect(ids.length > 0, 'no hazard listed');
+    expect(ids.includes(target.id), `hazard ${target.id} (${target.name}) inside the polygon is not listed (${ids.join(',')})`);
+    const cards = await page.$$eval('[data-card]', (els) => Object.fromEntries(els.map((e) => [e.dataset.card, e.querySelector('.card-value').textContent])));
+    expect(cards.households && cards.households !== '–', `no households total (${JSON.stringify(cards)})`);
+    return `${ids.length} hazards; ${JSON.stringify(cards)}`;
+  });
+  await shot(page, 'flood-query.png');
+  await check('flood: export CSV downloads the list', async () => {
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: T }), page.click('#export-csv')]);
+    const name = dl.suggestedFilename();
+    expect(name.endsWith('.csv'), `download named ${name}`);
+    const file = await dl.path();
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text.includes(target.id), `CSV does not name hazard ${target.id}`);
+    expect(text.charCodeAt(0) === 0xfeff, 'CSV has no UTF-8 BOM (Excel would garble Chinese)');
+    fs.mkdirSync(SHOT_DIR, { recursive: true });
+    fs.copyFileSync(file, path.join(SHOT_DIR, 'flood-export.csv'));
+    return `${name}, ${text.split('\n').length} lines`;
+  });
+  await check('flood: radius around a point → hazards listed', async () => {
+    await page.click('#draw-clear');
+    await page.fill('#radius-km', '1.5');
+    await page.click('#draw-radius');
+    const [resp] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/query/within'), { timeout: T }),
+      page.mouse.click(target.center.x, target.center.y),
+    ]);
+    expect(resp.status() === 200, `POST /api/query/within answered ${resp.status()}`);
+    const body = JSON.parse(resp.request().postData());
+    expect(body.type === 'Polygon' && body.coordinates[0].length > 16, `query body is not a circle polygon: ${resp.request().postData().slice(0, 80)}`);
+    await page.waitForSelector('body[data-queried="within"]', { timeout: T, state: 'attached' });
+    const ids = await page.$$eval('#flood-hazards tbody tr', (trs) => trs.map((t) => t.dataset.id));
+    expect(ids.includes(target.id), `hazard ${target.id} at the centre is not listed (${ids.join(',')})`);
+    return `${ids.length} hazards within 1.5 km`;
+  });
+  await check('flood: no console error, no other host, no 4xx/5xx', async () => assertNoProblems(g, 'flood'));
+  await g.context.close();
+}
+
+/* ---------------- main ---------------- */
+
+async function main() {
+  console.log(`e2e: BASE_URL=${BASE_URL} SHOT_DIR=${path.relative(process.cwd(), SHOT_DIR) || '.'}`);
+  if (!(await waitForFile(CHROMIUM, 10 * 60 * 1000))) throw new Error(`${CHROMIUM} does not exist`);
+  await waitForServer(Number(process.env.E2E_SERVER_WAIT_MS || 90000));
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  try {
+    console.log(`e2e: ${CHROMIUM} ${browser.version()}`);
+    if (ONLY.has('anon')) for (const v of VIEWS) await anonymousView(browser, v);
+    let wall = null;
+    if (ONLY.has('wall') || ONLY.has('grid')) wall = await wallAsCommand(browser);
+    if (ONLY.has('grid')) {
+      const id = await gridAsHead(browser);
+      if (wall && wall.ok && id) {
+        await check('wall: the new incident appears in the live feed (SSE)', async () => {
+          await wall.page.waitForSelector(`#feed li[data-id="${id}"]`, { timeout: 20000 });
+          return id;
+        });
+        await wall.page.waitForTimeout(1200); // let the flash show
+        await shot(wall.page, 'wall-live.png');
+      } else if (id) {
+        fail('wall: the new incident appears in the live feed (SSE)', 'the wall did not connect');
+      }
+    }
+    if (wall) {
+      await check('wall: still no console error after the live update', async () => assertNoProblems(wall.g, 'wall'));
+      await wall.g.context.close();
+    }
+    if (ONLY.has('general')) await generalSignedIn(browser);
+    if (ONLY.has('flood')) await floodAsLeader(browser);
+  } finally {
+    await browser.close();
+  }
+}
+
+main()
+  .catch((e) => fail('e2e harness', e && e.message ? e.message : String(e)))
+  .finally(() => {
+    console.log(`${passed} passed, ${failed} failed`);
+    if (failed) console.log(`e2e: FAILED: ${failures.join('; ')}`);
+    process.exit(failed ? 1 : 0);
+  });

@@ -1,0 +1,158 @@
+// Chinese by default, English on request (中/EN). The choice is kept in localStorage.
+
+const zh = {
+  'app.title': '民情地图',
+  'app.attribution': '边界示意，非审图号地图 · 演示数据均为合成',
+  'view.general': '综合地图', 'view.wall': '指挥大屏', 'view.grid': '我的网格', 'view.flood': '防汛',
+  'lang.toggle': '中/EN',
+  'login': '登录', 'logout': '退出', 'login.title': '登录', 'login.username': '用户名',
+  'login.password': '密码', 'login.submit': '登录', 'login.cancel': '取消', 'login.failed': '登录失败',
+  'login.needed': '此页面需要登录', 'login.hint': '演示账号：zhihui（指挥中心）、wangge（网格员）、fangxun（防汛），密码 minqing-demo',
+  'login.ok': '已登录', 'logout.ok': '已退出',
+  'search.placeholder': '搜索网格编码或名称', 'search.none': '未找到', 'search.go': '搜索',
+  'panel.layers': '图层', 'panel.legend': '图例', 'panel.toggle': '图层',
+  'layer.grids': '网格', 'layer.hazards': '隐患点', 'layer.shelters': '避难场所', 'layer.places': '重点场所',
+  'layer.incidents': '事件', 'layer.people': '重点人群（统计）', 'layer.patrol': '巡查覆盖',
+  'layer.heatmap': '事件热力图', 'layer.needsLogin': '登录后可见',
+  'level.district': '区', 'level.street': '街道/镇', 'level.community': '村/社区', 'level.grid': '网格',
+  'f.code': '编码', 'f.name': '名称', 'f.level': '层级', 'f.parent': '上级', 'f.head': '网格员',
+  'f.phone': '电话', 'f.households': '户数', 'f.residents': '人口', 'f.kind': '类型', 'f.risk': '风险等级',
+  'f.threatened_households': '威胁户数', 'f.threatened_persons': '威胁人数', 'f.grid': '所属网格',
+  'f.status': '状态', 'f.capacity': '容纳人数', 'f.visit_every_hours': '巡查周期（小时）',
+  'f.category': '类别', 'f.reported_at': '上报时间', 'f.deadline': '办理时限', 'f.overdue': '超期',
+  'f.count': '人数', 'f.coverage': '近7日覆盖率', 'f.member': '巡查员', 'f.distance': '距离',
+  'f.id': '编号', 'f.description': '描述', 'f.ancestors': '所属', 'f.monitor': '监测人', 'f.leader': '责任人',
+  'yes': '是', 'no': '否',
+  'legend.risk': '隐患风险', 'legend.status': '事件状态', 'legend.coverage': '巡查覆盖率',
+  'legend.cluster': '事件聚合（数字为件数，红色含超期）', 'legend.people': '人数', 'legend.overdue': '超期',
+  'legend.track': '巡查轨迹', 'legend.missed': '漏巡场所',
+  'kpi.open': '未结事件', 'kpi.overdue': '超期事件', 'kpi.today': '今日新增', 'kpi.red': '红色隐患点',
+  'kpi.coverage': '巡查覆盖率', 'feed.title': '实时事件', 'feed.empty': '等待新事件…',
+  'feed.new': '新上报', 'feed.connected': '实时连接已建立', 'feed.lost': '实时连接中断，正在重连…',
+  'grid.mine': '我的网格', 'grid.hazards': '隐患', 'grid.people': '人员', 'grid.incidents': '事件',
+  'grid.report': '上报', 'grid.none': '暂无', 'grid.tapToReport': '点击地图选择位置后上报事件',
+  'grid.patrol': '巡查', 'grid.missed': '漏巡场所', 'grid.coverage': '近7日覆盖率', 'grid.timeLeft': '剩余', 'grid.overdueBy': '已超期', 'grid.noArea': '账号未分配区域',
+  'report.title': '上报事件', 'report.category': '事件类别', 'report.description': '情况描述',
+  'report.location': '位置', 'report.submit': '提交', 'report.cancel': '取消', 'report.ok': '事件已上报',
+  'report.needCategory': '请选择类别', 'report.needDescription': '请填写描述',
+  'flood.tools': '划定范围', 'flood.polygon': '画多边形', 'flood.radius': '画圆（半径）',
+  'flood.nearest': '最近隐患点', 'flood.clear': '清除', 'flood.finish': '完成',
+  'flood.radiusKm': '半径（公里）', 'flood.hintPolygon': '依次点击地图添加顶点，点击起点、双击或按回车完成，Esc 取消',
+  'flood.hintRadius': '点击圆心，移动鼠标后再次点击确定半径（或输入半径后点击圆心）',
+  'flood.hintNearest': '点击地图上一个位置', 'flood.risks': '按风险等级显示',
+  'flood.result': '范围内统计', 'flood.hazards': '隐患点', 'flood.shelters': '避难场所',
+  'flood.incidents': '事件', 'flood.people': '重点人员', 'flood.households': '受威胁户数',
+  'flood.persons': '受威胁人数', 'flood.capacity': '可容纳', 'flood.export': '导出 CSV',
+  'flood.print': '打印', 'flood.empty': '请先在地图上划定范围', 'flood.querying': '查询中…',
+  'flood.nearestTitle': '最近隐患点',
+  'err.network': '网络错误', 'err.server': '服务出错',
+  'unit.m': '米', 'unit.km': '公里', 'unit.h': '小时', 'unit.d': '天', 'unit.min': '分钟',
+  'total': '合计',
+};
+
+const en = {
+  'app.title': 'Minqing Map',
+  'app.attribution': 'Illustrative boundaries, not an approved map · all demo data is synthetic',
+  'view.general': 'Map', 'view.wall': 'Wall', 'view.grid': 'My grid', 'view.flood': 'Flood',
+  'lang.toggle': '中/EN',
+  'login': 'Sign in', 'logout': 'Sign out', 'login.title': 'Sign in', 'login.username': 'User name',
+  'login.password': 'Password', 'login.submit': 'Sign in', 'login.cancel': 'Cancel', 'login.failed': 'Sign-in failed',
+  'login.needed': 'This view needs a signed-in user', 'login.hint': 'Demo accounts: zhihui (command), wangge (grid head), fangxun (flood); password minqing-demo',
+  'login.ok': 'Signed in', 'logout.ok': 'Signed out',
+  'search.placeholder': 'Search grid code or name', 'search.none': 'Nothing found', 'search.go': 'Search',
+  'panel.layers': 'Layers', 'panel.legend': 'Legend', 'panel.toggle': 'Layers',
+  'layer.grids': 'Grids', 'layer.hazards': 'Hazards', 'layer.shelters': 'Shelters', 'layer.places': 'Key places',
+  'layer.incidents': 'Incidents', 'layer.people': 'Special groups (counts)', 'layer.patrol': 'Patrol coverage',
+  'layer.heatmap': 'Incident heatmap', 'layer.needsLogin': 'sign in to see',
+  'level.district': 'District', 'level.street': 'Street/town', 'level.community': 'Community', 'level.grid': 'Grid',
+  'f.code': 'Code', 'f.name': 'Name', 'f.level': 'Level', 'f.parent': 'Parent', 'f.head': 'Grid head',
+  'f.phone': 'Phone', 'f.households': 'Households', 'f.residents': 'Residents', 'f.kind': 'Kind', 'f.risk': 'Risk',
+  'f.threatened_households': 'Households at risk', 'f.threatened_persons': 'Persons at risk', 'f.grid': 'Grid',
+  'f.status': 'Status', 'f.capacity': 'Capacity', 'f.visit_every_hours': 'Visit every (h)',
+  'f.category': 'Category', 'f.reported_at': 'Reported', 'f.deadline': 'Deadline', 'f.overdue': 'Overdue',
+  'f.count': 'Count', 'f.coverage': 'Coverage (7 days)', 'f.member': 'Patroller', 'f.distance': 'Distance',
+  'f.id': 'Id', 'f.description': 'Description', 'f.ancestors': 'Within', 'f.monitor': 'Monitor', 'f.leader': 'Responsible',
+  'yes': 'yes', 'no': 'no',
+  'legend.risk': 'Hazard risk', 'legend.status': 'Incident status', 'legend.coverage': 'Patrol coverage',
+  'legend.cluster': 'Incident clusters (count; red has overdue)', 'legend.people': 'Persons', 'legend.overdue': 'Overdue',
+  'legend.track': 'Patrol track', 'legend.missed': 'Missed place',
+  'kpi.open': 'Open incidents', 'kpi.overdue': 'Overdue', 'kpi.today': 'New today', 'kpi.red': 'Red hazards',
+  'kpi.coverage': 'Patrol coverage', 'feed.title': 'Live incidents', 'feed.empty': 'Waiting for new incidents…',
+  'feed.new': 'new', 'feed.connected': 'Live feed connected', 'feed.lost': 'Live feed lost, reconnecting…',
+  'grid.mine': 'My grid', 'grid.hazards': 'Hazards', 'grid.people': 'People', 'grid.incidents': 'Incidents',
+  'grid.report': 'Report', 'grid.none': 'None', 'grid.tapToReport': 'Tap the map to pick a place, then report',
+  'grid.patrol': 'Patrol', 'grid.missed': 'Missed places', 'grid.coverage': 'Coverage, 7 days', 'grid.timeLeft': 'left', 'grid.overdueBy': 'overdue by', 'grid.noArea': 'No area assigned to this account',
+  'report.title': 'Report an incident', 'report.category': 'Category', 'report.description': 'Description',
+  'report.location': 'Location', 'report.submit': 'Submit', 'report.cancel': 'Cancel', 'report.ok': 'Incident reported',
+  'report.needCategory': 'Choose a category', 'report.needDescription': 'Describe the incident',
+  'flood.tools': 'Area', 'flood.polygon': 'Draw polygon', 'flood.radius': 'Draw circle',
+  'flood.nearest': 'Nearest hazards', 'flood.clear': 'Clear', 'flood.finish': 'Finish',
+  'flood.radiusKm': 'Radius (km)', 'flood.hintPolygon': 'Click to add points; click the first point, double-click or press Enter to finish, Esc cancels',
+  'flood.hintRadius': 'Click the centre, move, click again to set the radius (or type a radius, then click the centre)',
+  'flood.hintNearest': 'Click a place on the map', 'flood.risks': 'Show by risk',
+  'flood.result': 'Inside the area', 'flood.hazards': 'Hazards', 'flood.shelters': 'Shelters',
+  'flood.incidents': 'Incidents', 'flood.people': 'Persons of concern', 'flood.households': 'Households at risk',
+  'flood.persons': 'Persons at risk', 'flood.capacity': 'capacity', 'flood.export': 'Export CSV',
+  'flood.print': 'Print', 'flood.empty': 'Draw an area on the map first', 'flood.querying': 'Querying…',
+  'flood.nearestTitle': 'Nearest hazards',
+  'err.network': 'Network error', 'err.server': 'Server error',
+  'unit.m': 'm', 'unit.km': 'km', 'unit.h': 'h', 'unit.d': 'd', 'unit.min': 'min',
+  'total': 'Total',
+};
+
+// Data values (Chinese in the data) and status codes.
+const values = {
+  zh: {
+    reported: '已上报', accepted: '已受理', dispatched: '已派遣', in_progress: '处置中', resolved: '已办结',
+    verified: '已核查', revisited: '已回访', closed: '已结案', rejected: '不予受理',
+    district: '区', street: '街道/镇', community: '村/社区', grid: '网格',
+  },
+  en: {
+    reported: 'reported', accepted: 'accepted', dispatched: 'dispatched', in_progress: 'in progress',
+    resolved: 'resolved', verified: 'verified', revisited: 'revisited', closed: 'closed', rejected: 'rejected',
+    district: 'district', street: 'street/town', community: 'community', grid: 'grid',
+    红: 'red', 橙: 'orange', 黄: 'yellow', 蓝: 'blue',
+    滑坡: 'landslide', 崩塌: 'rockfall', 泥石流: 'debris flow', 地面塌陷: 'ground collapse',
+    不稳定斜坡: 'unstable slope', 内涝积水点: 'waterlogging point', '危房/自建房': 'unsafe building',
+    危化品: 'hazardous chemicals', 堤防险段: 'weak embankment',
+    邻里纠纷: 'neighbour dispute', 婚姻家庭: 'marriage/family', 土地山林: 'land/forest', 物业管理: 'property management',
+    劳资纠纷: 'labour dispute', 征地拆迁: 'land requisition', 环境污染: 'pollution', 治安隐患: 'public order',
+    安全隐患: 'safety hazard', 民生诉求: 'livelihood request',
+  },
+};
+
+const dicts = { zh, en };
+const listeners = new Set();
+let lang = (() => { try { return localStorage.getItem('minqing.lang') === 'en' ? 'en' : 'zh'; } catch { return 'zh'; } })();
+
+export function getLang() { return lang; }
+
+export function t(key, vars) {
+  let s = dicts[lang][key] ?? zh[key] ?? key;
+  if (vars) s = s.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? ''));
+  return s;
+}
+
+/** Translate a data value (status code, level, risk, kind); unknown values pass through. */
+export function tv(v) {
+  if (v == null) return '–';
+  const s = String(v);
+  return values[lang][s] ?? (lang === 'zh' ? s : values.en[s] ?? s);
+}
+
+export function applyI18n(root = document) {
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of root.querySelectorAll('[data-i18n-title]')) { el.title = t(el.dataset.i18nTitle); el.setAttribute('aria-label', el.title); }
+}
+
+export function setLang(l) {
+  lang = l === 'en' ? 'en' : 'zh';
+  try { localStorage.setItem('minqing.lang', lang); } catch { /* private mode */ }
+  applyI18n();
+  for (const f of listeners) f(lang);
+}
+
+export function toggleLang() { setLang(lang === 'zh' ? 'en' : 'zh'); }
+export function onLangChange(f) { listeners.add(f); return () => listeners.delete(f); }
