@@ -7,6 +7,7 @@ pub mod hazard;
 pub mod incident;
 pub mod patrol;
 pub mod person;
+pub mod workflow;
 
 pub use area::{Area, AreaCode, GridHead, Level};
 pub use dataset::Dataset;

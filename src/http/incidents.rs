@@ -322,3 +322,118 @@ pub async fn detail(
     v["history"] = json!(history.iter().map(|h| json!({"at": to_shanghai(h.at), "actor": h.actor, "action": h.action, "status": h.status, "note": h.note})).collect::<Vec<_>>());
     Ok(Json(v))
 }
+
+/// Body of a workflow action.
+#[derive(Debug, Deserialize)]
+pub struct ActionBody {
+    action: String,
+    #[serde(default)]
+    note: String,
+    /// 1–5, for `revisit`
+    #[serde(default)]
+    satisfaction: Option<u8>,
+    /// the version the client saw; a stale one gets 409
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+/// `POST /api/incidents/{id}/actions` `{"action","note","satisfaction","version"}`
+pub async fn act(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<ActionBody>,
+) -> Result<Json<Value>, AppError> {
+    use crate::domain::workflow::{ACTIONS, Refusal, action, next_status};
+    let p = caller.require()?;
+    let a = action(&body.action).ok_or_else(|| {
+        AppError::BadRequest(
+            "bad_action",
+            format!(
+                "unknown action {:?}; one of {}",
+                body.action,
+                ACTIONS
+                    .iter()
+                    .map(|a| a.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })?;
+    if body.note.chars().count() > MAX_DESCRIPTION {
+        return Err(AppError::BadRequest(
+            "too_long",
+            format!("note is limited to {MAX_DESCRIPTION} characters"),
+        ));
+    }
+    ready(&state)?;
+    let current = state
+        .index()
+        .incidents
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| AppError::NotFound(format!("no incident {id}")))?;
+    // Grid owners act in their areas; cases in the fallback queue belong to the district.
+    let owner = current.grid.clone().unwrap_or_default();
+    if !(p.covers(&owner) || matches!(p.role, Role::Admin | Role::Command)) {
+        return Err(AppError::Forbidden(format!(
+            "incident {id} is outside your areas"
+        )));
+    }
+    let next = next_status(a, current.status, p.role, &body.note, body.satisfaction).map_err(
+        |r| match r {
+            Refusal::Role => AppError::Forbidden(format!(
+                "role {} may not {} ({})",
+                p.role.as_str(),
+                a.name,
+                a.zh
+            )),
+            Refusal::Status(s) => AppError::Conflict(format!(
+                "cannot {} an incident that is {}",
+                a.name,
+                s.as_str()
+            )),
+            Refusal::Note => AppError::BadRequest(
+                "note_required",
+                format!("{} ({}) needs a note", a.name, a.zh),
+            ),
+            Refusal::Satisfaction => {
+                AppError::BadRequest("bad_satisfaction", "revisit needs satisfaction 1–5".into())
+            }
+        },
+    )?;
+    let expected = body.version.unwrap_or(current.version);
+    let mut note = body.note.clone();
+    if let Some(s) = body.satisfaction.filter(|_| a.name == "revisit") {
+        note = format!(
+            "满意度 {s}/5{}{}",
+            if note.is_empty() { "" } else { "；" },
+            note
+        );
+    }
+    let change = state
+        .store
+        .apply_incident_action(
+            &id,
+            expected,
+            next.as_str(),
+            &p.username,
+            a.name,
+            &note,
+            (current.lon, current.lat),
+        )
+        .await?;
+    let mut updated = current;
+    updated.status = next;
+    updated.version = expected + 1;
+    let now = Utc::now();
+    let out = incident_json(&state.index(), &updated, now);
+    let data = json!({"kind": change.kind, "id": updated.id, "lon": updated.lon, "lat": updated.lat, "grid": updated.grid,
+                      "category": category_name(&updated.category), "status": next.as_str(), "action": a.name});
+    let grid = updated.grid.clone();
+    state.update_index(|ix| {
+        ix.upsert_incident(updated);
+    });
+    state.publish("incidents", LiveEvent { change, data, grid });
+    Ok(Json(out))
+}

@@ -8,6 +8,9 @@ pub mod health;
 pub mod incidents;
 pub mod limit;
 pub mod metrics;
+pub mod ogc;
+pub mod openapi;
+pub mod patrol;
 pub mod people;
 pub mod query;
 pub mod tiles;
@@ -267,10 +270,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/incidents", get(incidents::list).post(incidents::post))
         .route("/api/incidents/categories", get(incidents::categories))
         .route("/api/incidents/{id}", get(incidents::detail))
+        .route("/api/incidents/{id}/actions", post(incidents::act))
         .route("/api/events", get(events::events))
         .route("/api/people", get(people::list))
         .route("/api/people/{id}", get(people::detail))
         .route("/api/audit", get(people::audit))
+        .route("/api/patrol/coverage", get(patrol::coverage))
         .route("/", get(web::index))
         .route("/wall", get(web::index))
         .route("/grid", get(web::index))

@@ -172,6 +172,19 @@ pub trait Store: Send + Sync {
         idempotency: Option<(&str, &str)>,
         answer: &str,
     ) -> StoreResult<Created>;
+    /// Moves an incident to `status` if it is still at `expected_version`
+    /// (else [`StoreError::Conflict`]), with a history entry and a change.
+    #[allow(clippy::too_many_arguments)]
+    async fn apply_incident_action(
+        &self,
+        id: &str,
+        expected_version: i64,
+        status: &str,
+        actor: &str,
+        action: &str,
+        note: &str,
+        at: (f64, f64),
+    ) -> StoreResult<Change>;
     /// The history of an incident, oldest first.
     async fn incident_history(&self, id: &str) -> StoreResult<Vec<HistoryEntry>>;
 

@@ -283,6 +283,37 @@ impl Store for PostgisStore {
         Ok(Created::New(change))
     }
 
+    async fn apply_incident_action(
+        &self,
+        id: &str,
+        expected: i64,
+        status: &str,
+        actor: &str,
+        action: &str,
+        note: &str,
+        (lon, lat): (f64, f64),
+    ) -> StoreResult<Change> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("update incidents set status = $1, version = version + 1 where id = $2 and version = $3")
+            .bind(status).bind(id).bind(expected).execute(&mut *tx).await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "incident {id} was changed by someone else (expected version {expected}); reload and retry"
+            )));
+        }
+        sqlx::query("insert into incident_history (incident_id, at, actor, action, status, note) values ($1, now(), $2, $3, $4, $5)")
+            .bind(id).bind(actor).bind(action).bind(status).bind(note).execute(&mut *tx).await?;
+        let row = sqlx::query("insert into changes (at, kind, record_id, minx, miny, maxx, maxy) values (now(), 'incident.updated', $1, $2, $3, $2, $3) returning *")
+            .bind(id).bind(lon).bind(lat).fetch_one(&mut *tx).await?;
+        let change = map::change(&row)?;
+        sqlx::query("select pg_notify('minqing_changes', $1)")
+            .bind(change.seq.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(change)
+    }
+
     async fn incident_history(&self, id: &str) -> StoreResult<Vec<HistoryEntry>> {
         sqlx::query("select * from incident_history where incident_id = $1 order by id")
             .bind(id)

@@ -52,7 +52,7 @@ impl SqliteStore {
             let n = std::fs::File::open(p)
                 .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
                 .map_err(|e| unreachable(e.to_string()))?;
-            if n > 0 && &head[..n.min(16)] != &b"SQLite format 3\0"[..n.min(16)] {
+            if n > 0 && head[..n.min(16)] != b"SQLite format 3\0"[..n.min(16)] {
                 return Err(StoreError::Foreign {
                     url,
                     reason: "the file is not an SQLite database".into(),
@@ -356,6 +356,40 @@ impl Store for SqliteStore {
         let change = map::change(&change)?;
         tx.commit().await?;
         Ok(Created::New(change))
+    }
+
+    async fn apply_incident_action(
+        &self,
+        id: &str,
+        expected: i64,
+        status: &str,
+        actor: &str,
+        action: &str,
+        note: &str,
+        (lon, lat): (f64, f64),
+    ) -> StoreResult<Change> {
+        let mut tx = self.pool.begin().await?;
+        let now = Utc::now();
+        let done = sqlx::query(
+            "update incidents set status = ?, version = version + 1 where id = ? and version = ?",
+        )
+        .bind(status)
+        .bind(id)
+        .bind(expected)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "incident {id} was changed by someone else (expected version {expected}); reload and retry"
+            )));
+        }
+        sqlx::query("insert into incident_history (incident_id, at, actor, action, status, note) values (?, ?, ?, ?, ?, ?)")
+            .bind(id).bind(now).bind(actor).bind(action).bind(status).bind(note).execute(&mut *tx).await?;
+        let row = sqlx::query("insert into changes (at, kind, record_id, minx, miny, maxx, maxy) values (?, 'incident.updated', ?, ?, ?, ?, ?) returning *")
+            .bind(now).bind(id).bind(lon).bind(lat).bind(lon).bind(lat).fetch_one(&mut *tx).await?;
+        let change = map::change(&row)?;
+        tx.commit().await?;
+        Ok(change)
     }
 
     async fn incident_history(&self, id: &str) -> StoreResult<Vec<HistoryEntry>> {

@@ -81,7 +81,7 @@ function layerDefs(theme) {
         paint: { 'fill-color': ramp(['to-number', ['get', 'coverage'], 0], COVERAGE_RAMP), 'fill-opacity': theme === 'dark' ? 0.22 : 0.35 } },
       { group: 'line', id: 'patrol-tracks', type: 'line', source: 'patrol', 'source-layer': 'patrol_tracks',
         paint: { 'line-color': '#3182bd', 'line-width': 1.5, 'line-opacity': 0.8 } },
-      { group: 'point', id: 'patrol-missed', type: 'circle', source: 'patrol', 'source-layer': 'patrol_missed',
+      { group: 'point', id: 'patrol-missed', type: 'circle', source: 'patrol', 'source-layer': 'patrol_missed', minzoom: 12,
         paint: { 'circle-radius': 5, 'circle-color': '#ffffff', 'circle-stroke-color': '#e6550d', 'circle-stroke-width': 2.5 } },
     ],
     hazards: [
@@ -109,19 +109,19 @@ function layerDefs(theme) {
           'circle-stroke-color': c.pointStroke, 'circle-stroke-width': 1 } },
     ],
     incidents: [
-      { group: 'point', id: 'incidents-heat', type: 'heatmap', source: 'incidents', 'source-layer': 'incidents_clusters',
+      { group: 'cluster', id: 'incidents-heat', type: 'heatmap', source: 'incidents', 'source-layer': 'incidents_clusters',
         layout: { visibility: 'none' },
         paint: { 'heatmap-weight': ['interpolate', ['linear'], ['to-number', ['get', 'count'], 1], 1, 0.3, 50, 1],
           'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 6, 18, 12, 40], 'heatmap-opacity': 0.75 } },
-      { group: 'point', id: 'incidents-cluster', type: 'circle', source: 'incidents', 'source-layer': 'incidents_clusters',
+      { group: 'cluster', id: 'incidents-cluster', type: 'circle', source: 'incidents', 'source-layer': 'incidents_clusters',
         paint: {
           'circle-color': ['case', ['>', ['to-number', ['get', 'overdue'], 0], 0], '#d7191c', '#e6550d'],
           'circle-opacity': 0.8,
           'circle-radius': ['interpolate', ['linear'], ['sqrt', ['to-number', ['get', 'count'], 1]], 1, 9, 10, 24, 30, 40],
           'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5,
         } },
-      { group: 'label', id: 'incidents-cluster-count', type: 'symbol', source: 'incidents', 'source-layer': 'incidents_clusters',
-        layout: { 'text-field': ['to-string', ['get', 'count']], 'text-size': 12, 'text-allow-overlap': true },
+      { group: 'cluster', id: 'incidents-cluster-count', type: 'symbol', source: 'incidents', 'source-layer': 'incidents_clusters',
+        layout: { 'text-field': ['to-string', ['get', 'count']], 'text-size': 12, 'text-allow-overlap': true, 'text-ignore-placement': true },
         paint: { 'text-color': '#ffffff' } },
       { group: 'point', id: 'incidents-circle', type: 'circle', source: 'incidents', 'source-layer': 'incidents',
         paint: {
@@ -134,10 +134,11 @@ function layerDefs(theme) {
   };
 }
 
-const GROUPS = ['fill', 'line', 'point', 'label', 'top'];
+// Stacking order, bottom to top: area fills, boundaries, incident aggregates, points, labels, overlays.
+const GROUPS = ['fill', 'line', 'cluster', 'point', 'label', 'top'];
 
 /** Creates the map. opts: {container, theme, layers: names to show, bounds} */
-export async function createMap({ container = 'map', theme = 'light', layers = PUBLIC_LAYERS, interactive = true, preserveDrawingBuffer = false } = {}) {
+export async function createMap({ container = 'map', theme = 'light', layers = PUBLIC_LAYERS, interactive = true, preserveDrawingBuffer = false, padding = 20 } = {}) {
   const bounds = await districtBounds();
   const map = new maplibregl.Map({
     container,
@@ -151,7 +152,7 @@ export async function createMap({ container = 'map', theme = 'light', layers = P
       ],
     },
     bounds,
-    fitBoundsOptions: { padding: 20 },
+    fitBoundsOptions: { padding },
     attributionControl: false,
     localIdeographFontFamily: "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', 'Source Han Sans SC', sans-serif",
     interactive,

@@ -13,7 +13,9 @@ export async function start() {
   const panel = $('#panel');
   panel.classList.add('layers-panel'); // before the map measures its container
   if (window.matchMedia('(max-width: 640px)').matches) panel.classList.add('collapsed');
-  const map = await createMap({ theme: 'light', layers: [...wanted].filter((n) => !needsLogin(n) || isLoggedIn()) });
+  const map = await createMap({ theme: 'light', layers: [...wanted].filter((n) => !needsLogin(n) || isLoggedIn()),
+    // keep the district clear of the floating layer panel
+    padding: panel.classList.contains('collapsed') ? 20 : { top: 20, bottom: 20, right: 20, left: 280 } });
   enablePopups(map);
   buildSearch(map, $('#header-slot'));
 

@@ -85,31 +85,30 @@ function setKpi(key, v, text) {
 
 async function loadKpis() {
   const code = area();
-  const jobs = [
-    api(`/api/areas/${code}`).then((a) => {
-      const c = (a && a.counts) || {};
-      const inc = c.incidents || {};
-      setKpi('open', typeof inc === 'object' ? inc.open : null);
-      setKpi('overdue', typeof inc === 'object' ? inc.overdue : null);
-      if (inc && typeof inc.new_today === 'number') setKpi('today', inc.new_today);
-      else jobs.push(newToday(code));
-      const hz = c.hazards;
-      const red = hz && typeof hz === 'object' ? (hz.by_risk ? hz.by_risk['红'] ?? 0 : hz['红'] ?? hz.red) : undefined;
-      if (red != null) setKpi('red', red);
-      else return redHazardsViaOgc(code);
-      return null;
-    }),
-    api(`/api/patrol/coverage?area=${code}`).then((r) => {
-      const g = (r && r.grids) || [];
-      if (!g.length) { setKpi('coverage', null); return; }
-      const mean = g.reduce((s, x) => s + (Number(x.coverage) || 0), 0) / g.length;
-      setKpi('coverage', mean, `${Math.round(mean * 100)}%`);
-    }),
-  ];
-  // `jobs` may grow while the first ones run (a fallback for "new today").
-  for (let i = 0; i < jobs.length; i++) {
-    try { await jobs[i]; } catch (e) { console.warn('wall KPI:', e && e.message); }
-  }
+  // Each job handles its own failure (no unhandled rejections); `jobs` may grow while the first
+  // ones run (a fallback for "new today").
+  const settle = (p) => p.catch((e) => console.warn('wall KPI:', e && e.message));
+  const jobs = [];
+  jobs.push(settle(api(`/api/areas/${code}`).then((a) => {
+    const c = (a && a.counts) || {};
+    const inc = c.incidents || {};
+    setKpi('open', typeof inc === 'object' ? inc.open : null);
+    setKpi('overdue', typeof inc === 'object' ? inc.overdue : null);
+    if (inc && typeof inc.new_today === 'number') setKpi('today', inc.new_today);
+    else jobs.push(settle(newToday(code)));
+    const hz = c.hazards;
+    const red = hz && typeof hz === 'object' ? (hz.by_risk ? hz.by_risk['红'] ?? 0 : hz['红'] ?? hz.red) : undefined;
+    if (red != null) setKpi('red', red);
+    else return redHazardsViaOgc(code);
+    return null;
+  })));
+  jobs.push(settle(api(`/api/patrol/coverage?area=${code}`).then((r) => {
+    const g = (r && r.grids) || [];
+    if (!g.length) { setKpi('coverage', null); return; }
+    const mean = g.reduce((s, x) => s + (Number(x.coverage) || 0), 0) / g.length;
+    setKpi('coverage', mean, `${Math.round(mean * 100)}%`);
+  })));
+  for (let i = 0; i < jobs.length; i++) await jobs[i];
   document.body.dataset.kpis = '1';
 }
 

@@ -1,0 +1,93 @@
+//! `GET /api/openapi.json`: the OpenAPI 3.0 description of every endpoint.
+
+use axum::http::HeaderMap;
+use serde_json::{Value, json};
+
+use super::base_url;
+
+fn param(name: &str, place: &str, required: bool, ty: &str, description: &str) -> Value {
+    json!({"name": name, "in": place, "required": required, "schema": {"type": ty}, "description": description})
+}
+
+fn op(summary: &str, params: Vec<Value>, ok: &str, body: Option<&str>) -> Value {
+    let mut o = json!({
+        "summary": summary,
+        "parameters": params,
+        "responses": {
+            ok: {"description": "success"},
+            "400": {"description": "bad input", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "401": {"description": "sign in first"},
+            "403": {"description": "outside your rights"},
+            "404": {"description": "not found"},
+        },
+    });
+    if let Some(b) = body {
+        o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"type": "object"}, "example": serde_json::from_str::<Value>(b).unwrap_or(Value::Null)}}});
+    }
+    o
+}
+
+/// The document.
+pub fn document(base: &str) -> Value {
+    let lon = || param("lon", "query", true, "number", "WGS84 longitude");
+    let lat = || param("lat", "query", true, "number", "WGS84 latitude");
+    let limit = || {
+        param(
+            "limit",
+            "query",
+            false,
+            "integer",
+            "page size, default 100, capped at 10000",
+        )
+    };
+    let offset = || param("offset", "query", false, "integer", "items to skip");
+    let path_id = |n: &str| param(n, "path", true, "string", "identifier");
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "民情地图 Minqing Map API", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Grid-based social governance: areas, hazards, shelters, places, incidents, special populations (by rights) and patrols. Coordinates are WGS84; times RFC 3339 (+08:00)."},
+        "servers": [{"url": base}],
+        "components": {
+            "schemas": {"Error": {"type": "object", "required": ["error", "detail"], "properties": {"error": {"type": "string"}, "detail": {"type": "string"}}}},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}, "cookie": {"type": "apiKey", "in": "cookie", "name": "minqing_session"}},
+        },
+        "paths": {
+            "/healthz": {"get": op("liveness", vec![], "200", None)},
+            "/readyz": {"get": op("readiness: 200 once the index is loaded, 503 before", vec![], "200", None)},
+            "/tiles/{layer}.json": {"get": op("TileJSON 3.0.0 of a layer", vec![path_id("layer")], "200", None)},
+            "/tiles/{layers}/{z}/{x}/{y}.mvt": {"get": op("Mapbox Vector Tile of one or more comma-separated layers; 204 when empty; ETag/304; gzip", vec![path_id("layers"), path_id("z"), path_id("x"), path_id("y")], "200", None)},
+            "/tiles/{layers}/{z}/{x}/{y}.geojson": {"get": op("the same tile as a GeoJSON FeatureCollection", vec![path_id("layers"), path_id("z"), path_id("x"), path_id("y")], "200", None)},
+            "/api/grids/at": {
+                "get": op("the grid containing a point, with ancestors; 404 outside every grid", vec![lon(), lat()], "200", None),
+                "post": op("batch: the grid code (or null) of each point, in order", vec![], "200", Some(r#"{"points":[[113.056,23.698]]}"#)),
+            },
+            "/api/areas/{code}": {"get": op("one area at any level with geometry, children and counts (people by rights)", vec![path_id("code")], "200", None)},
+            "/api/hazards/nearest": {"get": op("hazards nearest to a point, with distance_m", vec![lon(), lat(), param("k", "query", false, "integer", "default 10, max 100"), param("max_km", "query", false, "number", "search radius")], "200", None)},
+            "/api/query/within": {"post": op("hazards, shelters, open incidents and (by rights) people inside a GeoJSON polygon", vec![], "200", Some(r#"{"type":"Polygon","coordinates":[[[113.0,23.6],[113.1,23.6],[113.1,23.7],[113.0,23.6]]]}"#))},
+            "/api/auth/login": {"post": op("sign in: token and session cookie", vec![], "200", Some(r#"{"username":"wangge","password":"minqing-demo"}"#))},
+            "/api/auth/logout": {"post": op("sign out", vec![], "200", None)},
+            "/api/me": {"get": op("who am I", vec![], "200", None)},
+            "/api/incidents": {
+                "get": op("incidents by rights", vec![param("status", "query", false, "string", ""), param("area", "query", false, "string", "area code"), param("category", "query", false, "string", ""), param("bbox", "query", false, "string", "minlon,minlat,maxlon,maxlat"), param("since", "query", false, "string", "RFC 3339"), param("overdue", "query", false, "boolean", ""), limit(), offset()], "200", None),
+                "post": op("report an incident (Idempotency-Key header makes retries safe)", vec![param("Idempotency-Key", "header", false, "string", "")], "201", Some(r#"{"category":"邻里纠纷","description":"…","lon":113.056,"lat":23.698}"#)),
+            },
+            "/api/incidents/categories": {"get": op("incident categories", vec![], "200", None)},
+            "/api/incidents/{id}": {"get": op("one incident with its history", vec![path_id("id")], "200", None)},
+            "/api/events": {"get": op("Server-Sent Events of changes the caller may see; Last-Event-ID resumes", vec![param("Last-Event-ID", "header", false, "integer", "")], "200", None)},
+            "/api/people": {"get": op("masked special-population records in the caller's areas (audited)", vec![param("area", "query", false, "string", ""), param("category", "query", false, "string", ""), param("bbox", "query", false, "string", ""), limit(), offset()], "200", None)},
+            "/api/people/{id}": {"get": op("one record, masked; unmasked with ?purpose= for roles allowed it (audited)", vec![path_id("id"), param("purpose", "query", false, "string", "")], "200", None)},
+            "/api/audit": {"get": op("the audit log, newest first (admin)", vec![limit(), offset()], "200", None)},
+            "/ogc": {"get": op("OGC API – Features landing page", vec![], "200", None)},
+            "/ogc/conformance": {"get": op("conformance classes", vec![], "200", None)},
+            "/ogc/collections": {"get": op("collections", vec![], "200", None)},
+            "/ogc/collections/{collectionId}": {"get": op("one collection", vec![path_id("collectionId")], "200", None)},
+            "/ogc/collections/{collectionId}/items": {"get": op("features (bbox, datetime, limit, offset, property filters)", vec![path_id("collectionId"), param("bbox", "query", false, "string", ""), param("datetime", "query", false, "string", ""), limit(), offset()], "200", None)},
+            "/ogc/collections/{collectionId}/items/{featureId}": {"get": op("one feature", vec![path_id("collectionId"), path_id("featureId")], "200", None)},
+        }
+    })
+}
+
+/// `GET /api/openapi.json`
+pub async fn openapi(headers: HeaderMap) -> axum::Json<Value> {
+    axum::Json(document(&base_url(&headers)))
+}

@@ -1,0 +1,466 @@
+//! Query endpoints on the fixture, with known answers, and bad input.
+
+use serde_json::json;
+
+use crate::common::{Backend, TestApp, fixture};
+
+#[tokio::test]
+async fn grid_at_answers_the_grid_with_ancestors_and_hides_phones_from_anonymous_callers() {
+    let app = TestApp::fixture(Backend::Sqlite).await;
+    let (s, v) = app.get_json("/api/grids/at?lon=113.02&lat=23.07").await;
+    assert_eq!(s, 200, "a point in the west-north grid: {v}");
+    assert_eq!(v["code"], fixture::WEST_NORTH_GRID);
+    assert_eq!(v["level"], "grid");
+    assert_eq!(v["head"]["name"], "李四");
+    assert!(
+        v["head"].get("phone").is_none(),
+        "anonymous callers get no phone numbers: {v}"
+    );
+    let codes: Vec<&str> = v["ancestors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        ["441899001001", fixture::WEST_STREET, fixture::DISTRICT],
+        "ancestors nearest first"
+    );
+
+    let token = app.login_as("command").await;
+    let (_, v) = app
+        .get_json_as(&token, "/api/grids/at?lon=113.02&lat=23.07")
+        .await;
+    assert_eq!(
+        v["head"]["phone"], "13800000000",
+        "signed-in staff see the head's phone"
+    );
+
+    let (s, _) = app.get_json("/api/grids/at?lon=113.5&lat=23.5").await;
+    assert_eq!(s, 404, "outside every grid");
+
+    let (s, v) = app
+        .post_json_as(
+            None,
+            "/api/grids/at",
+            &json!({"points": [[113.02, 23.02], [113.5, 23.5], [113.07, 23.07]]}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        v["grids"],
+        json!([fixture::WEST_SOUTH_GRID, null, fixture::EAST_NORTH_GRID]),
+        "batch answers in order, null outside"
+    );
+}
+
+#[tokio::test]
+async fn nearest_hazards_are_ordered_by_true_distance() {
+    let app = TestApp::fixture(Backend::Sqlite).await;
+    let (s, v) = app
+        .get_json("/api/hazards/nearest?lon=113.0&lat=23.0&k=3")
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let ids: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["HZ1", "HZ2", "HZ4"], "closest first: HZ4 (9.5 km) is nearer than HZ3 (10.6 km) though its degrees look farther");
+    let d0 = v["items"][0]["distance_m"].as_f64().unwrap();
+    assert!(
+        (d0 - 1545.0).abs() < 10.0,
+        "HZ1 is ~1.545 km from the corner (haversine), got {d0}"
+    );
+    let (_, v) = app
+        .get_json("/api/hazards/nearest?lon=113.0&lat=23.0&k=10&max_km=2")
+        .await;
+    assert_eq!(
+        v["items"].as_array().unwrap().len(),
+        1,
+        "only HZ1 lies within 2 km"
+    );
+    let (_, v) = app
+        .get_json("/api/hazards/nearest?lon=113.0&lat=23.0&k=100000")
+        .await;
+    assert_eq!(
+        v["items"].as_array().unwrap().len(),
+        4,
+        "k above the maximum is capped, not an error"
+    );
+}
+
+#[tokio::test]
+async fn within_a_drawn_polygon_lists_hazards_shelters_incidents_and_people_counts() {
+    let app = TestApp::fixture(Backend::Sqlite).await;
+    let west_south = json!({"type": "Polygon", "coordinates": [[[113.0, 23.0], [113.05, 23.0], [113.05, 23.05], [113.0, 23.05], [113.0, 23.0]]]});
+    let (s, v) = app
+        .post_json_as(None, "/api/query/within", &west_south)
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["hazards"]["total"], 2,
+        "HZ1 and HZ2 lie in the west-south grid"
+    );
+    assert_eq!(v["hazards"]["threatened_households"], 15);
+    assert_eq!(v["shelters"]["total"], 1);
+    assert_eq!(
+        v["incidents"]["total"], 3,
+        "three open incidents there (one is closed)"
+    );
+    assert_eq!(
+        v["people"]["total"], 5,
+        "five people, a count (not suppressed: 5 ≥ 3)"
+    );
+    assert!(
+        v["people"]["items"].as_array().unwrap().is_empty(),
+        "anonymous callers get no records"
+    );
+    assert_eq!(
+        v["people"]["counts"]["独居老人"], "<3",
+        "small cells are suppressed for anonymous callers"
+    );
+
+    let flood = app.login_as("flood").await;
+    let (_, v) = app
+        .post_json_as(
+            Some(&flood),
+            "/api/query/within",
+            &json!({"type": "Feature", "properties": {}, "geometry": west_south}),
+        )
+        .await;
+    let cats: Vec<&str> = v["people"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        cats.len(),
+        3,
+        "a flood leader sees the vulnerable people to evacuate (2 elderly, 1 disabled): {cats:?}"
+    );
+    assert!(
+        v["people"]["items"][0]["name"]
+            .as_str()
+            .unwrap()
+            .contains('*'),
+        "records are masked"
+    );
+    let audit = app.store().audit_log(10, 0).await.unwrap();
+    assert_eq!(audit[0].action, "people.within", "the read is audited");
+    assert_eq!(audit[0].records.len(), 3);
+}
+
+#[tokio::test]
+async fn area_detail_counts_every_layer_at_any_level() {
+    let app = TestApp::fixture(Backend::Sqlite).await;
+    let (s, v) = app
+        .get_json(&format!("/api/areas/{}", fixture::WEST_STREET))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["level"], "street");
+    assert_eq!(v["children"], json!(["441899001001"]));
+    assert_eq!(v["counts"]["hazards"]["total"], 2);
+    assert_eq!(v["counts"]["incidents"]["total"], 4);
+    assert_eq!(v["counts"]["incidents"]["open"], 3);
+    assert_eq!(
+        v["counts"]["people"]["total"], 7,
+        "7 people in the west street"
+    );
+    assert_eq!(
+        v["counts"]["people"]["by_category"]["吸毒人员"], "<3",
+        "anonymous: 1 shown as <3"
+    );
+    let (s, v) = app
+        .get_json(&format!("/api/areas/{}", fixture::DISTRICT))
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(v["counts"]["hazards"]["total"], 4);
+    assert_eq!(v["geometry"]["type"], "MultiPolygon");
+}
+
+/// Every bad input is a 4xx JSON error naming the problem, never a 5xx.
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx_json_error() {
+    let app = TestApp::fixture(Backend::Sqlite).await;
+    let cases: &[(&str, u16, &str)] = &[
+        ("/api/grids/at?lon=abc&lat=23", 400, "lon"),
+        ("/api/grids/at?lon=113", 400, "lat"),
+        ("/api/grids/at?lon=200&lat=23", 400, "lon"),
+        ("/api/grids/at?lon=113&lat=-91", 400, "lat"),
+        ("/api/grids/at?lon=NaN&lat=23", 400, "lon"),
+        ("/api/hazards/nearest?lon=113&lat=23&k=0", 400, "k"),
+        ("/api/hazards/nearest?lon=113&lat=23&k=ten", 400, "k"),
+        (
+            "/api/hazards/nearest?lon=113&lat=23&max_km=-1",
+            400,
+            "max_km",
+        ),
+        ("/api/areas/12345", 400, "digits"),
+        ("/api/areas/441899009", 404, "441899009"),
+        ("/tiles/grids/3/8/0.mvt", 400, "outside"),
+        ("/tiles/grids/30/0/0.mvt", 400, "zoom"),
+        ("/tiles/grids/a/0/0.mvt", 400, "z"),
+        ("/tiles/grids/1/0/0.png", 400, ".mvt"),
+        ("/tiles/nosuch/1/0/0.mvt", 404, "unknown layer"),
+        ("/tiles/nosuch.json", 404, "unknown layer"),
+        ("/api/people", 401, "sign in"),
+        ("/api/audit", 401, "sign in"),
+        ("/no/such/path", 404, "no such"),
+    ];
+    for (path, status, needle) in cases {
+        let r = app.get(path).await;
+        let got = r.status().as_u16();
+        let body: serde_json::Value = r
+            .json()
+            .await
+            .unwrap_or_else(|_| panic!("{path}: the error body is JSON"));
+        assert_eq!(got, *status, "{path}: expected {status}, got {got} {body}");
+        assert!(
+            body["error"].is_string(),
+            "{path}: has an error code: {body}"
+        );
+        let detail = body["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains(needle),
+            "{path}: detail should mention {needle:?}: {detail}"
+        );
+    }
+    let posts: &[(&str, &str, u16)] = &[
+        ("/api/query/within", "{not json", 400),
+        (
+            "/api/query/within",
+            r#"{"type":"Point","coordinates":[113,23]}"#,
+            400,
+        ),
+        (
+            "/api/query/within",
+            r#"{"type":"Polygon","coordinates":[[[113,23],[113.1,23.1],[113.1,23],[113,23.1],[113,23]]]}"#,
+            400,
+        ),
+        (
+            "/api/query/within",
+            r#"{"type":"FeatureCollection","features":[]}"#,
+            400,
+        ),
+        ("/api/grids/at", r#"{"points":[[500,0]]}"#, 400),
+        ("/api/grids/at", r#"{"pts":[]}"#, 400),
+        (
+            "/api/auth/login",
+            r#"{"username":"admin","password":"wrong"}"#,
+            401,
+        ),
+        (
+            "/api/incidents",
+            r#"{"category":"邻里纠纷","lon":113.02,"lat":23.02}"#,
+            401,
+        ),
+    ];
+    for (path, body, status) in posts {
+        let r = app
+            .client
+            .post(app.url(path))
+            .header("content-type", "application/json")
+            .body(*body)
+            .send()
+            .await
+            .unwrap();
+        let got = r.status().as_u16();
+        let v: serde_json::Value = r
+            .json()
+            .await
+            .unwrap_or_else(|_| panic!("POST {path} {body}: JSON error body"));
+        assert_eq!(
+            got, *status,
+            "POST {path} {body}: expected {status}, got {got} {v}"
+        );
+        assert!(v["detail"].is_string(), "POST {path}: has a detail: {v}");
+    }
+    let big = format!(
+        "{{\"points\":[{}]}}",
+        vec!["[113.0,23.0]"; 900_000].join(",")
+    );
+    let r = app
+        .client
+        .post(app.url("/api/grids/at"))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413, "a body over the limit is refused");
+}
+
+#[tokio::test]
+async fn a_reported_incident_is_owned_by_its_grid_and_retries_are_idempotent() {
+    let app = TestApp::fixture(Backend::Sqlite).await;
+    let token = app.login_as("public").await;
+    let body = json!({"category": "邻里纠纷", "description": "<script>alert('x')</script> 楼上漏水", "lon": 113.07, "lat": 23.02});
+    let send = || {
+        app.client
+            .post(app.url("/api/incidents"))
+            .bearer_auth(&token)
+            .header("idempotency-key", "abc-1")
+            .json(&body)
+            .send()
+    };
+    let r1 = send().await.unwrap();
+    assert_eq!(r1.status().as_u16(), 201);
+    let v1: serde_json::Value = r1.json().await.unwrap();
+    assert_eq!(
+        v1["grid"],
+        fixture::EAST_SOUTH_GRID,
+        "owned by the grid containing the point"
+    );
+    assert_eq!(v1["status"], "reported");
+    assert_eq!(
+        v1["description"], "<script>alert('x')</script> 楼上漏水",
+        "stored and returned as text"
+    );
+    let v2: serde_json::Value = send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        v1, v2,
+        "a retry with the same Idempotency-Key returns the first answer"
+    );
+    let (s, v) = app
+        .post_json_as(
+            Some(&token),
+            "/api/incidents",
+            &json!({"category": "mystery", "lon": 113.07, "lat": 23.02}),
+        )
+        .await;
+    assert_eq!(s, 400, "unknown category: {v}");
+    let (s, v) = app
+        .post_json_as(
+            Some(&token),
+            "/api/incidents",
+            &json!({"category": "safety", "lon": 114.5, "lat": 23.02}),
+        )
+        .await;
+    assert_eq!(s, 201, "outside every grid is accepted: {v}");
+    assert_eq!(v["grid"], serde_json::Value::Null);
+    assert_eq!(
+        v["queue"], "district_fallback",
+        "and goes to the district's fallback queue"
+    );
+    let cmd = app.login_as("command").await;
+    let (_, list) = app
+        .get_json_as(&cmd, "/api/incidents?status=reported")
+        .await;
+    assert_eq!(list["total"], 2, "both new reports are listed: {list}");
+}
+
+#[tokio::test]
+async fn the_closed_loop_runs_with_role_checks_history_and_conflicts() {
+    let app = TestApp::fixture(Backend::Sqlite).await;
+    let reporter = app.login_as("public").await;
+    let (_, inc) = app.post_json_as(Some(&reporter), "/api/incidents", &json!({"category": "物业管理", "description": "电梯停运", "lon": 113.02, "lat": 23.02})).await;
+    let id = inc["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/incidents/{id}/actions");
+    let grid = app.login_as("west_grid").await;
+    let community = app.login_as("west_community").await;
+    let east = app.login_as("east_grid").await;
+    let command = app.login_as("command").await;
+
+    let (s, v) = app
+        .post_json_as(Some(&east), &path, &json!({"action": "accept"}))
+        .await;
+    assert_eq!(s, 403, "another grid's head may not act: {v}");
+    let (s, v) = app
+        .post_json_as(Some(&reporter), &path, &json!({"action": "accept"}))
+        .await;
+    assert_eq!(s, 403, "the public may not act on cases: {v}");
+    let steps = [
+        (&grid, json!({"action": "accept"}), "accepted"),
+        (
+            &community,
+            json!({"action": "dispatch", "note": "物业公司"}),
+            "dispatched",
+        ),
+        (&grid, json!({"action": "start"}), "in_progress"),
+        (
+            &grid,
+            json!({"action": "resolve", "note": "已维修"}),
+            "resolved",
+        ),
+        (&community, json!({"action": "verify"}), "verified"),
+        (
+            &grid,
+            json!({"action": "revisit", "satisfaction": 1}),
+            "in_progress",
+        ),
+        (
+            &grid,
+            json!({"action": "resolve", "note": "更换配件"}),
+            "resolved",
+        ),
+        (&community, json!({"action": "verify"}), "verified"),
+        (
+            &grid,
+            json!({"action": "revisit", "satisfaction": 5}),
+            "revisited",
+        ),
+        (&command, json!({"action": "close"}), "closed"),
+    ];
+    for (token, body, status) in steps {
+        let (s, v) = app.post_json_as(Some(token), &path, &body).await;
+        assert_eq!(s, 200, "{body}: {v}");
+        assert_eq!(v["status"], status, "{body} leads to {status}");
+    }
+    let (s, v) = app
+        .post_json_as(Some(&grid), &path, &json!({"action": "accept"}))
+        .await;
+    assert_eq!(s, 409, "a closed case cannot be accepted again: {v}");
+    let (_, d) = app
+        .get_json_as(&command, &format!("/api/incidents/{id}"))
+        .await;
+    let actions: Vec<&str> = d["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "report", "accept", "dispatch", "start", "resolve", "verify", "revisit", "resolve",
+            "verify", "revisit", "close"
+        ]
+    );
+    assert_eq!(d["history"][0]["actor"], "public");
+    assert_eq!(
+        d["history"][6]["note"], "满意度 1/5",
+        "the bad rating that reopened it is on record"
+    );
+    let (s, _) = app
+        .get_json_as(&reporter, &format!("/api/incidents/{id}"))
+        .await;
+    assert_eq!(s, 200, "the reporter follows their own report");
+
+    // Two concurrent actions on one version: one wins, the other gets 409.
+    let (_, inc2) = app
+        .post_json_as(
+            Some(&reporter),
+            "/api/incidents",
+            &json!({"category": "邻里纠纷", "lon": 113.02, "lat": 23.02}),
+        )
+        .await;
+    let p2 = format!("/api/incidents/{}/actions", inc2["id"].as_str().unwrap());
+    let (ba, bb) = (
+        json!({"action": "accept", "version": 1}),
+        json!({"action": "reject", "note": "重复", "version": 1}),
+    );
+    let a = app.post_json_as(Some(&grid), &p2, &ba);
+    let b = app.post_json_as(Some(&community), &p2, &bb);
+    let ((sa, _), (sb, _)) = tokio::join!(a, b);
+    let mut codes = [sa, sb];
+    codes.sort();
+    assert_eq!(
+        codes,
+        [200, 409],
+        "exactly one of two concurrent actions wins"
+    );
+}

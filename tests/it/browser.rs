@@ -1,0 +1,33 @@
+//! The map app in real headless Chromium (Debian `chromium`, driven by
+//! playwright-core from `tests/e2e/run.mjs`) against the real server with the
+//! demo district. `scripts/test` installs both; this test fails when they are missing.
+
+use std::process::Command;
+
+use crate::common::{Backend, TestApp};
+
+#[tokio::test]
+async fn the_three_views_load_and_the_grid_and_flood_flows_work_in_chromium() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let root = env!("CARGO_MANIFEST_DIR");
+    let shots = format!("{root}/target/screenshots");
+    let base = app.base.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(format!("{root}/tests/e2e/run.mjs"))
+            .env("BASE_URL", &base)
+            .env("SHOT_DIR", &shots)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node must be installed to run the browser tests (scripts/test installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "the browser checks failed:\n{stdout}\n{stderr}"
+    );
+    app.stop().await;
+}

@@ -1,0 +1,10 @@
+//! One integration-test binary: the real app, real stores, real HTTP.
+
+mod common;
+
+mod api;
+mod browser;
+mod index;
+mod rights;
+mod store_story;
+mod tiles;
