@@ -114,6 +114,9 @@ pub fn dataset() -> Dataset {
             Some("赵六"),
         ),
     ];
+    // Parents first, as the stores return them: by code length, then code.
+    let mut areas = areas;
+    areas.sort_by_key(|a| (a.code.as_str().len(), a.code.as_str().to_owned()));
     let hazards = HAZARDS
         .iter()
         .map(|(id, lon, lat, risk, hh)| Hazard {
