@@ -73,7 +73,20 @@ pub struct AppState {
     pub limiter: crate::http::limit::RateLimiter,
     /// fires once when the server starts shutting down (closes SSE streams)
     pub shutdown: broadcast::Sender<()>,
+    /// change numbers already applied to this instance's index
+    applied: std::sync::Mutex<Applied>,
 }
+
+/// Which change numbers this instance has applied. Numbers can commit out of
+/// order across instances, so a window below the highest is re-checked.
+#[derive(Debug, Default)]
+struct Applied {
+    max: i64,
+    seen: std::collections::BTreeSet<i64>,
+}
+
+/// How far below the highest applied change a catch-up looks again.
+const CATCH_UP_WINDOW: i64 = 1000;
 
 impl AppState {
     /// The index for reading. Never hold the guard across an `.await`.
@@ -92,8 +105,55 @@ impl AppState {
         self.ready.load(Ordering::Acquire)
     }
 
+    /// Records a change as applied; false when it already was.
+    fn mark_applied(&self, seq: i64) -> bool {
+        let mut a = self.applied.lock().unwrap_or_else(|p| p.into_inner());
+        if seq <= a.max - CATCH_UP_WINDOW || !a.seen.insert(seq) {
+            return false;
+        }
+        a.max = a.max.max(seq);
+        let floor = a.max - CATCH_UP_WINDOW;
+        a.seen = a.seen.split_off(&floor);
+        true
+    }
+
+    /// Applies the changes other instances wrote since we last looked.
+    pub async fn catch_up(&self) -> anyhow::Result<usize> {
+        let from = { self.applied.lock().unwrap_or_else(|p| p.into_inner()).max - CATCH_UP_WINDOW };
+        let mut n = 0;
+        for change in self.store.changes_since(from.max(0), 10_000).await? {
+            if self
+                .applied
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .seen
+                .contains(&change.seq)
+            {
+                continue;
+            }
+            if change.kind.starts_with("incident.") {
+                if let Some(inc) = self.store.incident(&change.record_id).await? {
+                    let data = serde_json::json!({"kind": change.kind, "id": inc.id, "lon": inc.lon, "lat": inc.lat, "grid": inc.grid,
+                        "category": crate::domain::incident::category_name(&inc.category), "status": inc.status.as_str()});
+                    let grid = inc.grid.clone();
+                    self.update_index(|ix| {
+                        ix.upsert_incident(inc);
+                    });
+                    self.publish("incidents", LiveEvent { change, data, grid });
+                    n += 1;
+                }
+            } else {
+                self.mark_applied(change.seq);
+            }
+        }
+        Ok(n)
+    }
+
     /// After a committed write: update caches and tell live listeners.
     pub fn publish(&self, layer: &str, event: LiveEvent) {
+        if !self.mark_applied(event.change.seq) {
+            return;
+        }
         let b = event.change.bbox;
         self.tiles.invalidate(
             layer,
@@ -135,6 +195,7 @@ impl App {
             metrics: Default::default(),
             limiter: Default::default(),
             shutdown: broadcast::channel(1).0,
+            applied: Default::default(),
         });
         Ok(App {
             state,
@@ -160,6 +221,22 @@ impl App {
         let loader = tokio::spawn(async move {
             if let Err(e) = prepare(&state, &config).await {
                 tracing::error!(error = %e, "loading the store failed; /readyz stays 503");
+                return;
+            }
+            tokio::spawn(escalation_loop(state.clone()));
+            // Other instances sharing a PostGIS store wake us through LISTEN/NOTIFY.
+            if let Some(mut wake) = state.store.listen().await {
+                while wake.recv().await.is_some() {
+                    match state.catch_up().await {
+                        Ok(0) => {}
+                        Ok(n) => {
+                            tracing::debug!(changes = n, "applied changes from other instances")
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "catching up on changes failed; will retry on the next wake-up")
+                        }
+                    }
+                }
             }
         });
         let router = crate::http::router(self.state.clone());
@@ -214,7 +291,17 @@ async fn prepare(state: &AppState, config: &AppConfig) -> anyhow::Result<()> {
         ms = t.elapsed().as_millis() as u64,
         "index loaded"
     );
+    let last = store.last_change().await?;
+    // Everything up to `last` is in the index already: remember the recent window as applied.
+    let recent = store
+        .changes_since((last - CATCH_UP_WINDOW).max(0), CATCH_UP_WINDOW)
+        .await?;
     *state.index.write().unwrap_or_else(|p| p.into_inner()) = index;
+    {
+        let mut a = state.applied.lock().unwrap_or_else(|p| p.into_inner());
+        a.max = last;
+        a.seen.extend(recent.iter().map(|c| c.seq));
+    }
     state.ready.store(true, Ordering::Release);
     if store.meta("demo").await?.is_some() {
         tracing::info!(
@@ -251,6 +338,72 @@ async fn seed_demo_accounts(store: &dyn Store, data: &Dataset) -> anyhow::Result
             })
             .await?;
     }
+    Ok(())
+}
+
+/// Every minute, escalates (上报上级) open incidents that just passed their deadline.
+async fn escalation_loop(state: Arc<AppState>) {
+    let mut done: std::collections::HashSet<String> = Default::default();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let now = Utc::now();
+        let due: Vec<crate::domain::Incident> = state
+            .index()
+            .incidents
+            .items
+            .iter()
+            .filter(|i| {
+                crate::domain::incident::due_for_escalation(i, now) && !done.contains(&i.id)
+            })
+            .cloned()
+            .collect();
+        for inc in due {
+            done.insert(inc.id.clone());
+            match escalate(&state, inc).await {
+                Ok(()) => {}
+                // Another instance escalated it first, or it changed meanwhile: fine.
+                Err(crate::store::StoreError::Conflict(_)) => {}
+                Err(e) => tracing::warn!(error = %e, "automatic escalation failed"),
+            }
+        }
+    }
+}
+
+async fn escalate(
+    state: &AppState,
+    mut inc: crate::domain::Incident,
+) -> Result<(), crate::store::StoreError> {
+    if state
+        .store
+        .incident_history(&inc.id)
+        .await?
+        .iter()
+        .any(|h| h.action == "escalate")
+    {
+        return Ok(());
+    }
+    let note = "超期未办结，系统自动上报上级";
+    let change = state
+        .store
+        .apply_incident_action(
+            &inc.id,
+            inc.version,
+            inc.status.as_str(),
+            "system",
+            "escalate",
+            note,
+            (inc.lon, inc.lat),
+        )
+        .await?;
+    inc.version += 1;
+    let data = serde_json::json!({"kind": change.kind, "id": inc.id, "lon": inc.lon, "lat": inc.lat, "grid": inc.grid,
+        "category": crate::domain::incident::category_name(&inc.category), "status": inc.status.as_str(), "action": "escalate"});
+    let grid = inc.grid.clone();
+    state.update_index(|ix| {
+        ix.upsert_incident(inc);
+    });
+    state.publish("incidents", LiveEvent { change, data, grid });
     Ok(())
 }
 

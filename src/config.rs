@@ -66,6 +66,9 @@ pub struct ServeArgs {
     /// Seed the demo district into an empty store.
     #[arg(long)]
     pub demo: bool,
+    /// Tile cache size in MiB (0 turns the cache off, e.g. for benchmarks).
+    #[arg(long, env = "MINQING_TILE_CACHE_MB", default_value_t = 256)]
+    pub tile_cache_mb: usize,
 }
 
 /// `import` options.

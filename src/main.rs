@@ -50,7 +50,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     password_stdin,
                 },
         }) => user_add(&store_url, name, role, areas, password_stdin).await,
-        Some(Command::Import(_)) | Some(Command::Check { .. }) | Some(Command::Gen { .. }) => {
+        Some(Command::Gen { scale }) => generate(&store_url, scale).await,
+        Some(Command::Import(_)) | Some(Command::Check { .. }) => {
             anyhow::bail!("this command is not built yet; see the open issues")
         }
     }
@@ -60,9 +61,41 @@ async fn serve(store_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut config = AppConfig::new(store_url, args.bind);
     // The default embedded store seeds the demo on its first start.
     config.demo = args.demo || store_url == DEFAULT_STORE;
+    config.tile_cache_bytes = args.tile_cache_mb << 20;
     let app = App::build(config).await?;
     tracing::info!(store = %redact_url(store_url), "serving 民情地图 on http://{}", app.local_addr());
     app.run(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn generate(store_url: &str, scale: u32) -> anyhow::Result<ExitCode> {
+    if scale == 0 {
+        anyhow::bail!("--scale must be at least 1");
+    }
+    let store = minqing::store::open(store_url).await?;
+    store.migrate().await?;
+    if !store.is_empty().await? {
+        anyhow::bail!(
+            "the store at {} already holds data; gen writes only into an empty store",
+            redact_url(store_url)
+        );
+    }
+    let t = std::time::Instant::now();
+    let data =
+        tokio::task::spawn_blocking(move || minqing::demo::city::city(scale, chrono::Utc::now()))
+            .await?;
+    let made = t.elapsed();
+    store.seed(&data).await?;
+    println!(
+        "wrote {} areas, {} hazards, {} incidents, {} people, {} patrol points (generated in {:.1} s, stored in {:.1} s)",
+        data.areas.len(),
+        data.hazards.len(),
+        data.incidents.len(),
+        data.people.len(),
+        data.patrol_points.len(),
+        made.as_secs_f64(),
+        (t.elapsed() - made).as_secs_f64()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -5,6 +5,7 @@
 //! Deterministic: the same `now` gives the same dataset, byte for byte.
 //! Provenance of the files it reads is in `data/README.md`.
 
+pub mod city;
 pub mod names;
 mod records;
 pub mod voronoi;

@@ -295,9 +295,12 @@ fn incidents(grids: &[&Area], now: DateTime<Utc>, rng: &mut ChaCha8Rng) -> Vec<I
         IncidentStatus::Accepted,
         IncidentStatus::Dispatched,
         IncidentStatus::InProgress,
+    ];
+    let done_states = [
         IncidentStatus::Resolved,
         IncidentStatus::Verified,
         IncidentStatus::Revisited,
+        IncidentStatus::Closed,
         IncidentStatus::Closed,
     ];
     let mut out: Vec<Incident> = (0..20_000)
@@ -308,6 +311,7 @@ fn incidents(grids: &[&Area], now: DateTime<Utc>, rng: &mut ChaCha8Rng) -> Vec<I
             let age_min = rng.random_range(0..730 * 24 * 60);
             let reported_at = now - Duration::minutes(age_min);
             let age_days = age_min / (24 * 60);
+            let deadline = deadline_for(CATEGORIES[c].0, reported_at);
             let status = if age_days > 20 {
                 if rng.random_bool(0.03) {
                     IncidentStatus::Rejected
@@ -316,6 +320,9 @@ fn incidents(grids: &[&Area], now: DateTime<Utc>, rng: &mut ChaCha8Rng) -> Vec<I
                 } else {
                     IncidentStatus::Closed
                 }
+            } else if deadline < now && rng.random_bool(0.85) {
+                // Past its deadline: most cases were handled in time.
+                done_states[rng.random_range(0..done_states.len())]
             } else {
                 open_states[rng.random_range(0..open_states.len())]
             };
@@ -329,7 +336,7 @@ fn incidents(grids: &[&Area], now: DateTime<Utc>, rng: &mut ChaCha8Rng) -> Vec<I
                 grid: Some(g.code.as_str().to_owned()),
                 status,
                 reported_at,
-                deadline: deadline_for(CATEGORIES[c].0, reported_at),
+                deadline,
                 version: 1,
             }
         })

@@ -165,3 +165,24 @@ pub fn to_shanghai(t: DateTime<Utc>) -> String {
     let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
     t.with_timezone(&cst).to_rfc3339()
 }
+
+/// How long after its deadline an open case is still escalated automatically
+/// (older ones were escalated before, or predate the system).
+pub const ESCALATION_WINDOW_HOURS: i64 = 24;
+
+/// True when an open incident passed its deadline within the escalation window.
+///
+/// ```
+/// use chrono::{Duration, Utc};
+/// use minqing::domain::incident::due_for_escalation;
+/// # let now = Utc::now();
+/// # let mut i = minqing::domain::Incident { id: "x".into(), category: "safety".into(), source: "12345".into(), description: String::new(),
+/// #     lon: 0.0, lat: 0.0, grid: None, status: minqing::domain::IncidentStatus::Accepted, reported_at: now - Duration::hours(5),
+/// #     deadline: now - Duration::hours(3), version: 1 };
+/// assert!(due_for_escalation(&i, now));
+/// i.deadline = now + Duration::hours(1);
+/// assert!(!due_for_escalation(&i, now), "not yet overdue");
+/// ```
+pub fn due_for_escalation(i: &Incident, now: DateTime<Utc>) -> bool {
+    i.is_overdue(now) && i.deadline > now - Duration::hours(ESCALATION_WINDOW_HOURS)
+}

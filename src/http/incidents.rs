@@ -47,6 +47,25 @@ pub struct NewIncident {
     source: Option<String>,
 }
 
+impl NewIncident {
+    /// A report built by another intake channel (Open311, imports).
+    pub fn new(
+        category: String,
+        description: String,
+        lon: f64,
+        lat: f64,
+        source: Option<String>,
+    ) -> NewIncident {
+        NewIncident {
+            category,
+            description,
+            lon,
+            lat,
+            source,
+        }
+    }
+}
+
 /// `GET /api/incidents/categories`
 pub async fn categories(caller: Caller) -> Result<Json<Value>, AppError> {
     caller.require()?;

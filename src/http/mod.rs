@@ -9,6 +9,7 @@ pub mod incidents;
 pub mod limit;
 pub mod metrics;
 pub mod ogc;
+pub mod open311;
 pub mod openapi;
 pub mod patrol;
 pub mod people;
@@ -276,6 +277,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/people/{id}", get(people::detail))
         .route("/api/audit", get(people::audit))
         .route("/api/patrol/coverage", get(patrol::coverage))
+        .route("/open311/v2/services.json", get(open311::services))
+        .route(
+            "/open311/v2/requests.json",
+            get(open311::list_requests).post(open311::post_request),
+        )
+        .route("/open311/v2/requests/{file}", get(open311::get_request))
         .route("/", get(web::index))
         .route("/wall", get(web::index))
         .route("/grid", get(web::index))

@@ -188,6 +188,16 @@ pub trait Store: Send + Sync {
     /// The history of an incident, oldest first.
     async fn incident_history(&self, id: &str) -> StoreResult<Vec<HistoryEntry>>;
 
+    /// One incident as stored now.
+    async fn incident(&self, id: &str) -> StoreResult<Option<Incident>>;
+    /// The newest change number (0 when none).
+    async fn last_change(&self) -> StoreResult<i64>;
+    /// Wakes up when another instance wrote (PostgreSQL LISTEN/NOTIFY), and
+    /// once after every reconnect so the caller catches up. `None` for
+    /// backends with a single writer process (SQLite).
+    async fn listen(&self) -> Option<tokio::sync::mpsc::Receiver<()>> {
+        None
+    }
     /// Change-log entries after `seq`, oldest first (at most `limit`).
     async fn changes_since(&self, seq: i64, limit: i64) -> StoreResult<Vec<Change>>;
 

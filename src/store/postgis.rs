@@ -19,6 +19,9 @@ mod map {
     crate::store::rows::row_mappers!(sqlx::postgres::PgRow);
 }
 
+/// The NOTIFY channel numbering committed changes.
+const CHANNEL: &str = "minqing_changes";
+
 /// Point columns as the shared row mappers expect them.
 const XY: &str = "st_x(geom) as lon, st_y(geom) as lat";
 
@@ -322,6 +325,57 @@ impl Store for PostgisStore {
             .iter()
             .map(map::history)
             .collect()
+    }
+
+    async fn incident(&self, id: &str) -> StoreResult<Option<Incident>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select *, {XY} from incidents where id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(map::incident)
+        .transpose()
+    }
+
+    async fn last_change(&self) -> StoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("select coalesce(max(seq), 0)::int8 from changes")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn listen(&self) -> Option<tokio::sync::mpsc::Receiver<()>> {
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            loop {
+                match sqlx::postgres::PgListener::connect_with(&pool).await {
+                    Ok(mut l) => {
+                        if l.listen(CHANNEL).await.is_ok() {
+                            // Catch up on whatever happened while we were not listening.
+                            if tx.send(()).await.is_err() {
+                                return;
+                            }
+                            while let Ok(Some(_)) = l.try_recv().await {
+                                if tx.send(()).await.is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                        tracing::warn!("lost the change notification connection; reconnecting");
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot listen for changes; retrying"),
+                }
+                if tx.is_closed() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+        Some(rx)
     }
 
     async fn changes_since(&self, seq: i64, limit: i64) -> StoreResult<Vec<Change>> {

@@ -402,6 +402,24 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn incident(&self, id: &str) -> StoreResult<Option<Incident>> {
+        sqlx::query("select * from incidents where id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(map::incident)
+            .transpose()
+    }
+
+    async fn last_change(&self) -> StoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("select coalesce(max(seq), 0) from changes")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     async fn changes_since(&self, seq: i64, limit: i64) -> StoreResult<Vec<Change>> {
         sqlx::query("select * from changes where seq > ? order by seq limit ?")
             .bind(seq)

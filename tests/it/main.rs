@@ -5,6 +5,7 @@ mod common;
 mod api;
 mod browser;
 mod index;
+mod live;
 mod rights;
 mod store_story;
 mod tiles;

@@ -92,7 +92,8 @@ impl TestApp {
         let (url, dir) = fresh_store_url(backend).await;
         let mut cfg = AppConfig::new(&url, "127.0.0.1:0".parse().unwrap());
         cfg.demo = true;
-        cfg.demo_now = Some(fixture::now());
+        // The demo's clock is the real one, so "today", overdue and patrol windows look as in production.
+        cfg.demo_now = None;
         TestApp::start(cfg, dir).await
     }
 

@@ -1,0 +1,234 @@
+//! Open311 GeoReport v2, so the 12345 hotline and other systems exchange cases.
+//! `api_key` is a session token of the calling system's account (or send it
+//! as `Authorization: Bearer`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::incidents::{NewIncident, create, may_see};
+use super::{Caller, Params, ready};
+use crate::app::AppState;
+use crate::auth::{Principal, Role, password};
+use crate::domain::incident::{CATEGORIES, category_name, to_shanghai};
+use crate::domain::{AreaCode, Incident};
+use crate::error::AppError;
+
+/// `GET /open311/v2/services.json`
+pub async fn services() -> axum::Json<Value> {
+    axum::Json(Value::Array(
+        CATEGORIES
+            .iter()
+            .map(|(code, name, hours)| {
+                json!({"service_code": code, "service_name": name, "description": format!("{name}（办理时限 {hours} 小时）"),
+                       "metadata": false, "type": "realtime", "keywords": name, "group": "矛盾纠纷与民生诉求"})
+            })
+            .collect(),
+    ))
+}
+
+fn status(i: &Incident) -> &'static str {
+    if i.status.is_open() { "open" } else { "closed" }
+}
+
+fn request_json(i: &Incident) -> Value {
+    json!({
+        "service_request_id": i.id, "status": status(i), "status_notes": i.status.as_str(),
+        "service_name": category_name(&i.category), "service_code": i.category, "description": i.description,
+        "agency_responsible": i.grid.as_deref().unwrap_or("441802"), "service_notice": "",
+        "requested_datetime": to_shanghai(i.reported_at), "updated_datetime": to_shanghai(i.reported_at),
+        "expected_datetime": to_shanghai(i.deadline), "address": "", "address_id": "", "zipcode": "",
+        "lat": i.lat, "long": i.lon, "media_url": "",
+    })
+}
+
+/// Resolves `api_key` (form/query) or the bearer token to an account.
+async fn principal_from_key(
+    state: &AppState,
+    caller: &Caller,
+    key: Option<&str>,
+) -> Result<Principal, AppError> {
+    if let Some(p) = &caller.0 {
+        return Ok(p.clone());
+    }
+    let key =
+        key.ok_or_else(|| AppError::Unauthorized("send api_key or Authorization: Bearer".into()))?;
+    let session = state
+        .store
+        .session(&password::token_hash(key))
+        .await?
+        .ok_or_else(|| AppError::Unauthorized("unknown or expired api_key".into()))?;
+    let user = state
+        .store
+        .user(&session.username)
+        .await?
+        .ok_or_else(|| AppError::Unauthorized("the account no longer exists".into()))?;
+    let role = Role::parse(&user.role)
+        .ok_or_else(|| AppError::Internal(format!("stored role {:?}", user.role)))?;
+    Ok(Principal {
+        username: user.username,
+        role,
+        areas: user
+            .areas
+            .iter()
+            .filter_map(|a| AreaCode::parse(a).ok())
+            .collect(),
+    })
+}
+
+/// `POST /open311/v2/requests.json` (form-encoded as in GeoReport v2, or JSON)
+pub async fn post_request(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let f: HashMap<String, String> = if is_json {
+        let v: Value = serde_json::from_slice(&body)
+            .map_err(|e| AppError::BadRequest("bad_json", e.to_string()))?;
+        v.as_object()
+            .ok_or_else(|| AppError::bad("expected a JSON object"))?
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| v.to_string()),
+                )
+            })
+            .collect()
+    } else {
+        url::form_urlencoded::parse(&body).into_owned().collect()
+    };
+    if !state.limiter.allow(&format!(
+        "open311:{}",
+        f.get("api_key").map(String::as_str).unwrap_or("-")
+    )) {
+        return Err(AppError::TooManyRequests(
+            "too many requests for this api_key; slow down".into(),
+        ));
+    }
+    let p = principal_from_key(&state, &caller, f.get("api_key").map(String::as_str)).await?;
+    let num = |k: &str| -> Result<f64, AppError> {
+        f.get(k)
+            .ok_or_else(|| {
+                AppError::BadRequest(
+                    "missing_parameter",
+                    format!("`{k}` is required (GeoReport v2 uses lat and long)"),
+                )
+            })?
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| AppError::BadRequest("bad_parameter", format!("`{k}` must be a number")))
+    };
+    let code = f.get("service_code").ok_or_else(|| {
+        AppError::BadRequest(
+            "missing_parameter",
+            "`service_code` is required; see services.json".into(),
+        )
+    })?;
+    let body = NewIncident::new(
+        code.clone(),
+        f.get("description").cloned().unwrap_or_default(),
+        num("long")?,
+        num("lat")?,
+        Some("12345".into()),
+    );
+    let idem = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    let (answer, _) = create(&state, &p.username, body, idem).await?;
+    let id = answer["id"].as_str().unwrap_or_default().to_owned();
+    Ok((StatusCode::CREATED, axum::Json(json!([{"service_request_id": id, "service_notice": format!("已受理登记，归属网格 {}", answer["grid"].as_str().unwrap_or("区兜底队列")), "account_id": p.username}]))).into_response())
+}
+
+/// `GET /open311/v2/requests.json`
+pub async fn list_requests(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    q: Params,
+) -> Result<axum::Json<Value>, AppError> {
+    let p = principal_from_key(&state, &caller, q.get("api_key").map(String::as_str)).await?;
+    ready(&state)?;
+    let ids: Option<Vec<&str>> = q
+        .get("service_request_id")
+        .map(|s| s.split(',').map(str::trim).collect());
+    let time = |k: &str| -> Result<Option<DateTime<Utc>>, AppError> {
+        q.get(k)
+            .map(|s| {
+                DateTime::parse_from_rfc3339(s)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|_| {
+                        AppError::BadRequest(
+                            "bad_parameter",
+                            format!("`{k}` must be W3C/RFC 3339 time"),
+                        )
+                    })
+            })
+            .transpose()
+    };
+    let (start, end) = (time("start_date")?, time("end_date")?);
+    let code = q.get("service_code");
+    let want_status = q.get("status").map(String::as_str);
+    let index = state.index();
+    let mut out: Vec<&Incident> = index
+        .incidents
+        .items
+        .iter()
+        .filter(|i| may_see(&p, i.grid.as_deref()))
+        .filter(|i| ids.as_ref().is_none_or(|ids| ids.contains(&i.id.as_str())))
+        .filter(|i| code.is_none_or(|c| &i.category == c))
+        .filter(|i| want_status.is_none_or(|s| s == status(i)))
+        .filter(|i| {
+            start.is_none_or(|t| i.reported_at >= t) && end.is_none_or(|t| i.reported_at <= t)
+        })
+        .collect();
+    out.sort_by_key(|i| std::cmp::Reverse(i.reported_at));
+    // GeoReport v2 default window: the 1000 newest.
+    Ok(axum::Json(Value::Array(
+        out.into_iter().take(1000).map(request_json).collect(),
+    )))
+}
+
+/// `GET /open311/v2/requests/{id}.json`
+pub async fn get_request(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(file): Path<String>,
+    q: Params,
+) -> Result<axum::Json<Value>, AppError> {
+    let id = file
+        .strip_suffix(".json")
+        .ok_or_else(|| AppError::NotFound("GeoReport paths end in .json".into()))?;
+    let p = principal_from_key(&state, &caller, q.get("api_key").map(String::as_str)).await?;
+    ready(&state)?;
+    let found = state
+        .index()
+        .incidents
+        .get(id)
+        .cloned()
+        .ok_or_else(|| AppError::NotFound(format!("no service request {id}")))?;
+    if !may_see(&p, found.grid.as_deref()) {
+        let own = state
+            .store
+            .incident_history(id)
+            .await?
+            .first()
+            .is_some_and(|h| h.actor == p.username);
+        if !own {
+            return Err(AppError::Forbidden(format!(
+                "service request {id} is outside your areas"
+            )));
+        }
+    }
+    Ok(axum::Json(json!([request_json(&found)])))
+}
