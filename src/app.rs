@@ -277,6 +277,7 @@ async fn prepare(state: &AppState, config: &AppConfig) -> anyhow::Result<()> {
     }
     let t = std::time::Instant::now();
     let data = store.load().await?;
+    let read_ms = t.elapsed().as_millis() as u64;
     let index = tokio::task::spawn_blocking(move || SpatialIndex::build(data)).await?;
     let grids = index
         .areas
@@ -288,6 +289,7 @@ async fn prepare(state: &AppState, config: &AppConfig) -> anyhow::Result<()> {
         grids,
         hazards = index.hazards.len(),
         incidents = index.incidents.len(),
+        read_ms,
         ms = t.elapsed().as_millis() as u64,
         "index loaded"
     );

@@ -166,6 +166,11 @@ pub fn to_shanghai(t: DateTime<Utc>) -> String {
     t.with_timezone(&cst).to_rfc3339()
 }
 
+/// The incidents a map shows: every open case, and those reported in the last 7 days.
+pub fn is_on_map(i: &Incident, now: DateTime<Utc>) -> bool {
+    i.status.is_open() || i.reported_at > now - Duration::days(7)
+}
+
 /// How long after its deadline an open case is still escalated automatically
 /// (older ones were escalated before, or predate the system).
 pub const ESCALATION_WINDOW_HOURS: i64 = 24;

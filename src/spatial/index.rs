@@ -8,6 +8,7 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
 use super::geom::{BBox, lonlat_to_world};
+use crate::domain::incident::is_on_map;
 use crate::domain::{
     Area, Dataset, Hazard, Incident, Level, PatrolMember, PatrolPoint, Person, Place, Shelter,
 };
@@ -62,6 +63,10 @@ pub struct PointLayer<T> {
 impl<T: Located> PointLayer<T> {
     fn build(items: Vec<T>, areas: &AreaSet) -> Self {
         let grid = items.iter().map(|it| areas.grid_at(it.lon_lat())).collect();
+        Self::with_grids(items, grid)
+    }
+
+    fn with_grids(items: Vec<T>, grid: Vec<Option<u32>>) -> Self {
         let by_id = items
             .iter()
             .enumerate()
@@ -336,6 +341,62 @@ impl Tracks {
     }
 }
 
+/// A tree of the incidents on the map: open ones and those of the last days.
+/// Tiles search it instead of every incident ever reported; they still apply
+/// [`is_on_map`] with the current time, so a case that aged out meanwhile
+/// costs a little time but never shows wrongly.
+#[derive(Debug, Default)]
+pub struct MapIncidents {
+    tree: RTree<PointEntry>,
+    member: std::collections::HashSet<u32>,
+}
+
+impl MapIncidents {
+    fn build(items: &[Incident]) -> MapIncidents {
+        let now = chrono::Utc::now();
+        let on: Vec<u32> = (0..items.len() as u32)
+            .filter(|&i| is_on_map(&items[i as usize], now))
+            .collect();
+        MapIncidents {
+            tree: RTree::bulk_load(
+                on.iter()
+                    .map(|&i| GeomWithData::new([items[i as usize].lon, items[i as usize].lat], i))
+                    .collect(),
+            ),
+            member: on.into_iter().collect(),
+        }
+    }
+
+    fn update(&mut self, pos: usize, i: &Incident) {
+        let p = pos as u32;
+        if self.member.remove(&p) {
+            // Incidents do not move, so the entry is at the same point;
+            // fall back to a scan if an edit ever moved one.
+            if self
+                .tree
+                .remove(&GeomWithData::new([i.lon, i.lat], p))
+                .is_none()
+            {
+                let found = self.tree.iter().find(|e| e.data == p).copied();
+                if let Some(e) = found {
+                    self.tree.remove(&e);
+                }
+            }
+        }
+        if is_on_map(i, chrono::Utc::now()) {
+            self.tree.insert(GeomWithData::new([i.lon, i.lat], p));
+            self.member.insert(p);
+        }
+    }
+
+    /// Positions (in `incidents`) of map incidents inside `bbox`.
+    pub fn in_bbox(&self, bbox: &BBox) -> impl Iterator<Item = usize> + '_ {
+        self.tree
+            .locate_in_envelope(&bbox.envelope())
+            .map(|e| e.data as usize)
+    }
+}
+
 /// Where a point fell: the grid and its ancestors.
 #[derive(Debug, Clone)]
 pub struct GridHit<'a> {
@@ -360,6 +421,8 @@ pub struct SpatialIndex {
     pub incidents: PointLayer<Incident>,
     /// 特殊人群 (sensitive: callers apply rights before anything leaves)
     pub people: PointLayer<Person>,
+    /// The incidents a map shows (open or recent), for tiles.
+    pub map_incidents: MapIncidents,
     /// 巡查轨迹
     pub tracks: Tracks,
     places_by_grid: HashMap<u32, Vec<usize>>,
@@ -381,7 +444,22 @@ impl SpatialIndex {
             shelters: PointLayer::build(data.shelters, &areas),
             places,
             places_by_grid,
-            incidents: PointLayer::build(data.incidents, &areas),
+            map_incidents: MapIncidents::build(&data.incidents),
+            incidents: {
+                // Incidents keep the grid they were assigned when reported; a
+                // lookup by code is much cheaper than a point-in-polygon test.
+                let grid = data
+                    .incidents
+                    .iter()
+                    .map(
+                        |i| match i.grid.as_deref().and_then(|g| areas.position(g)) {
+                            Some(p) => Some(p as u32),
+                            None => areas.grid_at((i.lon, i.lat)),
+                        },
+                    )
+                    .collect();
+                PointLayer::with_grids(data.incidents, grid)
+            },
             people: PointLayer::build(data.people, &areas),
             tracks: Tracks::build(data.members, data.patrol_points),
             areas,
@@ -407,7 +485,9 @@ impl SpatialIndex {
 
     /// Adds or replaces an incident after the store committed it.
     pub fn upsert_incident(&mut self, incident: Incident) -> usize {
-        self.incidents.upsert(incident, &self.areas)
+        let pos = self.incidents.upsert(incident, &self.areas);
+        self.map_incidents.update(pos, &self.incidents.items[pos]);
+        pos
     }
 
     /// The code of the grid at a point, as stored on new records.

@@ -25,6 +25,30 @@ const CHANNEL: &str = "minqing_changes";
 /// Point columns as the shared row mappers expect them.
 const XY: &str = "st_x(geom) as lon, st_y(geom) as lat";
 
+type Task<T> = tokio::task::JoinHandle<StoreResult<Vec<T>>>;
+
+/// Reads and maps a query's rows on its own task.
+fn spawn_map<T: Send + 'static>(
+    pool: &PgPool,
+    sql: String,
+    f: fn(&sqlx::postgres::PgRow) -> StoreResult<T>,
+) -> Task<T> {
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        super::map_all(
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_all(&pool)
+                .await?,
+            f,
+        )
+    })
+}
+
+async fn join<T>(t: Task<T>) -> StoreResult<Vec<T>> {
+    t.await
+        .map_err(|e| StoreError::Db(format!("loading task failed: {e}")))?
+}
+
 /// The PostGIS store.
 pub struct PostgisStore {
     pool: PgPool,
@@ -196,38 +220,78 @@ impl Store for PostgisStore {
     }
 
     async fn load(&self) -> StoreResult<Dataset> {
-        let p = &self.pool;
-        let rows =
-            |sql: String| async move { sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(p).await };
-        let members: Vec<crate::domain::PatrolMember> = super::map_all(
-            rows("select id, name, team from patrol_members order by id".into()).await?,
+        // Tables are read and decoded in parallel tasks: start-up time is what this buys.
+        let areas = spawn_map(&self.pool, "select code, name, head_name, head_phone, households, residents, st_asbinary(geom) as geom from areas order by length(code), code".into(), map::area);
+        let hazards = spawn_map(
+            &self.pool,
+            format!("select *, {XY} from hazards order by id"),
+            map::hazard,
+        );
+        let shelters = spawn_map(
+            &self.pool,
+            format!("select *, {XY} from shelters order by id"),
+            map::shelter,
+        );
+        let places = spawn_map(
+            &self.pool,
+            format!("select *, {XY} from places order by id"),
+            map::place,
+        );
+        let incidents = spawn_map(
+            &self.pool,
+            format!("select *, {XY} from incidents order by reported_at, id"),
+            map::incident,
+        );
+        let people = spawn_map(
+            &self.pool,
+            format!("select *, {XY} from people order by id"),
+            map::person,
+        );
+        let members = spawn_map(
+            &self.pool,
+            "select id, name, team from patrol_members order by id".into(),
             map::member,
-        )?;
+        );
+        let points = spawn_map(
+            &self.pool,
+            format!("select member_id, t, {XY} from patrol_points"),
+            |r| {
+                use sqlx::Row;
+                Ok((
+                    r.try_get::<String, _>("member_id")?,
+                    r.try_get("t")?,
+                    r.try_get("lon")?,
+                    r.try_get("lat")?,
+                ))
+            },
+        );
+        let members = join(members).await?;
         let member_idx: std::collections::HashMap<&str, u32> = members
             .iter()
             .enumerate()
             .map(|(i, m)| (m.id.as_str(), i as u32))
             .collect();
-        let mut patrol_points = Vec::new();
-        for r in rows(format!("select member_id, t, {XY} from patrol_points")).await? {
-            use sqlx::Row;
-            let m: &str = r.try_get("member_id")?;
-            if let Some(&member) = member_idx.get(m) {
-                patrol_points.push(crate::domain::PatrolPoint {
-                    member,
-                    time: r.try_get("t")?,
-                    lon: r.try_get("lon")?,
-                    lat: r.try_get("lat")?,
-                });
-            }
-        }
+        let patrol_points = join(points)
+            .await?
+            .into_iter()
+            .filter_map(|(m, time, lon, lat)| {
+                member_idx
+                    .get(m.as_str())
+                    .map(|&member| crate::domain::PatrolPoint {
+                        member,
+                        time,
+                        lon,
+                        lat,
+                    })
+            })
+            .collect();
         Ok(Dataset {
-            areas: super::map_all(rows("select code, name, head_name, head_phone, households, residents, st_asbinary(geom) as geom from areas order by length(code), code".into()).await?, map::area)?,
-            hazards: super::map_all(rows(format!("select *, {XY} from hazards order by id")).await?, map::hazard)?,
-            shelters: super::map_all(rows(format!("select *, {XY} from shelters order by id")).await?, map::shelter)?,
-            places: super::map_all(rows(format!("select *, {XY} from places order by id")).await?, map::place)?,
-            incidents: super::map_all(rows(format!("select *, {XY} from incidents order by reported_at, id")).await?, map::incident)?,
-            people: super::map_all(rows(format!("select *, {XY} from people order by id")).await?, map::person)?,
+            areas: join(areas).await?,
+            hazards: join(hazards).await?,
+            shelters: join(shelters).await?,
+            places: join(places).await?,
+            incidents: join(incidents).await?,
+            people: join(people).await?,
             patrol_points,
             members,
         })

@@ -23,6 +23,23 @@ mod map {
 /// SQLite caps bound parameters per statement; rows per multi-row INSERT stay below it.
 const MAX_PARAMS: usize = 30_000;
 
+type Task<T> = tokio::task::JoinHandle<StoreResult<Vec<T>>>;
+
+/// Reads and maps a query's rows on its own task.
+fn spawn_map<T: Send + 'static>(
+    pool: &SqlitePool,
+    sql: &'static str,
+    f: fn(&sqlx::sqlite::SqliteRow) -> StoreResult<T>,
+) -> Task<T> {
+    let pool = pool.clone();
+    tokio::spawn(async move { super::map_all(sqlx::query(sql).fetch_all(&pool).await?, f) })
+}
+
+async fn join<T>(t: Task<T>) -> StoreResult<Vec<T>> {
+    t.await
+        .map_err(|e| StoreError::Db(format!("loading task failed: {e}")))?
+}
+
 /// The embedded SQLite store.
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -252,49 +269,70 @@ impl Store for SqliteStore {
     }
 
     async fn load(&self) -> StoreResult<Dataset> {
-        let p = &self.pool;
-        let all = |sql: &'static str| sqlx::query(sql).fetch_all(p);
-        let members: Vec<crate::domain::PatrolMember> =
-            all("select id, name, team from patrol_members order by id")
-                .await?
-                .iter()
-                .map(map::member)
-                .collect::<StoreResult<_>>()?;
+        // Tables are read and decoded in parallel tasks (WAL allows concurrent readers).
+        let areas = spawn_map(
+            &self.pool,
+            "select * from areas order by length(code), code",
+            map::area,
+        );
+        let hazards = spawn_map(&self.pool, "select * from hazards order by id", map::hazard);
+        let shelters = spawn_map(
+            &self.pool,
+            "select * from shelters order by id",
+            map::shelter,
+        );
+        let places = spawn_map(&self.pool, "select * from places order by id", map::place);
+        let incidents = spawn_map(
+            &self.pool,
+            "select * from incidents order by reported_at, id",
+            map::incident,
+        );
+        let people = spawn_map(&self.pool, "select * from people order by id", map::person);
+        let members = spawn_map(
+            &self.pool,
+            "select id, name, team from patrol_members order by id",
+            map::member,
+        );
+        let points = spawn_map(
+            &self.pool,
+            "select member_id, t, lon, lat from patrol_points",
+            |r| {
+                use sqlx::Row;
+                Ok((
+                    r.try_get::<String, _>("member_id")?,
+                    r.try_get("t")?,
+                    r.try_get("lon")?,
+                    r.try_get("lat")?,
+                ))
+            },
+        );
+        let members = join(members).await?;
         let member_idx: std::collections::HashMap<&str, u32> = members
             .iter()
             .enumerate()
             .map(|(i, m)| (m.id.as_str(), i as u32))
             .collect();
-        let points = all("select member_id, t, lon, lat from patrol_points").await?;
-        let mut patrol_points = Vec::with_capacity(points.len());
-        for r in &points {
-            use sqlx::Row;
-            let m: &str = r.try_get("member_id")?;
-            if let Some(&member) = member_idx.get(m) {
-                patrol_points.push(crate::domain::PatrolPoint {
-                    member,
-                    time: r.try_get("t")?,
-                    lon: r.try_get("lon")?,
-                    lat: r.try_get("lat")?,
-                });
-            }
-        }
+        let patrol_points = join(points)
+            .await?
+            .into_iter()
+            .filter_map(|(m, time, lon, lat)| {
+                member_idx
+                    .get(m.as_str())
+                    .map(|&member| crate::domain::PatrolPoint {
+                        member,
+                        time,
+                        lon,
+                        lat,
+                    })
+            })
+            .collect();
         Ok(Dataset {
-            areas: super::map_all(
-                all("select * from areas order by length(code), code").await?,
-                map::area,
-            )?,
-            hazards: super::map_all(all("select * from hazards order by id").await?, map::hazard)?,
-            shelters: super::map_all(
-                all("select * from shelters order by id").await?,
-                map::shelter,
-            )?,
-            places: super::map_all(all("select * from places order by id").await?, map::place)?,
-            incidents: super::map_all(
-                all("select * from incidents order by reported_at, id").await?,
-                map::incident,
-            )?,
-            people: super::map_all(all("select * from people order by id").await?, map::person)?,
+            areas: join(areas).await?,
+            hazards: join(hazards).await?,
+            shelters: join(shelters).await?,
+            places: join(places).await?,
+            incidents: join(incidents).await?,
+            people: join(people).await?,
             patrol_points,
             members,
         })

@@ -265,14 +265,12 @@ fn places(index: &SpatialIndex, tile: &TileCoord) -> TileLayer {
     }
 }
 
-/// The incidents a map shows: every open case, and closed ones of the last 7 days.
-pub fn is_on_map(i: &crate::domain::Incident, now: DateTime<Utc>) -> bool {
-    i.status.is_open() || i.reported_at > now - Duration::days(7)
-}
+pub use crate::domain::incident::is_on_map;
 
 fn incidents(index: &SpatialIndex, tile: &TileCoord, now: DateTime<Utc>) -> Vec<TileLayer> {
     let l = &index.incidents;
-    let mut idx: Vec<usize> = l
+    let mut idx: Vec<usize> = index
+        .map_incidents
         .in_bbox(&tile.bbox_wgs84(BUFFER))
         .filter(|&i| is_on_map(&l.items[i], now))
         .collect();
