@@ -459,6 +459,23 @@ async function gridAsHead(browser) {
     return `${body.id} in ${body.grid} (by ${how})`;
   });
   await shot(page, 'grid-reported.png');
+  await check('grid: a <script> in an incident description renders as inert text', async () => {
+    const hostile = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">井盖缺失';
+    const status = await page.evaluate(async ({ hostile, lon, lat }) => {
+      const csrf = (document.cookie.match(/(?:^|; )minqing_csrf=([^;]+)/) || [])[1];
+      const r = await fetch('/api/incidents', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+        body: JSON.stringify({ category: '安全隐患', description: hostile, lon, lat }) });
+      return r.status;
+    }, { hostile, lon: (area.bbox[0] + area.bbox[2]) / 2, lat: (area.bbox[1] + area.bbox[3]) / 2 });
+    expect(status === 201, `POST with a hostile description answered ${status}`);
+    await page.reload();
+    await waitReady(page);
+    await page.waitForFunction((text) => [...document.querySelectorAll('#incident-list .desc')].some((d) => d.textContent === text), hostile, { timeout: T });
+    const injected = await page.evaluate(() => ({ xss: window.__xss, scripts: document.querySelectorAll('#incident-list script, #incident-list img').length }));
+    expect(injected.xss === undefined, `the description ran as code (window.__xss = ${injected.xss})`);
+    expect(injected.scripts === 0, `${injected.scripts} script/img elements were created from the description`);
+    return 'shown as text, nothing executed';
+  });
   await check('grid: no console error, no other host, no 4xx/5xx', async () => assertNoProblems(g, 'grid'));
   await g.context.close();
   return incidentId;

@@ -121,7 +121,8 @@ function tabBody(tab) {
       return h('li', { dataset: { id: i.id }, class: left && left.overdue ? 'overdue' : null,
         on: { click: () => zoomTo(i) } },
       h('div.row1', dot, h('strong', tv(i.category)), h('span.status', tv(i.status))),
-      h('div.row2', h('span', fmtTime(i.reported_at)), left ? h('span.left', left.text) : null));
+      h('div.row2', h('span', fmtTime(i.reported_at)), left ? h('span.left', left.text) : null),
+      i.description ? h('div.row3.desc', i.description) : null);
     }));
   }
   if (tab === 'hazards') {
