@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod patrol;
 pub mod people;
 pub mod query;
+pub mod stats;
 pub mod tiles;
 pub mod web;
 
@@ -273,6 +274,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/incidents/{id}", get(incidents::detail))
         .route("/api/incidents/{id}/actions", post(incidents::act))
         .route("/api/events", get(events::events))
+        .route("/api/stats/incidents", get(stats::incidents))
         .route("/api/people", get(people::list))
         .route("/api/people/{id}", get(people::detail))
         .route("/api/audit", get(people::audit))

@@ -468,3 +468,41 @@ async fn the_closed_loop_runs_with_role_checks_history_and_conflicts() {
         "exactly one of two concurrent actions wins"
     );
 }
+
+#[tokio::test]
+async fn incident_statistics_count_by_area_and_find_hot_spots_by_rights() {
+    let app = TestApp::fixture(Backend::Sqlite).await;
+    let cmd = app.login_as("command").await;
+    let q = "/api/stats/incidents?level=street&from=2026-05-01T00:00:00%2B08:00&to=2026-06-01T10:00:00%2B08:00";
+    let (s, v) = app.get_json_as(&cmd, q).await;
+    assert_eq!(s, 200, "{v}");
+    let groups = v["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2, "two streets have incidents: {v}");
+    assert_eq!(
+        groups[0]["code"],
+        fixture::WEST_STREET,
+        "the west street has the most"
+    );
+    assert_eq!(groups[0]["total"], 4);
+    assert_eq!(groups[0]["open"], 3);
+    assert_eq!(groups[0]["by_category"]["邻里纠纷"], 4);
+    assert_eq!(v["hot_spots"]["most"][0]["code"], fixture::WEST_SOUTH_GRID);
+    let west = app.login_as("west_grid").await;
+    let (_, v) = app.get_json_as(&west, q).await;
+    assert_eq!(
+        v["groups"].as_array().unwrap().len(),
+        1,
+        "a grid head counts only their own grid: {v}"
+    );
+    let (s, _) = app
+        .get_json_as(
+            &west,
+            &format!("/api/stats/incidents?area={}", fixture::EAST_STREET),
+        )
+        .await;
+    assert_eq!(s, 403);
+    let (s, _) = app
+        .get_json_as(&cmd, "/api/stats/incidents?level=planet")
+        .await;
+    assert_eq!(s, 400);
+}
