@@ -10,12 +10,7 @@ pub const DEFAULT_STORE: &str = "sqlite://minqing-data/minqing.db";
 
 /// 民情地图 Minqing Map — a map service for grid-based social governance.
 #[derive(Debug, Parser)]
-#[command(
-    name = "minqing",
-    version,
-    about,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "minqing", version, about)]
 pub struct Cli {
     /// Store URL: sqlite://PATH (embedded) or postgres://… (PostGIS).
     #[arg(long, env = "MINQING_STORE", global = true, default_value = DEFAULT_STORE, hide_env_values = true)]

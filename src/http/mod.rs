@@ -264,6 +264,13 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(areas::grid_at).post(areas::grids_at_batch),
         )
         .route("/api/areas/{code}", get(areas::area))
+        .route("/api/openapi.json", get(openapi::openapi))
+        .route("/ogc", get(ogc::landing))
+        .route("/ogc/conformance", get(ogc::conformance))
+        .route("/ogc/collections", get(ogc::collections))
+        .route("/ogc/collections/{id}", get(ogc::collection))
+        .route("/ogc/collections/{id}/items", get(ogc::items_page))
+        .route("/ogc/collections/{id}/items/{item}", get(ogc::item))
         .route("/api/hazards/nearest", get(query::nearest_hazards))
         .route("/api/query/within", post(query::within))
         .route("/api/auth/login", post(auth::login))

@@ -147,3 +147,36 @@ pub fn check_lon_lat(lon: f64, lat: f64) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Point-in-polygon by crossing number over every ring (holes included).
+///
+/// Half-open on edges, so a point on an edge shared by two grids belongs to
+/// exactly one of them — what an owner lookup wants, and several times faster
+/// than a general `Contains`.
+///
+/// ```
+/// use geo_types::{LineString, MultiPolygon, Polygon};
+/// let sq = MultiPolygon::new(vec![Polygon::new(LineString::from(vec![(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (0.0, 0.0)]), vec![])]);
+/// assert!(minqing::spatial::geom::point_in(&sq, 0.5, 0.5));
+/// assert!(!minqing::spatial::geom::point_in(&sq, 1.5, 0.5));
+/// ```
+pub fn point_in(mp: &MultiPolygon<f64>, x: f64, y: f64) -> bool {
+    let mut inside = false;
+    for poly in &mp.0 {
+        for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+            let c = &ring.0;
+            if c.len() < 3 {
+                continue;
+            }
+            let mut j = c.len() - 1;
+            for i in 0..c.len() {
+                let (a, b) = (c[i], c[j]);
+                if (a.y > y) != (b.y > y) && x < (b.x - a.x) * (y - a.y) / (b.y - a.y) + a.x {
+                    inside = !inside;
+                }
+                j = i;
+            }
+        }
+    }
+    inside
+}

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use geo::{BoundingRect, Contains, InteriorPoint};
+use geo::{BoundingRect, InteriorPoint};
 use geo_types::{Coord, MultiPolygon, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
@@ -154,6 +154,8 @@ pub struct AreaSet {
     pub entries: Vec<AreaEntry>,
     by_code: HashMap<String, u32>,
     trees: [RTree<RectEntry>; 4],
+    /// grid (level 网格) owner lookups
+    grid_buckets: super::buckets::Buckets,
 }
 
 impl AreaSet {
@@ -222,25 +224,38 @@ impl AreaSet {
                     .collect(),
             )
         });
+        let grid_boxes: Vec<(u32, BBox)> = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.area.level() == Level::Grid)
+            .map(|(i, e)| (i as u32, e.bbox))
+            .collect();
         AreaSet {
             entries,
             by_code,
             trees,
+            grid_buckets: super::buckets::Buckets::build(&grid_boxes),
         }
     }
 
     /// The grid (level 网格) containing the point, as an index into `entries`.
     pub fn grid_at(&self, (lon, lat): (f64, f64)) -> Option<u32> {
-        self.area_at(Level::Grid, lon, lat)
+        self.grid_buckets
+            .candidates(lon, lat)
+            .iter()
+            .copied()
+            .find(|&i| {
+                let e = &self.entries[i as usize];
+                e.bbox.contains(lon, lat) && super::geom::point_in(&e.area.geometry, lon, lat)
+            })
     }
 
     /// The area of `level` containing the point.
     pub fn area_at(&self, level: Level, lon: f64, lat: f64) -> Option<u32> {
-        let p = Point::new(lon, lat);
         self.trees[level as usize]
             .locate_all_at_point(&[lon, lat])
             .map(|e| e.data)
-            .find(|&i| self.entries[i as usize].area.geometry.contains(&p))
+            .find(|&i| super::geom::point_in(&self.entries[i as usize].area.geometry, lon, lat))
     }
 
     /// Areas of `level` whose bounding box meets `bbox`.

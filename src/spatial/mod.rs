@@ -1,6 +1,7 @@
 //! The in-memory spatial index: the query engine behind tiles and queries.
 //! Pure and synchronous; loaded from the store at start, updated on every write.
 
+pub mod buckets;
 pub mod coverage;
 pub mod geom;
 pub mod index;

@@ -506,3 +506,118 @@ async fn incident_statistics_count_by_area_and_find_hot_spots_by_rights() {
         .await;
     assert_eq!(s, 400);
 }
+
+#[tokio::test]
+async fn ogc_api_features_pages_filters_and_answers_single_items() {
+    let app = TestApp::fixture(Backend::Sqlite).await;
+    let (s, landing) = app.get_json("/ogc").await;
+    assert_eq!(s, 200);
+    let rels: Vec<&str> = landing["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["rel"].as_str().unwrap())
+        .collect();
+    for rel in ["self", "service-desc", "conformance", "data"] {
+        assert!(rels.contains(&rel), "landing page links {rel}: {rels:?}");
+    }
+    let (_, conf) = app.get_json("/ogc/conformance").await;
+    assert!(
+        conf["conformsTo"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c.as_str().unwrap().ends_with("/conf/geojson"))
+    );
+    let (_, cols) = app.get_json("/ogc/collections").await;
+    let ids: Vec<&str> = cols["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "grids",
+            "hazards",
+            "shelters",
+            "places",
+            "incidents",
+            "people"
+        ]
+    );
+
+    let r = app.get("/ogc/collections/grids/items?limit=4").await;
+    assert_eq!(r.headers()["content-type"], "application/geo+json");
+    let page: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(page["numberMatched"], 9, "nine areas in the fixture");
+    assert_eq!(page["numberReturned"], 4);
+    let next = page["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "next")
+        .expect("a next link")["href"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        next.starts_with(&app.base),
+        "links use the caller's host: {next}"
+    );
+    let page2: serde_json::Value = app
+        .client
+        .get(&next)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page2["numberReturned"], 4);
+    assert_ne!(
+        page["features"][0]["id"], page2["features"][0]["id"],
+        "the next page moves on"
+    );
+
+    let (_, grids) = app
+        .get_json("/ogc/collections/grids/items?level=grid")
+        .await;
+    assert_eq!(grids["numberMatched"], 4, "property filter level=grid");
+    let (_, red) = app
+        .get_json("/ogc/collections/hazards/items?risk=红&bbox=113.0,23.0,113.05,23.05")
+        .await;
+    assert_eq!(red["numberMatched"], 1, "risk and bbox filters: {red}");
+    assert!(
+        red["features"][0]["properties"]
+            .get("monitor_phone")
+            .is_none(),
+        "no phone numbers for anonymous callers"
+    );
+    let (s, one) = app.get_json("/ogc/collections/hazards/items/HZ3").await;
+    assert_eq!((s, &one["id"]), (200, &json!("HZ3")));
+    let (s, _) = app.get_json("/ogc/collections/hazards/items/NOPE").await;
+    assert_eq!(s, 404);
+    let (s, _) = app.get_json("/ogc/collections/incidents/items").await;
+    assert_eq!(s, 401, "incidents need a session");
+    let (_, people) = app.get_json("/ogc/collections/people/items").await;
+    assert_eq!(people["numberMatched"], 3, "people only as counts per grid");
+    assert_eq!(
+        people["features"][1]["properties"]["count"], "<3",
+        "small cells suppressed: {people}"
+    );
+    let (s, _) = app.get_json("/ogc/collections/hazards/items?limit=0").await;
+    assert_eq!(s, 400);
+    let (_, capped) = app
+        .get_json("/ogc/collections/hazards/items?limit=999999")
+        .await;
+    assert_eq!(
+        capped["numberReturned"], 4,
+        "limit above the maximum is capped"
+    );
+    let (s, api) = app.get_json("/api/openapi.json").await;
+    assert_eq!(s, 200);
+    assert_eq!(api["openapi"], "3.0.3");
+    assert!(api["paths"]["/api/grids/at"]["get"].is_object());
+}
