@@ -724,3 +724,102 @@ async fn importing_the_demo_districts_own_exports_reproduces_it() {
     assert_same(&original, &back, "demo");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn people_and_incidents_import_on_both_stores_with_history_and_a_quiet_change_log() {
+    for backend in Backend::BOTH {
+        let (url, _dir) = fixture_store(backend, &fixture::dataset()).await;
+        let files = tempfile::tempdir().unwrap();
+        let people = write(
+            files.path(),
+            "people.csv",
+            "编号,类别,姓名,身份证号,手机,住址,经度,纬度\nRY100,独居老人,王小明,11010519491231002X,13900001111,东村1号,113.08,23.02\n",
+        );
+        let run = minqing(
+            &url,
+            &["import", people.to_str().unwrap(), "--layer", "people"],
+        )
+        .await;
+        assert_eq!(run.code, 0, "{backend:?}: {}", run.stdout);
+        let incidents = write(
+            files.path(),
+            "incidents.csv",
+            "id,category,status,reported_at,description,lon,lat\nSJ-100,邻里纠纷,受理,2026-05-30 09:00,噪音,113.08,23.02\n",
+        );
+        for round in 1..=2 {
+            let run = minqing(
+                &url,
+                &[
+                    "import",
+                    incidents.to_str().unwrap(),
+                    "--layer",
+                    "incidents",
+                ],
+            )
+            .await;
+            assert_eq!(run.code, 0, "{backend:?} round {round}: {}", run.stdout);
+        }
+        let s = store::open(&url).await.unwrap();
+        let d = s.load().await.unwrap();
+        let p = d
+            .people
+            .iter()
+            .find(|p| p.id == "RY100")
+            .expect("person stored");
+        assert_eq!(
+            (p.name.as_str(), p.category.zh()),
+            ("王小明", "独居老人"),
+            "{backend:?}"
+        );
+        let i = d
+            .incidents
+            .iter()
+            .find(|i| i.id == "SJ-100")
+            .expect("incident stored");
+        assert_eq!(
+            i.grid.as_deref(),
+            Some(fixture::EAST_SOUTH_GRID),
+            "{backend:?}: the grid comes from the location"
+        );
+        assert_eq!(
+            i.status.as_str(),
+            "accepted",
+            "{backend:?}: 受理 is accepted"
+        );
+        assert_eq!(
+            i.reported_at.to_rfc3339(),
+            "2026-05-30T01:00:00+00:00",
+            "{backend:?}: local times are Beijing time"
+        );
+        assert_eq!(
+            i.version, 2,
+            "{backend:?}: the second import updated it in place"
+        );
+        let history = s.incident_history("SJ-100").await.unwrap();
+        assert_eq!(
+            history.len(),
+            2,
+            "{backend:?}: one `import` history entry per import"
+        );
+        assert!(
+            history
+                .iter()
+                .all(|h| h.action == "import" && h.actor == "import"),
+            "{backend:?}: {history:?}"
+        );
+        let changes = s.changes_since(0, 100).await.unwrap();
+        let kinds: Vec<(&str, &str)> = changes
+            .iter()
+            .map(|c| (c.kind.as_str(), c.record_id.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("people.imported", "people"),
+                ("incident.imported", "SJ-100"),
+                ("incident.imported", "SJ-100")
+            ],
+            "{backend:?}: people ids stay out of the change log; incidents are logged per record"
+        );
+    }
+}
