@@ -89,7 +89,11 @@ pub struct ImportArgs {
 #[derive(Debug, Subcommand)]
 pub enum CheckCommand {
     /// Grid topology: gaps, overlaps, grids outside their parent, bad codes.
-    Grids,
+    Grids {
+        /// Also write the problems as a GeoJSON FeatureCollection to this file.
+        #[arg(long)]
+        geojson: Option<PathBuf>,
+    },
 }
 
 /// `user` actions.

@@ -1,12 +1,14 @@
 //! 民情地图 Minqing Map: a map service for grid-based social governance.
 //!
 //! Arrows point down: [`http`] → [`domain`] / [`spatial`] / [`tiles`] / [`store`].
-//! The pure core (`domain`, `spatial`, `tiles`, `demo`) knows nothing of axum or sqlx.
+//! The pure core (`domain`, `spatial`, `tiles`, `demo`, `import`, `export`) knows nothing of axum or sqlx.
 
 /// Builds the application (store + index + router) and runs it until stopped.
 pub mod app;
 /// Accounts, sessions, rights by role × area, masking of person records.
 pub mod auth;
+/// The CLI commands that join the store and the pure core (`import`, `check`).
+pub mod commands;
 /// Command-line and environment configuration; store URLs redacted in logs.
 pub mod config;
 /// The deterministic demo district (清远市清城区) generator.
@@ -15,8 +17,12 @@ pub mod demo;
 pub mod domain;
 /// `AppError`: the only place HTTP statuses are chosen.
 pub mod error;
+/// Export tables as CSV (UTF-8 with BOM), XLSX and GeoJSON — pure encoders.
+pub mod export;
 /// Thin HTTP handlers, one file per resource.
 pub mod http;
+/// Shapefile/GeoJSON/CSV import, coordinate conversion, geometry repair, topology check.
+pub mod import;
 /// The in-memory spatial index (rstar) that answers tiles and queries.
 pub mod spatial;
 /// The system of record: `Store` trait with SQLite and PostGIS backends.

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use minqing::app::{App, AppConfig, shutdown_signal};
-use minqing::config::{Cli, Command, DEFAULT_STORE, ServeArgs, UserCommand, redact_url};
+use minqing::config::{
+    CheckCommand, Cli, Command, DEFAULT_STORE, ServeArgs, UserCommand, redact_url,
+};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -51,9 +53,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
         }) => user_add(&store_url, name, role, areas, password_stdin).await,
         Some(Command::Gen { scale }) => generate(&store_url, scale).await,
-        Some(Command::Import(_)) | Some(Command::Check { .. }) => {
-            anyhow::bail!("this command is not built yet; see the open issues")
-        }
+        Some(Command::Import(args)) => minqing::commands::import::run(&store_url, args).await,
+        Some(Command::Check {
+            what: CheckCommand::Grids { geojson },
+        }) => minqing::commands::check::grids(&store_url, geojson.as_deref()).await,
     }
 }
 

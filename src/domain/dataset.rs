@@ -22,3 +22,39 @@ pub struct Dataset {
     /// GPS points, `member` indexes `members`.
     pub patrol_points: Vec<PatrolPoint>,
 }
+
+/// The records of one layer, as an import writes them (upserted by code or id).
+#[derive(Debug, Clone, PartialEq)]
+pub enum LayerRecords {
+    /// Areas of any level; parents must come before their children.
+    Areas(Vec<Area>),
+    /// 隐患点
+    Hazards(Vec<Hazard>),
+    /// 安置点
+    Shelters(Vec<Shelter>),
+    /// 重点场所
+    Places(Vec<Place>),
+    /// 特殊人群
+    People(Vec<Person>),
+    /// 事件
+    Incidents(Vec<Incident>),
+}
+
+impl LayerRecords {
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        match self {
+            LayerRecords::Areas(v) => v.len(),
+            LayerRecords::Hazards(v) => v.len(),
+            LayerRecords::Shelters(v) => v.len(),
+            LayerRecords::Places(v) => v.len(),
+            LayerRecords::People(v) => v.len(),
+            LayerRecords::Incidents(v) => v.len(),
+        }
+    }
+
+    /// True when there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

@@ -10,7 +10,7 @@ pub mod person;
 pub mod workflow;
 
 pub use area::{Area, AreaCode, GridHead, Level};
-pub use dataset::Dataset;
+pub use dataset::{Dataset, LayerRecords};
 pub use hazard::{Hazard, Place, Risk, Shelter};
 pub use incident::{Incident, IncidentStatus};
 pub use patrol::{PatrolMember, PatrolPoint};

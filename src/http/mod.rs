@@ -4,6 +4,7 @@
 pub mod areas;
 pub mod auth;
 pub mod events;
+pub mod export;
 pub mod health;
 pub mod incidents;
 pub mod limit;
@@ -285,6 +286,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/people", get(people::list))
         .route("/api/people/{id}", get(people::detail))
         .route("/api/audit", get(people::audit))
+        .route("/api/export/{file}", get(export::export))
         .route("/api/patrol/coverage", get(patrol::coverage))
         .route("/open311/v2/services.json", get(open311::services))
         .route(

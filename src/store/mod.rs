@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::redact_url;
-use crate::domain::{Dataset, Incident};
+use crate::domain::{Dataset, Incident, LayerRecords};
 
 /// What can go wrong in a store, worded for the one-line CLI message or a log.
 #[derive(Debug, thiserror::Error)]
@@ -198,6 +198,14 @@ pub trait Store: Send + Sync {
     async fn listen(&self) -> Option<tokio::sync::mpsc::Receiver<()>> {
         None
     }
+    /// Upserts one layer's records in one transaction: areas by code (parents
+    /// first), everything else by id. Each record gets a change-log entry
+    /// (`area.imported`, `hazard.imported`, …) except people, whose ids stay out
+    /// of the change log: their batch gets one `people.imported` entry with the
+    /// records' bounding box. Incidents also get an `import` history entry and
+    /// a bumped version when they already existed. All or nothing.
+    async fn import(&self, records: &LayerRecords, actor: &str) -> StoreResult<Vec<Change>>;
+
     /// Change-log entries after `seq`, oldest first (at most `limit`).
     async fn changes_since(&self, seq: i64, limit: i64) -> StoreResult<Vec<Change>>;
 
@@ -229,6 +237,32 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<()>;
     /// The audit log, newest first.
     async fn audit_log(&self, limit: i64, offset: i64) -> StoreResult<Vec<AuditEntry>>;
+}
+
+/// The change-log kind of a record of `records`' layer.
+fn import_kind(records: &LayerRecords) -> &'static str {
+    match records {
+        LayerRecords::Areas(_) => "area.imported",
+        LayerRecords::Hazards(_) => "hazard.imported",
+        LayerRecords::Shelters(_) => "shelter.imported",
+        LayerRecords::Places(_) => "place.imported",
+        LayerRecords::People(_) => "people.imported",
+        LayerRecords::Incidents(_) => "incident.imported",
+    }
+}
+
+/// The bounding box `[minx, miny, maxx, maxy]` of a set of points (zeros when empty).
+fn points_bbox(points: impl Iterator<Item = (f64, f64)>) -> [f64; 4] {
+    let mut b = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    for (x, y) in points {
+        b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+    }
+    if b[0].is_finite() { b } else { [0.0; 4] }
 }
 
 /// Maps every row, stopping at the first bad one.

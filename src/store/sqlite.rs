@@ -13,7 +13,7 @@ use super::{
     AuditEntry, Change, Created, HistoryEntry, SessionRecord, Store, StoreError, StoreResult,
     UserRecord,
 };
-use crate::domain::{Dataset, Incident};
+use crate::domain::{Dataset, Incident, LayerRecords};
 use crate::spatial::BBox;
 
 mod map {
@@ -456,6 +456,103 @@ impl Store for SqliteStore {
                 .fetch_one(&self.pool)
                 .await?,
         )
+    }
+
+    async fn import(&self, records: &LayerRecords, actor: &str) -> StoreResult<Vec<Change>> {
+        let mut tx = self.pool.begin().await?;
+        let now = Utc::now();
+        let kind = super::import_kind(records);
+        // (record id, bbox) of every change to log, in order.
+        let mut logged: Vec<(String, [f64; 4])> = Vec::with_capacity(records.len());
+        match records {
+            LayerRecords::Areas(areas) => {
+                for a in areas {
+                    let bb = BBox::of(&a.geometry)
+                        .map(|b| b.to_array())
+                        .unwrap_or([0.0; 4]);
+                    sqlx::query("insert into areas (code, name, level, parent, head_name, head_phone, households, residents, geom, minx, miny, maxx, maxy) \
+                                 values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (code) do update set name = excluded.name, level = excluded.level, \
+                                 parent = excluded.parent, head_name = excluded.head_name, head_phone = excluded.head_phone, households = excluded.households, \
+                                 residents = excluded.residents, geom = excluded.geom, minx = excluded.minx, miny = excluded.miny, maxx = excluded.maxx, maxy = excluded.maxy")
+                        .bind(a.code.as_str()).bind(&a.name).bind(a.level().as_str()).bind(a.parent.as_ref().map(|p| p.as_str()))
+                        .bind(a.head.as_ref().map(|h| h.name.as_str())).bind(a.head.as_ref().map(|h| h.phone.as_str()))
+                        .bind(a.households as i64).bind(a.residents as i64).bind(super::wkb::encode(&a.geometry)?)
+                        .bind(bb[0]).bind(bb[1]).bind(bb[2]).bind(bb[3])
+                        .execute(&mut *tx).await?;
+                    logged.push((a.code.as_str().to_owned(), bb));
+                }
+            }
+            LayerRecords::Hazards(hazards) => {
+                for h in hazards {
+                    sqlx::query("insert into hazards (id, name, kind, risk, threatened_households, threatened_persons, monitor_name, monitor_phone, leader_name, leader_phone, shelter, status, lon, lat) \
+                                 values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do update set name = excluded.name, kind = excluded.kind, risk = excluded.risk, \
+                                 threatened_households = excluded.threatened_households, threatened_persons = excluded.threatened_persons, monitor_name = excluded.monitor_name, \
+                                 monitor_phone = excluded.monitor_phone, leader_name = excluded.leader_name, leader_phone = excluded.leader_phone, shelter = excluded.shelter, \
+                                 status = excluded.status, lon = excluded.lon, lat = excluded.lat")
+                        .bind(&h.id).bind(&h.name).bind(&h.kind).bind(h.risk.as_str()).bind(h.threatened_households as i64).bind(h.threatened_persons as i64)
+                        .bind(&h.monitor.name).bind(&h.monitor.phone).bind(&h.leader.name).bind(&h.leader.phone).bind(&h.shelter).bind(&h.status)
+                        .bind(h.lon).bind(h.lat)
+                        .execute(&mut *tx).await?;
+                    logged.push((h.id.clone(), [h.lon, h.lat, h.lon, h.lat]));
+                }
+            }
+            LayerRecords::Shelters(shelters) => {
+                for v in shelters {
+                    sqlx::query("insert into shelters (id, name, capacity, address, lon, lat) values (?, ?, ?, ?, ?, ?) on conflict (id) do update set \
+                                 name = excluded.name, capacity = excluded.capacity, address = excluded.address, lon = excluded.lon, lat = excluded.lat")
+                        .bind(&v.id).bind(&v.name).bind(v.capacity as i64).bind(&v.address).bind(v.lon).bind(v.lat)
+                        .execute(&mut *tx).await?;
+                    logged.push((v.id.clone(), [v.lon, v.lat, v.lon, v.lat]));
+                }
+            }
+            LayerRecords::Places(places) => {
+                for v in places {
+                    sqlx::query("insert into places (id, name, kind, visit_every_hours, radius_m, lon, lat) values (?, ?, ?, ?, ?, ?, ?) on conflict (id) do update set \
+                                 name = excluded.name, kind = excluded.kind, visit_every_hours = excluded.visit_every_hours, radius_m = excluded.radius_m, lon = excluded.lon, lat = excluded.lat")
+                        .bind(&v.id).bind(&v.name).bind(&v.kind).bind(v.visit_every_hours as i64).bind(v.radius_m).bind(v.lon).bind(v.lat)
+                        .execute(&mut *tx).await?;
+                    logged.push((v.id.clone(), [v.lon, v.lat, v.lon, v.lat]));
+                }
+            }
+            LayerRecords::People(people) => {
+                for p in people {
+                    sqlx::query("insert into people (id, category, name, id_number, phone, address, risk_level, next_visit, lon, lat) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                                 on conflict (id) do update set category = excluded.category, name = excluded.name, id_number = excluded.id_number, phone = excluded.phone, \
+                                 address = excluded.address, risk_level = excluded.risk_level, next_visit = excluded.next_visit, lon = excluded.lon, lat = excluded.lat")
+                        .bind(&p.id).bind(p.category.as_str()).bind(&p.name).bind(&p.id_number).bind(&p.phone).bind(&p.address)
+                        .bind(p.risk_level.map(i64::from)).bind(p.next_visit).bind(p.lon).bind(p.lat)
+                        .execute(&mut *tx).await?;
+                }
+                if !people.is_empty() {
+                    logged.push((
+                        "people".into(),
+                        super::points_bbox(people.iter().map(|p| (p.lon, p.lat))),
+                    ));
+                }
+            }
+            LayerRecords::Incidents(incidents) => {
+                for i in incidents {
+                    sqlx::query("insert into incidents (id, category, source, description, grid, status, reported_at, deadline, version, lon, lat) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                                 on conflict (id) do update set category = excluded.category, source = excluded.source, description = excluded.description, grid = excluded.grid, \
+                                 status = excluded.status, reported_at = excluded.reported_at, deadline = excluded.deadline, version = incidents.version + 1, lon = excluded.lon, lat = excluded.lat")
+                        .bind(&i.id).bind(&i.category).bind(&i.source).bind(&i.description).bind(&i.grid).bind(i.status.as_str())
+                        .bind(i.reported_at).bind(i.deadline).bind(i.version).bind(i.lon).bind(i.lat)
+                        .execute(&mut *tx).await?;
+                    sqlx::query("insert into incident_history (incident_id, at, actor, action, status, note) values (?, ?, ?, 'import', ?, '')")
+                        .bind(&i.id).bind(now).bind(actor).bind(i.status.as_str()).execute(&mut *tx).await?;
+                    logged.push((i.id.clone(), [i.lon, i.lat, i.lon, i.lat]));
+                }
+            }
+        }
+        let mut changes = Vec::with_capacity(logged.len());
+        for (id, b) in logged {
+            let row = sqlx::query("insert into changes (at, kind, record_id, minx, miny, maxx, maxy) values (?, ?, ?, ?, ?, ?, ?) returning *")
+                .bind(now).bind(kind).bind(id).bind(b[0]).bind(b[1]).bind(b[2]).bind(b[3])
+                .fetch_one(&mut *tx).await?;
+            changes.push(map::change(&row)?);
+        }
+        tx.commit().await?;
+        Ok(changes)
     }
 
     async fn changes_since(&self, seq: i64, limit: i64) -> StoreResult<Vec<Change>> {
