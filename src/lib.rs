@@ -17,6 +17,8 @@ pub mod domain;
 pub mod error;
 /// Thin HTTP handlers, one file per resource.
 pub mod http;
+/// Patrol track input: GPX/CSV/GeoJSON/JSON readers and GPS noise rules (pure).
+pub mod patrol;
 /// The in-memory spatial index (rstar) that answers tiles and queries.
 pub mod spatial;
 /// The system of record: `Store` trait with SQLite and PostGIS backends.

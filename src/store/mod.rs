@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::redact_url;
-use crate::domain::{Dataset, Incident};
+use crate::domain::{Dataset, Incident, PatrolMember, PatrolPoint};
 
 /// What can go wrong in a store, worded for the one-line CLI message or a log.
 #[derive(Debug, thiserror::Error)]
@@ -198,6 +198,19 @@ pub trait Store: Send + Sync {
     async fn listen(&self) -> Option<tokio::sync::mpsc::Receiver<()>> {
         None
     }
+    /// Appends a batch of patrol fixes in one transaction: the members it
+    /// names are created when new (known ones are left as they are), the
+    /// fixes are written in bulk (multi-row inserts on SQLite, COPY on
+    /// PostGIS), and one change-log entry `patrol.track` names `record_id`
+    /// and the `bbox` whose tiles are stale. `PatrolPoint::member` indexes `members`.
+    async fn append_patrol(
+        &self,
+        members: &[PatrolMember],
+        points: &[PatrolPoint],
+        record_id: &str,
+        bbox: [f64; 4],
+    ) -> StoreResult<Change>;
+
     /// Change-log entries after `seq`, oldest first (at most `limit`).
     async fn changes_since(&self, seq: i64, limit: i64) -> StoreResult<Vec<Change>>;
 
