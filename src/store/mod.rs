@@ -200,7 +200,7 @@ pub trait Store: Send + Sync {
     }
     /// Appends a batch of patrol fixes in one transaction: the members it
     /// names are created when new (known ones are left as they are), the
-    /// fixes are written in bulk (multi-row inserts on SQLite, COPY on
+    /// fixes are written in bulk (multi-row inserts on SQLite, UNNEST on
     /// PostGIS), and one change-log entry `patrol.track` names `record_id`
     /// and the `bbox` whose tiles are stale. `PatrolPoint::member` indexes `members`.
     async fn append_patrol(

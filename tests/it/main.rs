@@ -6,6 +6,7 @@ mod api;
 mod browser;
 mod index;
 mod live;
+mod patrol;
 mod rights;
 mod store_story;
 mod tiles;

@@ -1,38 +1,12 @@
-//! Patrol fixes into PostGIS: one transaction per batch, fixes by `COPY … FROM STDIN`.
-
-use std::fmt::Write as _;
+//! Patrol fixes into PostGIS: one transaction per batch, fixes by `INSERT … SELECT FROM UNNEST`.
 
 use sqlx::PgPool;
 
 use crate::domain::{PatrolMember, PatrolPoint};
 use crate::store::{Change, StoreResult};
 
-/// Bytes sent to the server per COPY message.
-const COPY_CHUNK: usize = 1 << 20;
-
-/// Escapes text for COPY's text format (backslash, tab, newline, carriage return).
-fn copy_text(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// A point as hex EWKB with SRID 4326: what a geometry column reads fastest in text COPY.
-fn ewkb_hex(out: &mut String, lon: f64, lat: f64) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    // little endian, type Point with the SRID flag, SRID 4326
-    out.push_str("0101000020E6100000");
-    for b in lon.to_le_bytes().into_iter().chain(lat.to_le_bytes()) {
-        out.push(HEX[(b >> 4) as usize] as char);
-        out.push(HEX[(b & 15) as usize] as char);
-    }
-}
+/// Rows per INSERT … UNNEST (keeps one message well under PostgreSQL's 1 GiB limit).
+const UNNEST_CHUNK: usize = 100_000;
 
 /// Writes members (new ones only), fixes and one change-log entry in one transaction.
 pub(super) async fn append(
@@ -49,36 +23,18 @@ pub(super) async fn append(
         .bind(members.iter().map(|m| m.team.as_str()).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
-    if !points.is_empty() {
-        let ids: Vec<String> = members
-            .iter()
-            .map(|m| {
-                let mut s = String::new();
-                copy_text(&mut s, &m.id);
-                s
-            })
-            .collect();
-        let mut copy = tx
-            .copy_in_raw("copy patrol_points (member_id, t, geom) from stdin")
+    // UNNEST rather than COPY: sqlx does not set TCP_NODELAY, and its COPY
+    // sends the data and the CopyDone in separate writes, so over TCP every
+    // batch waited ~40 ms for a delayed ACK (Nagle); measured 7.7 k fixes/s in
+    // member-hour batches. One INSERT … UNNEST is one write and one round trip.
+    for chunk in points.chunks(UNNEST_CHUNK) {
+        sqlx::query("insert into patrol_points (member_id, t, geom) select m, t, st_setsrid(st_makepoint(x, y), 4326) from unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[]) as u(m, t, x, y)")
+            .bind(chunk.iter().map(|p| members[p.member as usize].id.as_str()).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|p| p.time).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|p| p.lon).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|p| p.lat).collect::<Vec<_>>())
+            .execute(&mut *tx)
             .await?;
-        let mut buf = String::with_capacity(COPY_CHUNK + 256);
-        for p in points {
-            buf.push_str(&ids[p.member as usize]);
-            buf.push('\t');
-            // Writing to a String cannot fail.
-            let _ = write!(buf, "{}", p.time.format("%Y-%m-%d %H:%M:%S%.6f+00"));
-            buf.push('\t');
-            ewkb_hex(&mut buf, p.lon, p.lat);
-            buf.push('\n');
-            if buf.len() >= COPY_CHUNK {
-                copy.send(buf.as_bytes()).await?;
-                buf.clear();
-            }
-        }
-        if !buf.is_empty() {
-            copy.send(buf.as_bytes()).await?;
-        }
-        copy.finish().await?;
     }
     let row = sqlx::query("insert into changes (at, kind, record_id, minx, miny, maxx, maxy) values (now(), 'patrol.track', $1, $2, $3, $4, $5) returning *")
         .bind(record_id)
@@ -95,24 +51,4 @@ pub(super) async fn append(
         .await?;
     tx.commit().await?;
     Ok(change)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ewkb_of_a_point_is_what_postgis_writes() {
-        // select st_asewkb(st_setsrid(st_makepoint(1, 2), 4326)) → 0101000020E6100000000000000000F03F0000000000000040
-        let mut s = String::new();
-        ewkb_hex(&mut s, 1.0, 2.0);
-        assert_eq!(s, "0101000020E6100000000000000000F03F0000000000000040");
-    }
-
-    #[test]
-    fn copy_text_escapes_what_would_split_a_row() {
-        let mut s = String::new();
-        copy_text(&mut s, "a\tb\\c\nd");
-        assert_eq!(s, "a\\tb\\\\c\\nd");
-    }
 }
