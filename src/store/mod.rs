@@ -202,7 +202,7 @@ pub trait Store: Send + Sync {
     /// names are created when new (known ones are left as they are), the
     /// fixes are written in bulk (multi-row inserts on SQLite, UNNEST on
     /// PostGIS), and one change-log entry `patrol.track` names `record_id`
-    /// and the `bbox` whose tiles are stale. `PatrolPoint::member` indexes `members`.
+    /// and the `bbox` whose tiles are stale; each fix records that change as its batch. `PatrolPoint::member` indexes `members`.
     async fn append_patrol(
         &self,
         members: &[PatrolMember],
@@ -211,6 +211,9 @@ pub trait Store: Send + Sync {
         bbox: [f64; 4],
     ) -> StoreResult<Change>;
 
+    /// The members and fixes written by the `patrol.track` change `seq`
+    /// (`PatrolPoint::member` indexes the members), for other instances to catch up.
+    async fn patrol_batch(&self, seq: i64) -> StoreResult<(Vec<PatrolMember>, Vec<PatrolPoint>)>;
     /// Change-log entries after `seq`, oldest first (at most `limit`).
     async fn changes_since(&self, seq: i64, limit: i64) -> StoreResult<Vec<Change>>;
 

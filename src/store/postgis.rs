@@ -453,6 +453,16 @@ impl Store for PostgisStore {
         patrol::append(&self.pool, members, points, record_id, bbox).await
     }
 
+    async fn patrol_batch(
+        &self,
+        seq: i64,
+    ) -> StoreResult<(
+        Vec<crate::domain::PatrolMember>,
+        Vec<crate::domain::PatrolPoint>,
+    )> {
+        patrol::batch(&self.pool, seq).await
+    }
+
     async fn changes_since(&self, seq: i64, limit: i64) -> StoreResult<Vec<Change>> {
         sqlx::query("select * from changes where seq > $1 order by seq limit $2")
             .bind(seq)

@@ -707,3 +707,56 @@ async fn a_batch_invalidates_the_patrol_tiles_it_touches() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_track_sent_to_one_instance_shows_in_the_other_instances_coverage() {
+    use crate::common::{add_fixture_users, fresh_store_url};
+    use minqing::app::AppConfig;
+    let (url, _) = fresh_store_url(Backend::Postgis).await;
+    let s = minqing::store::open(&url).await.unwrap();
+    s.migrate().await.unwrap();
+    s.seed(&fixture::dataset()).await.unwrap();
+    add_fixture_users(s.as_ref()).await;
+    let a = TestApp::start(AppConfig::new(&url, "127.0.0.1:0".parse().unwrap()), None).await;
+    let b = TestApp::start(AppConfig::new(&url, "127.0.0.1:0".parse().unwrap()), None).await;
+    let (on_a, on_b) = (a.login_as("command").await, b.login_as("command").await);
+    let fixes = walk(
+        (113.06, 23.025),
+        (113.09, 23.025),
+        Utc::now() - Duration::hours(1),
+    );
+    let (s, v) = post_track(
+        &a,
+        Some(&on_a),
+        "",
+        "application/json",
+        json_body("M-AB", &fixes),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let path = format!("/api/patrol/coverage?area={}", fixture::EAST_SOUTH_GRID);
+    let mut seen = 0.0;
+    for _ in 0..50 {
+        seen = grid(
+            &b.get_json_as(&on_b, &path).await.1,
+            fixture::EAST_SOUTH_GRID,
+        )["coverage"]
+            .as_f64()
+            .unwrap();
+        if seen > 0.0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        seen > 0.0,
+        "B applies A's patrol.track change from the shared store within 5 s"
+    );
+    assert_eq!(
+        fixes_of(&b, "M-AB").len(),
+        fixes.len(),
+        "B holds the whole batch, once"
+    );
+    a.stop().await;
+    b.stop().await;
+}
