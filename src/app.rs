@@ -142,6 +142,19 @@ impl AppState {
                     self.publish("incidents", LiveEvent { change, data, grid });
                     n += 1;
                 }
+            } else if change.kind == "patrol.track" {
+                let (members, points) = self.store.patrol_batch(change.seq).await?;
+                let data = serde_json::json!({"kind": change.kind, "id": change.record_id, "accepted": points.len(), "bbox": change.bbox});
+                self.update_index(|ix| ix.tracks.append(&members, &points));
+                self.publish(
+                    "patrol",
+                    LiveEvent {
+                        change,
+                        data,
+                        grid: None,
+                    },
+                );
+                n += 1;
             } else {
                 self.mark_applied(change.seq);
             }

@@ -23,6 +23,8 @@ pub mod export;
 pub mod http;
 /// Shapefile/GeoJSON/CSV import, coordinate conversion, geometry repair, topology check.
 pub mod import;
+/// Patrol track input: GPX/CSV/GeoJSON/JSON readers and GPS noise rules (pure).
+pub mod patrol;
 /// The in-memory spatial index (rstar) that answers tiles and queries.
 pub mod spatial;
 /// The system of record: `Store` trait with SQLite and PostGIS backends.

@@ -59,6 +59,10 @@ impl Listener {
             if !inc.is_none_or(|i| may_see(&self.who, i.grid.as_deref())) {
                 continue;
             }
+            // Patrol batches name members: replayed only to those who get them live.
+            if c.kind.starts_with("patrol.") && !may_see(&self.who, None) {
+                continue;
+            }
             let data = match inc {
                 Some(i) => {
                     json!({"kind": c.kind, "id": c.record_id, "lon": i.lon, "lat": i.lat, "grid": i.grid,

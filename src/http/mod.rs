@@ -13,6 +13,7 @@ pub mod ogc;
 pub mod open311;
 pub mod openapi;
 pub mod patrol;
+pub mod patrol_tracks;
 pub mod people;
 pub mod query;
 pub mod stats;
@@ -294,6 +295,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(open311::list_requests).post(open311::post_request),
         )
         .route("/open311/v2/requests/{file}", get(open311::get_request))
+        .route("/api/patrol/gaps", get(patrol::gaps))
+        .route("/api/patrol/tracks", post(patrol_tracks::post))
         .route("/", get(web::index))
         .route("/wall", get(web::index))
         .route("/grid", get(web::index))

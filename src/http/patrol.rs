@@ -1,4 +1,6 @@
-//! `GET /api/patrol/coverage?area=&from=&to=`: coverage per grid under an area.
+//! Patrol reads: `GET /api/patrol/coverage` (coverage and key places per grid
+//! under an area) and `GET /api/patrol/gaps` (grids where incidents outrun
+//! patrols). Ingest is in [`super::patrol_tracks`].
 
 use std::sync::Arc;
 
@@ -6,11 +8,20 @@ use axum::extract::State;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
-use super::{Caller, Json, Params, ready};
+use super::{Caller, Json, Params, count_param, ready};
 use crate::app::AppState;
-use crate::auth::Role;
+use crate::auth::{Principal, Role};
+use crate::domain::incident::to_shanghai;
 use crate::domain::{AreaCode, Level};
 use crate::error::AppError;
+use crate::spatial::SpatialIndex;
+use crate::spatial::coverage::{DEFAULT_REACH_M, MAX_REACH_M};
+
+/// Longest window one request may ask for (coverage cost grows with it).
+const MAX_WINDOW_DAYS: i64 = 31;
+/// Gap list length: default and cap.
+const GAPS_DEFAULT: usize = 20;
+const GAPS_MAX: usize = 1000;
 
 fn time_param(q: &Params, name: &str) -> Result<Option<DateTime<Utc>>, AppError> {
     q.get(name)
@@ -27,21 +38,21 @@ fn time_param(q: &Params, name: &str) -> Result<Option<DateTime<Utc>>, AppError>
         .transpose()
 }
 
-/// Longest window one request may ask for (coverage cost grows with it).
-const MAX_WINDOW_DAYS: i64 = 31;
+/// What a patrol read asks: the area, the window and the reach.
+struct PatrolQuery {
+    area: AreaCode,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    reach_m: f64,
+}
 
-/// `GET /api/patrol/coverage`
-pub async fn coverage(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    q: Params,
-) -> Result<Json<Value>, AppError> {
-    let p = caller.require()?;
+/// Staff only; the area must be within the caller's (flood leaders may look anywhere).
+fn patrol_query(p: &Principal, q: &Params) -> Result<PatrolQuery, AppError> {
     if p.role == Role::Public {
         return Err(AppError::Forbidden("patrol coverage is for staff".into()));
     }
-    let to = time_param(&q, "to")?.unwrap_or_else(Utc::now);
-    let from = time_param(&q, "from")?.unwrap_or(to - Duration::days(1));
+    let to = time_param(q, "to")?.unwrap_or_else(Utc::now);
+    let from = time_param(q, "from")?.unwrap_or(to - Duration::days(1));
     if from >= to {
         return Err(AppError::BadRequest(
             "bad_parameter",
@@ -54,6 +65,21 @@ pub async fn coverage(
             format!("the window is limited to {MAX_WINDOW_DAYS} days"),
         ));
     }
+    let reach_m = match q.get("reach_m") {
+        None => DEFAULT_REACH_M,
+        Some(raw) => raw
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .ok_or_else(|| {
+                AppError::BadRequest(
+                    "bad_parameter",
+                    format!("`reach_m` must be a positive number of metres, got {raw:?}"),
+                )
+            })?
+            .min(MAX_REACH_M),
+    };
     let area = match q.get("area") {
         Some(a) => AreaCode::parse(a).map_err(|d| AppError::BadRequest("bad_parameter", d))?,
         None => p
@@ -67,32 +93,124 @@ pub async fn coverage(
             "area {area} is outside your areas"
         )));
     }
-    ready(&state)?;
-    let index = state.index();
+    Ok(PatrolQuery {
+        area,
+        from,
+        to,
+        reach_m,
+    })
+}
+
+/// Positions of the grids under an area, or 404.
+fn grids_under(index: &SpatialIndex, area: &AreaCode) -> Result<Vec<usize>, AppError> {
     if index.areas.get(area.as_str()).is_none() {
         return Err(AppError::NotFound(format!("no area with code {area}")));
     }
-    let grids: Vec<Value> = index
+    Ok(index
         .areas
         .entries
         .iter()
         .enumerate()
-        .filter(|(_, e)| e.area.level() == Level::Grid && e.area.code.is_within(&area))
-        .map(|(i, e)| {
-            let c = index.coverage(i, from, to);
-            let place = |k: usize| {
-                let pl = &index.places.items[k];
-                json!({"id": pl.id, "name": pl.name, "kind": pl.kind, "lon": pl.lon, "lat": pl.lat, "visit_every_hours": pl.visit_every_hours})
-            };
-            json!({
-                "code": e.area.code.as_str(), "name": e.area.name, "coverage": (c.share * 1000.0).round() / 1000.0,
-                "places_visited": c.visited.len(),
-                "places_missed": c.missed.iter().map(|&k| place(k)).collect::<Vec<_>>(),
-                "last_visits": c.last_visit.iter().map(|(k, t)| json!({"id": index.places.items[*k].id, "at": crate::domain::incident::to_shanghai(*t)})).collect::<Vec<_>>(),
+        .filter(|(_, e)| e.area.level() == Level::Grid && e.area.code.is_within(area))
+        .map(|(i, _)| i)
+        .collect())
+}
+
+/// Runs a read of the index off the async workers: a district's coverage is
+/// seconds of CPU, which must not stall other requests.
+async fn on_index<T: Send + 'static>(
+    state: &Arc<AppState>,
+    f: impl FnOnce(&SpatialIndex) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    ready(state)?;
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || f(&state.index()))
+        .await
+        .map_err(|e| AppError::Internal(format!("patrol worker: {e}")))?
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+/// `GET /api/patrol/coverage?area=&from=&to=&reach_m=`
+pub async fn coverage(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    q: Params,
+) -> Result<Json<Value>, AppError> {
+    let pq = patrol_query(caller.require()?, &q)?;
+    let grids = on_index(&state, move |index| {
+        let ids = grids_under(index, &pq.area)?;
+        let cov = index.coverage_many(&ids, pq.from, pq.to, pq.reach_m);
+        let place = |k: usize, last: Option<DateTime<Utc>>| {
+            let pl = &index.places.items[k];
+            json!({"id": pl.id, "name": pl.name, "kind": pl.kind, "lon": pl.lon, "lat": pl.lat,
+                   "visit_every_hours": pl.visit_every_hours, "last_visit": last.map(to_shanghai)})
+        };
+        let grids: Vec<Value> = ids
+            .iter()
+            .zip(cov)
+            .map(|(&i, c)| {
+                let e = &index.areas.entries[i];
+                let last = |k: usize| c.last_visit.iter().find(|(p, _)| *p == k).map(|(_, t)| *t);
+                json!({
+                    "code": e.area.code.as_str(), "name": e.area.name, "coverage": round3(c.share),
+                    "places_visited": c.visited.len(),
+                    "places_missed": c.missed.iter().map(|&k| place(k, last(k))).collect::<Vec<_>>(),
+                    "last_visits": c.last_visit.iter().map(|(k, t)| json!({"id": index.places.items[*k].id, "at": to_shanghai(*t)})).collect::<Vec<_>>(),
+                })
             })
-        })
-        .collect();
-    Ok(Json(
-        json!({"area": area.as_str(), "from": crate::domain::incident::to_shanghai(from), "to": crate::domain::incident::to_shanghai(to), "grids": grids}),
-    ))
+            .collect();
+        Ok((grids, pq))
+    })
+    .await?;
+    let (grids, pq) = grids;
+    Ok(Json(json!({
+        "area": pq.area.as_str(), "from": to_shanghai(pq.from), "to": to_shanghai(pq.to),
+        "reach_m": pq.reach_m, "grids": grids,
+    })))
+}
+
+/// How gaps are scored, as given in the answer.
+const SCORING: &str = "score = (1 − coverage) × r / (r + 1), r = incidents reported in the grid per day of the window (rejected reports left out; a window under a day counts as one day); grids with incidents only, highest score first";
+
+/// `GET /api/patrol/gaps?area=&from=&to=&reach_m=&limit=`
+pub async fn gaps(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    q: Params,
+) -> Result<Json<Value>, AppError> {
+    let pq = patrol_query(caller.require()?, &q)?;
+    let limit = count_param(&q, "limit", GAPS_DEFAULT, GAPS_MAX)?;
+    let (items, total, pq) = on_index(&state, move |index| {
+        let ids = grids_under(index, &pq.area)?;
+        let mut gaps: Vec<_> = index
+            .patrol_gaps(&ids, pq.from, pq.to, pq.reach_m)
+            .into_iter()
+            .filter(|g| g.incidents > 0)
+            .collect();
+        gaps.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(b.incidents.cmp(&a.incidents))
+                .then(a.grid.cmp(&b.grid))
+        });
+        let total = gaps.len();
+        let items: Vec<Value> = gaps
+            .iter()
+            .take(limit)
+            .map(|g| {
+                let e = &index.areas.entries[g.grid];
+                json!({"code": e.area.code.as_str(), "name": e.area.name, "incidents": g.incidents,
+                       "coverage": round3(g.coverage), "score": round3(g.score)})
+            })
+            .collect();
+        Ok((items, total, pq))
+    })
+    .await?;
+    Ok(Json(json!({
+        "area": pq.area.as_str(), "from": to_shanghai(pq.from), "to": to_shanghai(pq.to),
+        "reach_m": pq.reach_m, "scoring": SCORING, "total": total, "items": items,
+    })))
 }

@@ -88,6 +88,12 @@ pub async fn tile(
     };
     let tile = TileCoord::parse(&z, &x, y).map_err(|d| AppError::BadRequest("bad_tile", d))?;
     let names = parse_layers(&layers_raw)?;
+    if names.contains(&"patrol") {
+        // Tracks show where staff walked and when: staff only.
+        if caller.require()?.role == Role::Public {
+            return Err(AppError::Forbidden("patrol tiles are for staff".into()));
+        }
+    }
     ready(&state)?;
     let view = people_view(&caller);
     let key = TileKey {

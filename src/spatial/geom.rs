@@ -119,6 +119,46 @@ impl BBox {
         mp.bounding_rect().map(BBox::from)
     }
 
+    /// The box grown by `m` metres on every side (longitude scaled at the box's middle latitude).
+    ///
+    /// ```
+    /// use minqing::spatial::BBox;
+    /// let b = BBox { min_lon: 113.0, min_lat: 23.0, max_lon: 113.1, max_lat: 23.1 }.grown_m(1113.2);
+    /// assert!((b.min_lat - 22.99).abs() < 1e-9);
+    /// ```
+    pub fn grown_m(&self, m: f64) -> BBox {
+        const M_PER_DEG: f64 = 111_320.0;
+        let k = ((self.min_lat + self.max_lat) / 2.0)
+            .to_radians()
+            .cos()
+            .max(0.01);
+        let (dlat, dlon) = (m / M_PER_DEG, m / (M_PER_DEG * k));
+        BBox {
+            min_lon: self.min_lon - dlon,
+            min_lat: self.min_lat - dlat,
+            max_lon: self.max_lon + dlon,
+            max_lat: self.max_lat + dlat,
+        }
+    }
+
+    /// True when the two boxes share at least a point.
+    pub fn intersects(&self, o: &BBox) -> bool {
+        self.min_lon <= o.max_lon
+            && self.max_lon >= o.min_lon
+            && self.min_lat <= o.max_lat
+            && self.max_lat >= o.min_lat
+    }
+
+    /// The smallest box holding both.
+    pub fn union(&self, o: &BBox) -> BBox {
+        BBox {
+            min_lon: self.min_lon.min(o.min_lon),
+            min_lat: self.min_lat.min(o.min_lat),
+            max_lon: self.max_lon.max(o.max_lon),
+            max_lat: self.max_lat.max(o.max_lat),
+        }
+    }
+
     /// As `[minlon, minlat, maxlon, maxlat]`.
     pub fn to_array(&self) -> [f64; 4] {
         [self.min_lon, self.min_lat, self.max_lon, self.max_lat]

@@ -9,9 +9,7 @@ use rstar::{AABB, RTree};
 
 use super::geom::{BBox, lonlat_to_world};
 use crate::domain::incident::is_on_map;
-use crate::domain::{
-    Area, Dataset, Hazard, Incident, Level, PatrolMember, PatrolPoint, Person, Place, Shelter,
-};
+use crate::domain::{Area, Dataset, Hazard, Incident, Level, Person, Place, Shelter};
 
 type RectEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 type PointEntry = GeomWithData<[f64; 2], u32>;
@@ -314,47 +312,7 @@ pub fn project_world(mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
     })
 }
 
-/// The patrol tracks: members and their time-ordered points.
-#[derive(Debug, Default)]
-pub struct Tracks {
-    /// Members, indexed by `PatrolPoint::member`.
-    pub members: Vec<PatrolMember>,
-    /// All points, sorted by member then time.
-    pub points: Vec<PatrolPoint>,
-    /// Segments between consecutive points of one member, in WGS84.
-    segments: RTree<GeomWithData<rstar::primitives::Line<[f64; 2]>, u32>>,
-}
-
-impl Tracks {
-    fn build(members: Vec<PatrolMember>, mut points: Vec<PatrolPoint>) -> Tracks {
-        points.sort_by(|a, b| a.member.cmp(&b.member).then(a.time.cmp(&b.time)));
-        let segments = RTree::bulk_load(
-            points
-                .windows(2)
-                .enumerate()
-                .filter(|(_, w)| w[0].member == w[1].member)
-                .map(|(i, w)| {
-                    GeomWithData::new(
-                        rstar::primitives::Line::new([w[0].lon, w[0].lat], [w[1].lon, w[1].lat]),
-                        i as u32,
-                    )
-                })
-                .collect(),
-        );
-        Tracks {
-            members,
-            points,
-            segments,
-        }
-    }
-
-    /// Indexes (of the first point) of segments whose box meets `bbox`.
-    pub fn segments_in(&self, bbox: &BBox) -> impl Iterator<Item = usize> + '_ {
-        self.segments
-            .locate_in_envelope_intersecting(&bbox.envelope())
-            .map(|e| e.data as usize)
-    }
-}
+pub use super::tracks::Tracks;
 
 /// A tree of the incidents on the map: open ones and those of the last days.
 /// Tiles search it instead of every incident ever reported; they still apply

@@ -3,9 +3,13 @@
 
 pub mod buckets;
 pub mod coverage;
+pub mod crs;
+pub mod gaps;
 pub mod geom;
 pub mod index;
 pub mod nearest;
+pub mod raster;
+pub mod tracks;
 
 pub use geom::{BBox, haversine_m, lonlat_to_world, world_to_lonlat};
 pub use index::{GridHit, SpatialIndex};

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::redact_url;
-use crate::domain::{Dataset, Incident, LayerRecords};
+use crate::domain::{Dataset, Incident, LayerRecords, PatrolMember, PatrolPoint};
 
 /// What can go wrong in a store, worded for the one-line CLI message or a log.
 #[derive(Debug, thiserror::Error)]
@@ -206,6 +206,22 @@ pub trait Store: Send + Sync {
     /// a bumped version when they already existed. All or nothing.
     async fn import(&self, records: &LayerRecords, actor: &str) -> StoreResult<Vec<Change>>;
 
+    /// Appends a batch of patrol fixes in one transaction: the members it
+    /// names are created when new (known ones are left as they are), the
+    /// fixes are written in bulk (multi-row inserts on SQLite, UNNEST on
+    /// PostGIS), and one change-log entry `patrol.track` names `record_id`
+    /// and the `bbox` whose tiles are stale; each fix records that change as its batch. `PatrolPoint::member` indexes `members`.
+    async fn append_patrol(
+        &self,
+        members: &[PatrolMember],
+        points: &[PatrolPoint],
+        record_id: &str,
+        bbox: [f64; 4],
+    ) -> StoreResult<Change>;
+
+    /// The members and fixes written by the `patrol.track` change `seq`
+    /// (`PatrolPoint::member` indexes the members), for other instances to catch up.
+    async fn patrol_batch(&self, seq: i64) -> StoreResult<(Vec<PatrolMember>, Vec<PatrolPoint>)>;
     /// Change-log entries after `seq`, oldest first (at most `limit`).
     async fn changes_since(&self, seq: i64, limit: i64) -> StoreResult<Vec<Change>>;
 

@@ -18,6 +18,7 @@ use crate::domain::{Dataset, Incident, LayerRecords};
 mod map {
     crate::store::rows::row_mappers!(sqlx::postgres::PgRow);
 }
+mod patrol;
 
 /// The NOTIFY channel numbering committed changes.
 const CHANNEL: &str = "minqing_changes";
@@ -543,6 +544,26 @@ impl Store for PostgisStore {
         }
         tx.commit().await?;
         Ok(changes)
+    }
+
+    async fn append_patrol(
+        &self,
+        members: &[crate::domain::PatrolMember],
+        points: &[crate::domain::PatrolPoint],
+        record_id: &str,
+        bbox: [f64; 4],
+    ) -> StoreResult<Change> {
+        patrol::append(&self.pool, members, points, record_id, bbox).await
+    }
+
+    async fn patrol_batch(
+        &self,
+        seq: i64,
+    ) -> StoreResult<(
+        Vec<crate::domain::PatrolMember>,
+        Vec<crate::domain::PatrolPoint>,
+    )> {
+        patrol::batch(&self.pool, seq).await
     }
 
     async fn changes_since(&self, seq: i64, limit: i64) -> StoreResult<Vec<Change>> {

@@ -19,6 +19,7 @@ use crate::spatial::BBox;
 mod map {
     crate::store::rows::row_mappers!(sqlx::sqlite::SqliteRow);
 }
+mod patrol;
 
 /// SQLite caps bound parameters per statement; rows per multi-row INSERT stay below it.
 const MAX_PARAMS: usize = 30_000;
@@ -553,6 +554,26 @@ impl Store for SqliteStore {
         }
         tx.commit().await?;
         Ok(changes)
+    }
+
+    async fn append_patrol(
+        &self,
+        members: &[crate::domain::PatrolMember],
+        points: &[crate::domain::PatrolPoint],
+        record_id: &str,
+        bbox: [f64; 4],
+    ) -> StoreResult<Change> {
+        patrol::append(&self.pool, members, points, record_id, bbox).await
+    }
+
+    async fn patrol_batch(
+        &self,
+        seq: i64,
+    ) -> StoreResult<(
+        Vec<crate::domain::PatrolMember>,
+        Vec<crate::domain::PatrolPoint>,
+    )> {
+        patrol::batch(&self.pool, seq).await
     }
 
     async fn changes_since(&self, seq: i64, limit: i64) -> StoreResult<Vec<Change>> {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::clip;
 use super::{BUFFER, Prop, TileCoord, TileFeature, TileGeom, TileLayer};
@@ -25,8 +25,6 @@ pub const LAYERS: [&str; 7] = [
 
 /// Incidents are drawn one by one from this zoom; below it, as clusters.
 pub const INCIDENT_POINTS_FROM_Z: u8 = 13;
-/// Track lines are drawn from this zoom.
-pub const TRACKS_FROM_Z: u8 = 13;
 
 /// How much of the special-population layer the caller may see in tiles.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,9 +49,9 @@ impl PeopleView {
 }
 
 /// Simplification tolerance in tile units (a quarter pixel of a 256 px tile).
-const EPS: f64 = 4.0;
+pub(super) const EPS: f64 = 4.0;
 
-fn s(v: &str) -> Prop {
+pub(super) fn s(v: &str) -> Prop {
     Prop::Str(v.to_owned())
 }
 
@@ -68,7 +66,7 @@ fn count_prop(n: usize, exact: bool) -> Prop {
     }
 }
 
-fn point_geom(lon: f64, lat: f64, tile: &TileCoord) -> Option<TileGeom> {
+pub(super) fn point_geom(lon: f64, lat: f64, tile: &TileCoord) -> Option<TileGeom> {
     let (wx, wy) = lonlat_to_world(lon, lat);
     clip::point(wx, wy, tile).map(|p| TileGeom::Points(vec![p]))
 }
@@ -88,12 +86,12 @@ pub fn build(
         "places" => vec![places(index, tile)],
         "incidents" => incidents(index, tile, now),
         "people" => people_counts(index, tile, people),
-        "patrol" => patrol(index, tile, now),
+        "patrol" => super::patrol::layers(index, tile, now),
         _ => return None,
     })
 }
 
-fn visible_areas<'a>(
+pub(super) fn visible_areas<'a>(
     index: &'a SpatialIndex,
     tile: &TileCoord,
     levels: &[Level],
@@ -426,85 +424,4 @@ fn people_counts(index: &SpatialIndex, tile: &TileCoord, view: &PeopleView) -> V
         }
     }
     vec![points, areas]
-}
-
-fn patrol(index: &SpatialIndex, tile: &TileCoord, now: DateTime<Utc>) -> Vec<TileLayer> {
-    let mut grids = TileLayer {
-        name: "patrol".into(),
-        features: vec![],
-    };
-    let mut missed = TileLayer {
-        name: "patrol_missed".into(),
-        features: vec![],
-    };
-    let since = now - Duration::days(7);
-    for (i, e) in visible_areas(index, tile, &[Level::Grid]) {
-        let Some(p) = clip::polygons(&e.world, tile, EPS) else {
-            continue;
-        };
-        let cov = index.coverage(i, since, now);
-        grids.features.push(TileFeature {
-            id: Some(i as u64),
-            geom: TileGeom::Polygons(p),
-            props: vec![
-                ("code", s(e.area.code.as_str())),
-                ("name", s(&e.area.name)),
-                (
-                    "coverage",
-                    Prop::Float((cov.share * 1000.0).round() / 1000.0),
-                ),
-            ],
-        });
-        for m in &cov.missed {
-            let pl = &index.places.items[*m];
-            if let Some(g) = point_geom(pl.lon, pl.lat, tile) {
-                missed.features.push(TileFeature {
-                    id: None,
-                    geom: g,
-                    props: vec![
-                        ("id", s(&pl.id)),
-                        ("name", s(&pl.name)),
-                        ("kind", s(&pl.kind)),
-                    ],
-                });
-            }
-        }
-    }
-    let mut tracks = TileLayer {
-        name: "patrol_tracks".into(),
-        features: vec![],
-    };
-    if tile.z >= TRACKS_FROM_Z {
-        let t = &index.tracks;
-        let mut segs: Vec<usize> = t
-            .segments_in(&tile.bbox_wgs84(BUFFER))
-            .filter(|&i| t.points[i].time >= since)
-            .collect();
-        segs.sort_unstable();
-        // Join consecutive segments of one member into lines.
-        let mut runs: Vec<(u32, Vec<(f64, f64)>)> = Vec::new();
-        let mut last: Option<usize> = None;
-        for i in segs {
-            let (a, b) = (t.points[i], t.points[i + 1]);
-            if last != Some(i.wrapping_sub(1)) || runs.is_empty() {
-                runs.push((a.member, vec![lonlat_to_world(a.lon, a.lat)]));
-            }
-            if let Some(r) = runs.last_mut() {
-                r.1.push(lonlat_to_world(b.lon, b.lat));
-            }
-            last = Some(i);
-        }
-        for (member, pts) in runs {
-            let lines = clip::line(&pts, tile, EPS);
-            if !lines.is_empty() {
-                let name = &t.members[member as usize].id;
-                tracks.features.push(TileFeature {
-                    id: None,
-                    geom: TileGeom::Lines(lines),
-                    props: vec![("member", s(name))],
-                });
-            }
-        }
-    }
-    vec![grids, tracks, missed]
 }

@@ -7,6 +7,7 @@ pub mod clip;
 pub mod coord;
 pub mod layers;
 pub mod mvt;
+pub mod patrol;
 pub mod tilejson;
 
 pub use coord::TileCoord;

@@ -40,9 +40,11 @@ pub fn vector_layers(layer: &str) -> Vec<Value> {
             json!({"id": "people_areas", "minzoom": 0, "maxzoom": 22, "fields": f(&[("code", "String"), ("name", "String"), ("count", "Number or \"<3\"")])}),
         ],
         "patrol" => vec![
-            json!({"id": "patrol", "description": "grids shaded by coverage over the last 7 days", "minzoom": 0, "maxzoom": 22, "fields": f(&[("code", "String"), ("name", "String"), ("coverage", "Number")])}),
-            json!({"id": "patrol_tracks", "minzoom": 13, "maxzoom": 22, "fields": f(&[("member", "String")])}),
-            json!({"id": "patrol_missed", "minzoom": 0, "maxzoom": 22, "fields": f(&[("id", "String"), ("name", "String"), ("kind", "String")])}),
+            json!({"id": "patrol", "description": "grids shaded by coverage over the last 7 days (share of area within 50 m of a track)", "minzoom": 0, "maxzoom": 22, "fields": f(&[("code", "String"), ("name", "String"), ("coverage", "Number")])}),
+            json!({"id": "patrol_tracks", "description": "tracks of the last 7 days, one line per unbroken run of a member", "minzoom": 13, "maxzoom": 22, "fields": f(&[("member", "String")])}),
+            json!({"id": "patrol_missed", "description": "key places due and not visited in the last 7 days", "minzoom": 0, "maxzoom": 22, "fields": f(&[("id", "String"), ("name", "String"), ("kind", "String"), ("grid", "String")])}),
+            json!({"id": "patrol_gaps", "description": "grids where incidents outrun patrols over the last 7 days: score = (1 − coverage) × r / (r + 1), r = incidents per day; only grids with score > 0", "minzoom": 0, "maxzoom": 22,
+                   "fields": f(&[("code", "String"), ("name", "String"), ("incidents", "Number"), ("coverage", "Number"), ("score", "Number")])}),
         ],
         _ => vec![],
     }

@@ -7,6 +7,7 @@ mod browser;
 mod import;
 mod index;
 mod live;
+mod patrol;
 mod rights;
 mod store_story;
 mod tiles;
