@@ -621,3 +621,42 @@ async fn ogc_api_features_pages_filters_and_answers_single_items() {
     assert_eq!(api["openapi"], "3.0.3");
     assert!(api["paths"]["/api/grids/at"]["get"].is_object());
 }
+
+/// GDAL's OGC API – Features driver lists and reads our collections
+/// (`scripts/test` installs gdal-bin; this fails when ogrinfo is missing).
+#[tokio::test]
+async fn gdal_ogrinfo_reads_our_collections_through_oapif() {
+    let app = TestApp::fixture(Backend::Sqlite).await;
+    let url = format!("OAPIF:{}/ogc", app.base);
+    let run = |args: Vec<String>| async move {
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new("ogrinfo").args(&args).output()
+        })
+        .await
+        .unwrap()
+        .expect("GDAL's ogrinfo must be installed (scripts/test installs gdal-bin)")
+    };
+    let out = run(vec!["-ro".into(), "-q".into(), url.clone()]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "ogrinfo failed: {text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for layer in ["grids", "hazards", "shelters", "places", "people"] {
+        assert!(text.contains(layer), "ogrinfo lists {layer}: {text}");
+    }
+    let out = run(vec![
+        "-ro".into(),
+        "-so".into(),
+        "-al".into(),
+        url.clone(),
+        "hazards".into(),
+    ])
+    .await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Feature Count: 4"),
+        "GDAL counts the 4 fixture hazards: {text}"
+    );
+}

@@ -48,6 +48,7 @@ async fn an_sse_listener_sees_a_new_incident_and_a_resumed_stream_misses_nothing
         .unwrap();
     assert_eq!(listen.status().as_u16(), 200);
     let reporter = app.login_as("public").await;
+    let t = std::time::Instant::now();
     let (_, inc) = app
         .post_json_as(
             Some(&reporter),
@@ -59,6 +60,7 @@ async fn an_sse_listener_sees_a_new_incident_and_a_resumed_stream_misses_nothing
     let ev = wait_for_event(listen, |e| e.contains(&id), Duration::from_secs(5))
         .await
         .expect("the new incident arrives within 5 s");
+    println!("POST to SSE event: {:?}", t.elapsed());
     assert!(ev.contains("incident.created"), "{ev}");
     let seq: i64 = ev
         .lines()
