@@ -35,6 +35,34 @@ pub fn incident_json(index: &SpatialIndex, i: &Incident, now: DateTime<Utc>) -> 
     })
 }
 
+/// Distance and time within which a report of the same category is a likely duplicate.
+const DUPLICATE_M: f64 = 50.0;
+const DUPLICATE_HOURS: i64 = 24;
+
+/// Earlier reports of the same category within 50 m and 24 h: flagged so a
+/// handler can link them, never merged silently.
+pub fn possible_duplicates(index: &SpatialIndex, i: &Incident) -> Vec<String> {
+    let d = DUPLICATE_M / 111_320.0;
+    let k = i.lat.to_radians().cos().max(0.01);
+    let bbox = BBox {
+        min_lon: i.lon - d / k,
+        min_lat: i.lat - d,
+        max_lon: i.lon + d / k,
+        max_lat: i.lat + d,
+    };
+    let mut out: Vec<String> = index
+        .incidents
+        .in_bbox(&bbox)
+        .map(|p| &index.incidents.items[p])
+        .filter(|o| o.id != i.id && o.category == i.category)
+        .filter(|o| (o.reported_at - i.reported_at).num_hours().abs() < DUPLICATE_HOURS)
+        .filter(|o| crate::spatial::haversine_m(i.lon, i.lat, o.lon, o.lat) <= DUPLICATE_M)
+        .map(|o| o.id.clone())
+        .collect();
+    out.sort();
+    out
+}
+
 /// Body of a new report.
 #[derive(Debug, Deserialize)]
 pub struct NewIncident {
@@ -145,6 +173,7 @@ pub async fn create(
         } else {
             "district_fallback"
         });
+        v["possible_duplicates"] = json!(possible_duplicates(&index, &incident));
         v
     };
     let text = answer.to_string();
@@ -330,7 +359,9 @@ pub async fn detail(
                 "incident {id} is outside your areas"
             )));
         }
-        incident_json(&index, i, Utc::now())
+        let mut v = incident_json(&index, i, Utc::now());
+        v["possible_duplicates"] = json!(possible_duplicates(&index, i));
+        v
     };
     let history = state.store.incident_history(&id).await?;
     if p.role == Role::Public && history.first().is_none_or(|h| h.actor != p.username) {

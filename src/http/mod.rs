@@ -297,6 +297,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/open311/v2/requests/{file}", get(open311::get_request))
         .route("/api/patrol/gaps", get(patrol::gaps))
         .route("/api/patrol/tracks", post(patrol_tracks::post))
+        .route("/basemap/rivers.geojson", get(web::rivers))
         .route("/", get(web::index))
         .route("/wall", get(web::index))
         .route("/grid", get(web::index))

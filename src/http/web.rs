@@ -49,3 +49,15 @@ pub async fn asset(uri: Uri) -> Response {
         AppError::NotFound(format!("no such resource: {}", uri.path())).into_response()
     })
 }
+
+/// `/basemap/rivers.geojson`: the district's rivers for the offline base map.
+pub async fn rivers() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/geo+json"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        crate::demo::RIVERS,
+    )
+        .into_response()
+}

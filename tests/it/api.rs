@@ -329,6 +329,13 @@ async fn a_reported_incident_is_owned_by_its_grid_and_retries_are_idempotent() {
         v1, v2,
         "a retry with the same Idempotency-Key returns the first answer"
     );
+    let (_, v3) = app.post_json_as(Some(&token), "/api/incidents", &json!({"category": "邻里纠纷", "description": "楼上又漏水", "lon": 113.0702, "lat": 23.0201})).await;
+    assert_eq!(
+        v3["possible_duplicates"],
+        json!([v1["id"]]),
+        "a second report of the same category 25 m away within 24 h is flagged, not merged"
+    );
+    assert_ne!(v3["id"], v1["id"]);
     let (s, v) = app
         .post_json_as(
             Some(&token),
@@ -354,7 +361,7 @@ async fn a_reported_incident_is_owned_by_its_grid_and_retries_are_idempotent() {
     let (_, list) = app
         .get_json_as(&cmd, "/api/incidents?status=reported")
         .await;
-    assert_eq!(list["total"], 2, "both new reports are listed: {list}");
+    assert_eq!(list["total"], 3, "all new reports are listed: {list}");
 }
 
 #[tokio::test]

@@ -145,9 +145,14 @@ export async function createMap({ container = 'map', theme = 'light', layers = P
     style: {
       version: 8,
       // No "glyphs": MapLibre draws all text with local fonts; no external source of any kind.
-      sources: { anchor: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } } },
+      sources: {
+        anchor: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+        // The offline base: rivers of the district, served by our own binary.
+        rivers: { type: 'geojson', data: `${location.origin}/basemap/rivers.geojson` },
+      },
       layers: [
         { id: 'background', type: 'background', paint: { 'background-color': THEMES[theme].bg } },
+        { id: 'rivers', type: 'line', source: 'rivers', paint: { 'line-color': theme === 'dark' ? '#1f4f7a' : '#8fc1e3', 'line-width': ['interpolate', ['linear'], ['zoom'], 8, 1.5, 14, 6] } },
         ...GROUPS.map((g) => ({ id: 'z-' + g, type: 'symbol', source: 'anchor', layout: { visibility: 'none' } })),
       ],
     },
