@@ -10,7 +10,7 @@ use rand::RngCore;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Caller, Json, Params, count_param, ready};
+use super::{Caller, Json, Params, count_param, offset_param, ready};
 use crate::app::{AppState, LiveEvent};
 use crate::auth::Role;
 use crate::domain::incident::{
@@ -291,18 +291,7 @@ pub async fn list(
         })
         .transpose()?;
     let limit = count_param(&q, "limit", 100, 10_000)?;
-    let offset: usize = q
-        .get("offset")
-        .map(|o| {
-            o.parse().map_err(|_| {
-                AppError::BadRequest(
-                    "bad_parameter",
-                    "`offset` must be a whole number ≥ 0".into(),
-                )
-            })
-        })
-        .transpose()?
-        .unwrap_or(0);
+    let offset = offset_param(&q)?;
     if let Some(a) = &area
         && !p.covers(a.as_str())
         && !matches!(p.role, Role::Flood)

@@ -239,6 +239,21 @@ pub fn count_param(
     }
 }
 
+/// Parses `offset` (default 0) with a clear 400.
+pub fn offset_param(q: &HashMap<String, String>) -> Result<usize, AppError> {
+    q.get("offset")
+        .map(|o| {
+            o.trim().parse::<usize>().map_err(|_| {
+                AppError::BadRequest(
+                    "bad_parameter",
+                    format!("`offset` must be a whole number ≥ 0, got {o:?}"),
+                )
+            })
+        })
+        .transpose()
+        .map(|o| o.unwrap_or(0))
+}
+
 /// Fails with 503 until the index is loaded.
 pub fn ready(state: &AppState) -> Result<(), AppError> {
     if state.is_ready() {

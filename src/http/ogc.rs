@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
-use super::{Caller, Params, base_url, count_param, ready};
+use super::{Caller, Params, base_url, count_param, offset_param, ready};
 use crate::app::AppState;
 use crate::auth::suppressed_count;
 use crate::error::AppError;
@@ -319,18 +319,7 @@ pub async fn items_page(
 ) -> Result<Response, AppError> {
     find_collection(&id)?;
     let limit = count_param(&q, "limit", 100, 10_000)?;
-    let offset: usize = q
-        .get("offset")
-        .map(|o| {
-            o.parse().map_err(|_| {
-                AppError::BadRequest(
-                    "bad_parameter",
-                    "`offset` must be a whole number ≥ 0".into(),
-                )
-            })
-        })
-        .transpose()?
-        .unwrap_or(0);
+    let offset = offset_param(&q)?;
     let bbox = q
         .get("bbox")
         .map(|b| BBox::parse(b).map_err(|d| AppError::BadRequest("bad_parameter", d)))

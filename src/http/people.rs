@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use serde_json::{Value, json};
 
-use super::{Caller, Json, Params, count_param, ready};
+use super::{Caller, Json, Params, count_param, offset_param, ready};
 use crate::app::AppState;
 use crate::auth::{PeopleScope, Role, mask};
 use crate::domain::PersonCategory;
@@ -80,18 +80,7 @@ pub async fn list(
         .map(|b| BBox::parse(b).map_err(|d| AppError::BadRequest("bad_parameter", d)))
         .transpose()?;
     let limit = count_param(&q, "limit", 100, 10_000)?;
-    let offset: usize = q
-        .get("offset")
-        .map(|o| {
-            o.parse().map_err(|_| {
-                AppError::BadRequest(
-                    "bad_parameter",
-                    "`offset` must be a whole number ≥ 0".into(),
-                )
-            })
-        })
-        .transpose()?
-        .unwrap_or(0);
+    let offset = offset_param(&q)?;
     ready(&state)?;
     let (items, ids, total) = {
         let index = state.index();
@@ -191,18 +180,7 @@ pub async fn audit(
 ) -> Result<Json<Value>, AppError> {
     caller.require_role(&[Role::Admin])?;
     let limit = count_param(&q, "limit", 100, 10_000)?;
-    let offset: i64 = q
-        .get("offset")
-        .map(|o| {
-            o.parse().map_err(|_| {
-                AppError::BadRequest(
-                    "bad_parameter",
-                    "`offset` must be a whole number ≥ 0".into(),
-                )
-            })
-        })
-        .transpose()?
-        .unwrap_or(0);
+    let offset = offset_param(&q)? as i64;
     let items = state.store.audit_log(limit as i64, offset.max(0)).await?;
     Ok(Json(json!({"items": items})))
 }
