@@ -427,6 +427,10 @@ fn patrols(
             let start = day_start.and_utc() + Duration::minutes(rng.random_range(0..120));
             walk(&g.geometry, &goals, m, start, rng, &mut points);
         }
+        // And a walk that ended within the last hours, so "today's coverage"
+        // (the last 24 h) is never empty on a freshly seeded demo.
+        let recent = now - Duration::minutes(rng.random_range(180..300));
+        walk(&g.geometry, &goals, m, recent, rng, &mut points);
     }
     (members, points)
 }
