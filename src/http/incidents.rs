@@ -266,19 +266,7 @@ pub async fn list(
         .get("bbox")
         .map(|b| BBox::parse(b).map_err(|d| AppError::BadRequest("bad_parameter", d)))
         .transpose()?;
-    let since = q
-        .get("since")
-        .map(|s| {
-            DateTime::parse_from_rfc3339(s)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| {
-                    AppError::BadRequest(
-                        "bad_parameter",
-                        format!("`since` must be RFC 3339, got {s:?}"),
-                    )
-                })
-        })
-        .transpose()?;
+    let since = super::time_param(&q, "since")?;
     let overdue = q
         .get("overdue")
         .map(|o| match o.as_str() {

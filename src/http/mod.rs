@@ -239,6 +239,25 @@ pub fn count_param(
     }
 }
 
+/// Parses an optional RFC 3339 time parameter with a clear 400.
+pub fn time_param(
+    q: &HashMap<String, String>,
+    name: &str,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
+    q.get(name)
+        .map(|s| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|_| {
+                    AppError::BadRequest(
+                        "bad_parameter",
+                        format!("`{name}` must be RFC 3339, got {s:?}"),
+                    )
+                })
+        })
+        .transpose()
+}
+
 /// Parses `offset` (default 0) with a clear 400.
 pub fn offset_param(q: &HashMap<String, String>) -> Result<usize, AppError> {
     q.get("offset")

@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+
 use serde_json::{Value, json};
 
 use super::incidents::{NewIncident, create, may_see};
@@ -162,21 +162,10 @@ pub async fn list_requests(
     let ids: Option<Vec<&str>> = q
         .get("service_request_id")
         .map(|s| s.split(',').map(str::trim).collect());
-    let time = |k: &str| -> Result<Option<DateTime<Utc>>, AppError> {
-        q.get(k)
-            .map(|s| {
-                DateTime::parse_from_rfc3339(s)
-                    .map(|t| t.with_timezone(&Utc))
-                    .map_err(|_| {
-                        AppError::BadRequest(
-                            "bad_parameter",
-                            format!("`{k}` must be W3C/RFC 3339 time"),
-                        )
-                    })
-            })
-            .transpose()
-    };
-    let (start, end) = (time("start_date")?, time("end_date")?);
+    let (start, end) = (
+        super::time_param(&q, "start_date")?,
+        super::time_param(&q, "end_date")?,
+    );
     let code = q.get("service_code");
     let want_status = q.get("status").map(String::as_str);
     let index = state.index();

@@ -23,21 +23,6 @@ const MAX_WINDOW_DAYS: i64 = 31;
 const GAPS_DEFAULT: usize = 20;
 const GAPS_MAX: usize = 1000;
 
-fn time_param(q: &Params, name: &str) -> Result<Option<DateTime<Utc>>, AppError> {
-    q.get(name)
-        .map(|s| {
-            DateTime::parse_from_rfc3339(s)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| {
-                    AppError::BadRequest(
-                        "bad_parameter",
-                        format!("`{name}` must be RFC 3339, got {s:?}"),
-                    )
-                })
-        })
-        .transpose()
-}
-
 /// What a patrol read asks: the area, the window and the reach.
 struct PatrolQuery {
     area: AreaCode,
@@ -51,8 +36,8 @@ fn patrol_query(p: &Principal, q: &Params) -> Result<PatrolQuery, AppError> {
     if p.role == Role::Public {
         return Err(AppError::Forbidden("patrol coverage is for staff".into()));
     }
-    let to = time_param(q, "to")?.unwrap_or_else(Utc::now);
-    let from = time_param(q, "from")?.unwrap_or(to - Duration::days(1));
+    let to = super::time_param(q, "to")?.unwrap_or_else(Utc::now);
+    let from = super::time_param(q, "from")?.unwrap_or(to - Duration::days(1));
     if from >= to {
         return Err(AppError::BadRequest(
             "bad_parameter",

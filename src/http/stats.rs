@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use axum::extract::State;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
 use super::incidents::may_see;
@@ -24,21 +24,6 @@ struct Group {
     overdue: usize,
     by_category: BTreeMap<String, usize>,
     by_status: BTreeMap<&'static str, usize>,
-}
-
-fn time(q: &Params, name: &str) -> Result<Option<DateTime<Utc>>, AppError> {
-    q.get(name)
-        .map(|s| {
-            DateTime::parse_from_rfc3339(s)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| {
-                    AppError::BadRequest(
-                        "bad_parameter",
-                        format!("`{name}` must be RFC 3339, got {s:?}"),
-                    )
-                })
-        })
-        .transpose()
 }
 
 /// `GET /api/stats/incidents?level=street&area=&from=&to=`
@@ -71,8 +56,8 @@ pub async fn incidents(
             "area {a} is outside your areas"
         )));
     }
-    let to = time(&q, "to")?.unwrap_or_else(Utc::now);
-    let from = time(&q, "from")?.unwrap_or(to - Duration::days(30));
+    let to = super::time_param(&q, "to")?.unwrap_or_else(Utc::now);
+    let from = super::time_param(&q, "from")?.unwrap_or(to - Duration::days(30));
     if from >= to {
         return Err(AppError::BadRequest(
             "bad_parameter",

@@ -199,6 +199,20 @@ fn spawn_server(url: &str, port: u16) -> Child {
         .expect("start the minqing binary")
 }
 
+/// Signs in on a spawned server and returns the bearer token.
+async fn login(client: &reqwest::Client, base: &str, user: &str) -> String {
+    let v: serde_json::Value = client
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({"username": user, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login request")
+        .json()
+        .await
+        .expect("login answer");
+    v["token"].as_str().expect("token").to_owned()
+}
+
 async fn wait_ready(client: &reqwest::Client, base: &str) {
     for _ in 0..300 {
         if let Ok(r) = client.get(format!("{base}/readyz")).send().await
@@ -223,16 +237,7 @@ async fn acknowledged_reports_survive_sigkill(backend: Backend) {
     let client = reqwest::Client::new();
     let mut child = spawn_server(&url, port);
     wait_ready(&client, &base).await;
-    let login: serde_json::Value = client
-        .post(format!("{base}/api/auth/login"))
-        .json(&json!({"username": "public", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
+    let token = login(&client, &base, "public").await;
 
     // A stream of reports from several tasks; the server is killed in the middle of it.
     let acked = std::sync::Arc::new(tokio::sync::Mutex::new(Vec::<String>::new()));
@@ -269,18 +274,10 @@ async fn acknowledged_reports_survive_sigkill(backend: Backend) {
 
     let mut child = spawn_server(&url, port);
     wait_ready(&client, &base).await;
-    let cmd: serde_json::Value = client
-        .post(format!("{base}/api/auth/login"))
-        .json(&json!({"username": "command", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let cmd = login(&client, &base, "command").await;
     let list: serde_json::Value = client
         .get(format!("{base}/api/incidents?status=reported&limit=10000"))
-        .bearer_auth(cmd["token"].as_str().unwrap())
+        .bearer_auth(&cmd)
         .send()
         .await
         .unwrap()
