@@ -3,10 +3,12 @@
 
 use chrono::Utc;
 use criterion::{Criterion, Throughput, black_box, criterion_group, criterion_main};
+use minqing::auth::policy::Scope;
+use minqing::domain::Layer;
 use minqing::spatial::SpatialIndex;
 use minqing::spatial::nearest::nearest_k;
 use minqing::tiles::TileCoord;
-use minqing::tiles::layers::{self, PeopleView};
+use minqing::tiles::layers::{self, Rights};
 use rand::{Rng, SeedableRng};
 
 fn scale() -> u32 {
@@ -70,14 +72,17 @@ fn benches(c: &mut Criterion) {
         );
         let tile = TileCoord::new(z, (wx * n) as u32, (wy * n) as u32).expect("tile");
         g.throughput(Throughput::Elements(1));
+        // The command centre's view: every incident of the district.
+        let rights = Rights {
+            incidents: Scope::All,
+            patrol: Scope::All,
+            people: None,
+            people_shown: None,
+        };
         g.bench_function(format!("grids+incidents tile z{z}"), |bench| {
             bench.iter(|| {
-                let mut l =
-                    layers::build(&index, "grids", &tile, now, &PeopleView::Suppressed).unwrap();
-                l.extend(
-                    layers::build(&index, "incidents", &tile, now, &PeopleView::Suppressed)
-                        .unwrap(),
-                );
+                let mut l = layers::build(&index, Layer::Grids, &tile, now, &rights);
+                l.extend(layers::build(&index, Layer::Incidents, &tile, now, &rights));
                 minqing::tiles::mvt::encode(&l).len()
             })
         });

@@ -2,18 +2,16 @@
 //! seeds (if asked), loads the index and serves until SIGTERM/Ctrl-C.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use tokio::net::TcpListener;
-use tokio::sync::broadcast;
 
 use crate::auth::password;
 use crate::domain::{Dataset, Level};
-use crate::spatial::{BBox, SpatialIndex};
-use crate::store::{self, Change, Store, UserRecord};
-use crate::tiles::cache::TileCache;
+pub use crate::service::{AppState, LiveEvent};
+use crate::spatial::SpatialIndex;
+use crate::store::{self, Store, UserRecord};
 
 /// Password of the demo accounts (printed at start-up).
 pub const DEMO_PASSWORD: &str = "minqing-demo";
@@ -31,6 +29,8 @@ pub struct AppConfig {
     pub demo_now: Option<DateTime<Utc>>,
     /// tile cache bound in bytes (0 disables)
     pub tile_cache_bytes: usize,
+    /// proxies whose `X-Forwarded-*` headers are believed
+    pub trust_proxy: Vec<std::net::IpAddr>,
 }
 
 impl AppConfig {
@@ -42,143 +42,8 @@ impl AppConfig {
             demo: false,
             demo_now: None,
             tile_cache_bytes: 256 << 20,
+            trust_proxy: Vec::new(),
         }
-    }
-}
-
-/// A change pushed to live listeners.
-#[derive(Debug, Clone)]
-pub struct LiveEvent {
-    /// the change-log entry
-    pub change: Change,
-    /// JSON payload (already filtered of personal data)
-    pub data: serde_json::Value,
-    /// owning grid, for rights filtering
-    pub grid: Option<String>,
-}
-
-/// Shared state of every handler.
-pub struct AppState {
-    /// system of record
-    pub store: Arc<dyn Store>,
-    index: RwLock<SpatialIndex>,
-    ready: AtomicBool,
-    /// tile cache
-    pub tiles: TileCache,
-    /// live changes for SSE
-    pub events: broadcast::Sender<LiveEvent>,
-    /// request counters for /metrics
-    pub metrics: crate::http::metrics::Metrics,
-    /// login rate limiting
-    pub limiter: crate::http::limit::RateLimiter,
-    /// fires once when the server starts shutting down (closes SSE streams)
-    pub shutdown: broadcast::Sender<()>,
-    /// change numbers already applied to this instance's index
-    applied: std::sync::Mutex<Applied>,
-}
-
-/// Which change numbers this instance has applied. Numbers can commit out of
-/// order across instances, so a window below the highest is re-checked.
-#[derive(Debug, Default)]
-struct Applied {
-    max: i64,
-    seen: std::collections::BTreeSet<i64>,
-}
-
-/// How far below the highest applied change a catch-up looks again.
-const CATCH_UP_WINDOW: i64 = 1000;
-
-impl AppState {
-    /// The index for reading. Never hold the guard across an `.await`.
-    pub fn index(&self) -> RwLockReadGuard<'_, SpatialIndex> {
-        self.index.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Applies a change to the index (after the store committed it).
-    pub fn update_index(&self, f: impl FnOnce(&mut SpatialIndex)) {
-        let mut g = self.index.write().unwrap_or_else(|p| p.into_inner());
-        f(&mut g);
-    }
-
-    /// True once the index is loaded.
-    pub fn is_ready(&self) -> bool {
-        self.ready.load(Ordering::Acquire)
-    }
-
-    /// Records a change as applied; false when it already was.
-    fn mark_applied(&self, seq: i64) -> bool {
-        let mut a = self.applied.lock().unwrap_or_else(|p| p.into_inner());
-        if seq <= a.max - CATCH_UP_WINDOW || !a.seen.insert(seq) {
-            return false;
-        }
-        a.max = a.max.max(seq);
-        let floor = a.max - CATCH_UP_WINDOW;
-        a.seen = a.seen.split_off(&floor);
-        true
-    }
-
-    /// Applies the changes other instances wrote since we last looked.
-    pub async fn catch_up(&self) -> anyhow::Result<usize> {
-        let from = { self.applied.lock().unwrap_or_else(|p| p.into_inner()).max - CATCH_UP_WINDOW };
-        let mut n = 0;
-        for change in self.store.changes_since(from.max(0), 10_000).await? {
-            if self
-                .applied
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .seen
-                .contains(&change.seq)
-            {
-                continue;
-            }
-            if change.kind.starts_with("incident.") {
-                if let Some(inc) = self.store.incident(&change.record_id).await? {
-                    let data = serde_json::json!({"kind": change.kind, "id": inc.id, "lon": inc.lon, "lat": inc.lat, "grid": inc.grid,
-                        "category": crate::domain::incident::category_name(&inc.category), "status": inc.status.as_str()});
-                    let grid = inc.grid.clone();
-                    self.update_index(|ix| {
-                        ix.upsert_incident(inc);
-                    });
-                    self.publish("incidents", LiveEvent { change, data, grid });
-                    n += 1;
-                }
-            } else if change.kind == "patrol.track" {
-                let (members, points) = self.store.patrol_batch(change.seq).await?;
-                let data = serde_json::json!({"kind": change.kind, "id": change.record_id, "accepted": points.len(), "bbox": change.bbox});
-                self.update_index(|ix| ix.tracks.append(&members, &points));
-                self.publish(
-                    "patrol",
-                    LiveEvent {
-                        change,
-                        data,
-                        grid: None,
-                    },
-                );
-                n += 1;
-            } else {
-                self.mark_applied(change.seq);
-            }
-        }
-        Ok(n)
-    }
-
-    /// After a committed write: update caches and tell live listeners.
-    pub fn publish(&self, layer: &str, event: LiveEvent) {
-        if !self.mark_applied(event.change.seq) {
-            return;
-        }
-        let b = event.change.bbox;
-        self.tiles.invalidate(
-            layer,
-            &BBox {
-                min_lon: b[0],
-                min_lat: b[1],
-                max_lon: b[2],
-                max_lat: b[3],
-            },
-        );
-        // No listeners is fine.
-        let _ = self.events.send(event);
     }
 }
 
@@ -198,18 +63,12 @@ impl App {
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
-        let (events, _) = broadcast::channel(1024);
-        let state = Arc::new(AppState {
-            store,
-            index: RwLock::new(SpatialIndex::build(Dataset::default())),
-            ready: AtomicBool::new(false),
-            tiles: TileCache::new(config.tile_cache_bytes),
-            events,
-            metrics: Default::default(),
-            limiter: Default::default(),
-            shutdown: broadcast::channel(1).0,
-            applied: Default::default(),
-        });
+        let net = crate::service::Net {
+            local_addr: listener.local_addr()?,
+            tls: false,
+            trusted_proxies: config.trust_proxy.clone(),
+        };
+        let state = Arc::new(AppState::new(store, config.tile_cache_bytes, net));
         Ok(App {
             state,
             listener,
@@ -236,7 +95,7 @@ impl App {
                 tracing::error!(error = %e, "loading the store failed; /readyz stays 503");
                 return;
             }
-            tokio::spawn(escalation_loop(state.clone()));
+            tokio::spawn(crate::service::escalation_loop(state.clone()));
             // Other instances sharing a PostGIS store wake us through LISTEN/NOTIFY.
             if let Some(mut wake) = state.store.listen().await {
                 while wake.recv().await.is_some() {
@@ -277,7 +136,7 @@ async fn prepare(state: &AppState, config: &AppConfig) -> anyhow::Result<()> {
         let t = std::time::Instant::now();
         let data = tokio::task::spawn_blocking(move || crate::demo::generate(now)).await?;
         store.seed(&data).await?;
-        seed_demo_accounts(store.as_ref(), &data).await?;
+        seed_demo_accounts(store.as_ref(), &data, now).await?;
         store.set_meta("demo", "清城区").await?;
         tracing::info!(
             areas = data.areas.len(),
@@ -308,25 +167,44 @@ async fn prepare(state: &AppState, config: &AppConfig) -> anyhow::Result<()> {
     );
     let last = store.last_change().await?;
     // Everything up to `last` is in the index already: remember the recent window as applied.
-    let recent = store
-        .changes_since((last - CATCH_UP_WINDOW).max(0), CATCH_UP_WINDOW)
-        .await?;
-    *state.index.write().unwrap_or_else(|p| p.into_inner()) = index;
-    {
-        let mut a = state.applied.lock().unwrap_or_else(|p| p.into_inner());
-        a.max = last;
-        a.seen.extend(recent.iter().map(|c| c.seq));
-    }
-    state.ready.store(true, Ordering::Release);
+    let window = crate::service::CATCH_UP_WINDOW;
+    let recent = store.changes_since((last - window).max(0), window).await?;
+    state.install_index(index, last, &recent);
     if store.meta("demo").await?.is_some() {
         tracing::info!(
-            "demo accounts: admin, zhihui (指挥中心), wangge (网格员), fangxun (防汛); password: {DEMO_PASSWORD}"
+            "demo accounts: admin, zhihui (指挥中心), wangge (网格员), fangxun (防汛), qunzhong (群众); password: {DEMO_PASSWORD}"
         );
     }
     Ok(())
 }
 
-async fn seed_demo_accounts(store: &dyn Store, data: &Dataset) -> anyhow::Result<()> {
+/// The public demo account's own reports: (category, description, offset from the wangge point, hours ago).
+const QUNZHONG_REPORTS: [(&str, &str, (f64, f64), i64); 3] = [
+    (
+        "pollution",
+        "小区门口垃圾堆放三天无人清运，气味很大",
+        (0.0012, 0.0008),
+        5,
+    ),
+    (
+        "safety",
+        "人行道井盖松动，晚上有人差点踩空",
+        (-0.0009, 0.0011),
+        26,
+    ),
+    (
+        "livelihood",
+        "路灯坏了一周，晚上回家很黑",
+        (0.0015, -0.0013),
+        50,
+    ),
+];
+
+async fn seed_demo_accounts(
+    store: &dyn Store,
+    data: &Dataset,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let (lon, lat) = crate::demo::WANGGE_POINT;
     let index = SpatialIndex::build(Dataset {
         areas: data.areas.clone(),
@@ -337,88 +215,57 @@ async fn seed_demo_accounts(store: &dyn Store, data: &Dataset) -> anyhow::Result
         .ok_or_else(|| anyhow::anyhow!("demo has no grid at the wangge point"))?;
     let hash = password::hash(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!(e))?;
     for (name, role, area) in [
-        ("admin", "admin", crate::demo::DISTRICT_CODE.to_owned()),
-        ("zhihui", "command", crate::demo::DISTRICT_CODE.to_owned()),
-        ("wangge", "grid", wangge_grid),
-        ("fangxun", "flood", crate::demo::DISTRICT_CODE.to_owned()),
+        (
+            "admin",
+            "admin",
+            Some(crate::demo::DISTRICT_CODE.to_owned()),
+        ),
+        (
+            "zhihui",
+            "command",
+            Some(crate::demo::DISTRICT_CODE.to_owned()),
+        ),
+        ("wangge", "grid", Some(wangge_grid)),
+        (
+            "fangxun",
+            "flood",
+            Some(crate::demo::DISTRICT_CODE.to_owned()),
+        ),
+        ("qunzhong", "public", None),
     ] {
         store
             .put_user(&UserRecord {
                 username: name.into(),
                 password_hash: hash.clone(),
                 role: role.into(),
-                areas: vec![area],
+                areas: area.into_iter().collect(),
                 failed_logins: 0,
                 locked_until: None,
             })
             .await?;
     }
-    Ok(())
-}
-
-/// Every minute, escalates (上报上级) open incidents that just passed their deadline.
-async fn escalation_loop(state: Arc<AppState>) {
-    let mut done: std::collections::HashSet<String> = Default::default();
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-    loop {
-        tick.tick().await;
-        let now = Utc::now();
-        let due: Vec<crate::domain::Incident> = state
-            .index()
-            .incidents
-            .items
-            .iter()
-            .filter(|i| {
-                crate::domain::incident::due_for_escalation(i, now) && !done.contains(&i.id)
-            })
-            .cloned()
-            .collect();
-        for inc in due {
-            done.insert(inc.id.clone());
-            match escalate(&state, inc).await {
-                Ok(()) => {}
-                // Another instance escalated it first, or it changed meanwhile: fine.
-                Err(crate::store::StoreError::Conflict(_)) => {}
-                Err(e) => tracing::warn!(error = %e, "automatic escalation failed"),
-            }
-        }
+    for (k, (category, description, (dx, dy), hours)) in QUNZHONG_REPORTS.iter().enumerate() {
+        let category = crate::domain::incident::category_code(category).unwrap_or("livelihood");
+        let (lon, lat) = (lon + dx, lat + dy);
+        let reported_at = now - chrono::Duration::hours(*hours);
+        let incident = crate::domain::Incident {
+            id: format!("SJDEMO-QZ{k:03}"),
+            category: category.to_owned(),
+            source: "群众上报".into(),
+            description: (*description).to_owned(),
+            lon,
+            lat,
+            grid: index.grid_code_at(lon, lat),
+            status: crate::domain::IncidentStatus::Reported,
+            reported_at,
+            deadline: crate::domain::incident::deadline_for(category, reported_at),
+            version: 1,
+            reporter: Some("qunzhong".into()),
+        };
+        store
+            .create_incident(&incident, "qunzhong", None, "{}")
+            .await?;
     }
-}
-
-async fn escalate(
-    state: &AppState,
-    mut inc: crate::domain::Incident,
-) -> Result<(), crate::store::StoreError> {
-    if state
-        .store
-        .incident_history(&inc.id)
-        .await?
-        .iter()
-        .any(|h| h.action == "escalate")
-    {
-        return Ok(());
-    }
-    let note = "超期未办结，系统自动上报上级";
-    let change = state
-        .store
-        .apply_incident_action(
-            &inc.id,
-            inc.version,
-            inc.status.as_str(),
-            "system",
-            "escalate",
-            note,
-            (inc.lon, inc.lat),
-        )
-        .await?;
-    inc.version += 1;
-    let data = serde_json::json!({"kind": change.kind, "id": inc.id, "lon": inc.lon, "lat": inc.lat, "grid": inc.grid,
-        "category": crate::domain::incident::category_name(&inc.category), "status": inc.status.as_str(), "action": "escalate"});
-    let grid = inc.grid.clone();
-    state.update_index(|ix| {
-        ix.upsert_incident(inc);
-    });
-    state.publish("incidents", LiveEvent { change, data, grid });
     Ok(())
 }
 

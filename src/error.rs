@@ -21,10 +21,14 @@ pub enum AppError {
     Conflict(String),
     /// 413: body too large.
     TooLarge(String),
-    /// 429: slow down.
-    TooManyRequests(String),
+    /// 429: slow down; retry after this many seconds.
+    TooManyRequests(String, u64),
     /// 503: not ready yet.
     Unavailable(String),
+    /// 503: too busy now; retry after this many seconds.
+    Busy(String, u64),
+    /// 408: the request took too long.
+    Timeout(String),
     /// 500: a bug; the detail is logged, never sent.
     Internal(String),
 }
@@ -36,8 +40,33 @@ impl AppError {
     }
 }
 
+/// Most characters of a caller's input a `detail` echoes.
+pub const ECHO_CHARS: usize = 200;
+
+/// A caller's input as echoed in a detail: at most [`ECHO_CHARS`] characters.
+///
+/// ```
+/// use minqing::error::clip;
+/// assert_eq!(clip("abc"), "abc");
+/// assert_eq!(clip(&"x".repeat(5000)).chars().count(), 201, "200 characters and an ellipsis");
+/// ```
+pub fn clip(input: &str) -> String {
+    match input.char_indices().nth(ECHO_CHARS) {
+        None => input.to_owned(),
+        Some((at, _)) => format!("{}…", &input[..at]),
+    }
+}
+
+/// Longest detail sent: our own words plus at most one clipped echo.
+const MAX_DETAIL_CHARS: usize = 2 * ECHO_CHARS + 200;
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        let retry_after = match &self {
+            AppError::TooManyRequests(_, s) | AppError::Busy(_, s) => Some(*s),
+            AppError::Unavailable(_) => Some(2),
+            _ => None,
+        };
         let (status, code, detail) = match self {
             AppError::BadRequest(code, d) => (StatusCode::BAD_REQUEST, code, d),
             AppError::Unauthorized(d) => (StatusCode::UNAUTHORIZED, "unauthorized", d),
@@ -45,8 +74,10 @@ impl IntoResponse for AppError {
             AppError::NotFound(d) => (StatusCode::NOT_FOUND, "not_found", d),
             AppError::Conflict(d) => (StatusCode::CONFLICT, "conflict", d),
             AppError::TooLarge(d) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", d),
-            AppError::TooManyRequests(d) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", d),
+            AppError::TooManyRequests(d, _) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", d),
             AppError::Unavailable(d) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", d),
+            AppError::Busy(d, _) => (StatusCode::SERVICE_UNAVAILABLE, "busy", d),
+            AppError::Timeout(d) => (StatusCode::REQUEST_TIMEOUT, "timeout", d),
             AppError::Internal(d) => {
                 tracing::error!(error = %d, "internal error");
                 (
@@ -56,11 +87,20 @@ impl IntoResponse for AppError {
                 )
             }
         };
+        // A backstop for details built from library messages that quote input.
+        let detail = match detail.char_indices().nth(MAX_DETAIL_CHARS) {
+            None => detail,
+            Some((at, _)) => format!("{}…", &detail[..at]),
+        };
         let mut res = (
             status,
             axum::Json(json!({ "error": code, "detail": detail })),
         )
             .into_response();
+        if let Some(s) = retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(s.max(1)));
+        }
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

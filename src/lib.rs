@@ -25,9 +25,13 @@ pub mod http;
 pub mod import;
 /// Patrol track input: GPX/CSV/GeoJSON/JSON readers and GPS noise rules (pure).
 pub mod patrol;
+/// Shared state and the one write path (store → index → tiles → live event).
+pub mod service;
 /// The in-memory spatial index (rstar) that answers tiles and queries.
 pub mod spatial;
 /// The system of record: `Store` trait with SQLite and PostGIS backends.
 pub mod store;
 /// Tile math, clipping, simplification, MVT/GeoJSON encoding, TileJSON and the tile cache.
 pub mod tiles;
+/// One serializable view per record kind, masked by the policy.
+pub mod views;

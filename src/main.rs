@@ -109,14 +109,16 @@ async fn user_add(
     areas: Vec<String>,
     password_stdin: bool,
 ) -> anyhow::Result<ExitCode> {
-    if minqing::auth::Role::parse(&role).is_none() {
-        anyhow::bail!(
+    // The policy's own check: an area role without an area would see nothing.
+    minqing::auth::policy::principal(&name, &role, &areas).map_err(|p| match p {
+        minqing::auth::policy::AccountProblem::UnknownRole(_) => anyhow::anyhow!(
             "unknown role {role:?}: use admin, command, street, community, grid, flood or public"
-        );
-    }
-    for a in &areas {
-        minqing::domain::AreaCode::parse(a).map_err(|e| anyhow::anyhow!(e))?;
-    }
+        ),
+        minqing::auth::policy::AccountProblem::NoArea => anyhow::anyhow!(
+            "role {role} works in areas: give at least one --area CODE (e.g. --area 441802006001001)"
+        ),
+        other => anyhow::anyhow!("{other}"),
+    })?;
     let password = if password_stdin {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s)?;

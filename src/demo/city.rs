@@ -207,6 +207,7 @@ pub fn city(n: u32, now: DateTime<Utc>) -> Dataset {
                 reported_at,
                 deadline: deadline_for(c, reported_at),
                 version: 1,
+                reporter: None,
             }
         })
         .collect();

@@ -338,6 +338,7 @@ fn incidents(grids: &[&Area], now: DateTime<Utc>, rng: &mut ChaCha8Rng) -> Vec<I
                 reported_at,
                 deadline,
                 version: 1,
+                reporter: None,
             }
         })
         .collect();

@@ -151,6 +151,9 @@ pub struct Incident {
     pub deadline: DateTime<Utc>,
     /// Optimistic-concurrency version, bumped by every action.
     pub version: i64,
+    /// The account that reported it (a public account reads back its own reports);
+    /// `None` for seeded or imported cases.
+    pub reporter: Option<String>,
 }
 
 impl Incident {
@@ -183,7 +186,7 @@ pub const ESCALATION_WINDOW_HOURS: i64 = 24;
 /// # let now = Utc::now();
 /// # let mut i = minqing::domain::Incident { id: "x".into(), category: "safety".into(), source: "12345".into(), description: String::new(),
 /// #     lon: 0.0, lat: 0.0, grid: None, status: minqing::domain::IncidentStatus::Accepted, reported_at: now - Duration::hours(5),
-/// #     deadline: now - Duration::hours(3), version: 1 };
+/// #     deadline: now - Duration::hours(3), version: 1, reporter: None };
 /// assert!(due_for_escalation(&i, now));
 /// i.deadline = now + Duration::hours(1);
 /// assert!(!due_for_escalation(&i, now), "not yet overdue");

@@ -9,17 +9,19 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Caller, Json, Params, lon_lat, ready};
-use crate::app::AppState;
-use crate::auth::{PeopleScope, suppressed_count};
-use crate::domain::{AreaCode, PersonCategory};
+use crate::auth::policy::{self, Kind};
+use crate::domain::AreaCode;
 use crate::error::AppError;
+use crate::service::AppState;
 use crate::spatial::SpatialIndex;
 use crate::spatial::index::AreaEntry;
 
 /// The JSON of a grid head: phone numbers only for signed-in callers.
 pub fn head_json(e: &AreaEntry, caller: &Caller) -> Value {
     match &e.area.head {
-        Some(h) if caller.0.is_some() => json!({"name": h.name, "phone": h.phone}),
+        Some(h) if policy::contact_phones(caller.who()) => {
+            json!({"name": h.name, "phone": h.phone})
+        }
         Some(h) => json!({"name": h.name}),
         None => Value::Null,
     }
@@ -93,8 +95,10 @@ pub async fn grids_at_batch(
     Ok(Json(json!({"grids": grids})))
 }
 
-/// Counts of every layer under an area, people by the caller's rights.
-pub fn area_counts(index: &SpatialIndex, code: &str, caller: &Caller) -> Value {
+/// Counts of the public layers under an area; incidents only when the
+/// caller may read every incident under it; people as [`people_counts`] says.
+pub fn area_counts(state: &AppState, index: &SpatialIndex, idx: usize, caller: &Caller) -> Value {
+    let code = index.areas.entries[idx].area.code.as_str();
     let within = |g: Option<u32>| {
         g.is_some_and(|g| {
             index.areas.entries[g as usize]
@@ -124,6 +128,21 @@ pub fn area_counts(index: &SpatialIndex, code: &str, caller: &Caller) -> Value {
     let places = (0..index.places.len())
         .filter(|&i| within(index.places.grid[i]))
         .count();
+    let mut out = json!({
+        "hazards": {"total": hazards, "by_risk": by_risk, "threatened_households": households, "threatened_persons": persons},
+        "shelters": {"total": shelters.len(), "capacity": capacity},
+        "places": places,
+    });
+    if caller.reads(Kind::Incidents).covers_area(code) {
+        out["incidents"] = incident_counts(index, code);
+    }
+    if let Some(people) = people_counts(state, index, idx, code, caller) {
+        out["people"] = people;
+    }
+    out
+}
+
+fn incident_counts(index: &SpatialIndex, code: &str) -> Value {
     let now = Utc::now();
     let today = crate::domain::incident::to_shanghai(now)[..10].to_owned();
     let (mut total, mut open, mut overdue, mut new_today) = (0usize, 0usize, 0usize, 0usize);
@@ -143,39 +162,31 @@ pub fn area_counts(index: &SpatialIndex, code: &str, caller: &Caller) -> Value {
             *by_status.entry(inc.status.as_str()).or_default() += 1;
         }
     }
-    let mut people: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, p) in index.people.items.iter().enumerate() {
-        if within(index.people.grid[i]) {
-            *people.entry(p.category.zh()).or_default() += 1;
-        }
+    json!({"total": total, "open": open, "overdue": overdue, "new_today": new_today, "by_category": by_category, "by_status": by_status})
+}
+
+/// People counts of one stored area for the caller: exact where it may list
+/// the records, protected (`"<3"`, complementary suppression) where the
+/// policy gives counts only, absent otherwise.
+fn people_counts(
+    state: &AppState,
+    index: &SpatialIndex,
+    idx: usize,
+    code: &str,
+    caller: &Caller,
+) -> Option<Value> {
+    let counts = policy::people_counts(caller.who())?;
+    let exact = counts.exact.covers_area(code);
+    if !exact && !counts.protected_elsewhere {
+        return None;
     }
-    let exact = caller.0.as_ref().is_some_and(|p| match p.people_scope() {
-        PeopleScope::Records(_) => p.covers(code),
-        PeopleScope::CountsOnly => false,
-    });
-    let people_json: serde_json::Map<String, Value> = PersonCategory::ALL
-        .iter()
-        .filter_map(|c| {
-            people.get(c.zh()).map(|n| {
-                (
-                    c.zh().to_owned(),
-                    if exact {
-                        json!(n)
-                    } else {
-                        suppressed_count(*n)
-                    },
-                )
-            })
-        })
+    let shown = state.people_counts(index, &counts);
+    let (total, by_cat) = shown.area(idx);
+    let by_category: serde_json::Map<String, Value> = by_cat
+        .into_iter()
+        .map(|(c, n)| (c.zh().to_owned(), crate::views::to_value(&n)))
         .collect();
-    let people_total: usize = people.values().sum();
-    json!({
-        "hazards": {"total": hazards, "by_risk": by_risk, "threatened_households": households, "threatened_persons": persons},
-        "shelters": {"total": shelters.len(), "capacity": capacity},
-        "places": places,
-        "incidents": {"total": total, "open": open, "overdue": overdue, "new_today": new_today, "by_category": by_category, "by_status": by_status},
-        "people": {"total": if exact { json!(people_total) } else { suppressed_count(people_total) }, "by_category": people_json, "exact": exact},
-    })
+    Some(json!({"total": total, "by_category": by_category, "exact": exact}))
 }
 
 /// `GET /api/areas/{code}`
@@ -205,7 +216,7 @@ pub async fn area(
         "households": e.area.households,
         "residents": e.area.residents,
         "geometry": geometry,
-        "counts": area_counts(&index, code.as_str(), &caller),
+        "counts": area_counts(&state, &index, idx, &caller),
     });
     if e.area.head.is_some() {
         out["head"] = head_json(e, &caller);

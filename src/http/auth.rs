@@ -10,18 +10,15 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{CSRF_COOKIE, Caller, Json, SESSION_COOKIE};
-use crate::app::AppState;
-use crate::auth::password;
+use super::{CSRF_COOKIE, Caller, ClientAddr, Json, SESSION_COOKIE};
+use crate::auth::{password, policy};
+use crate::domain::Layer;
 use crate::error::AppError;
+use crate::service::AppState;
 use crate::store::SessionRecord;
 
 /// Sessions last a working day.
 const SESSION_HOURS: i64 = 12;
-/// Failed logins before the account locks.
-const MAX_FAILURES: i64 = 5;
-/// How long a lock lasts.
-const LOCK_MINUTES: i64 = 15;
 
 /// Login body.
 #[derive(Debug, Deserialize)]
@@ -30,48 +27,53 @@ pub struct Login {
     password: String,
 }
 
-/// `POST /api/auth/login`
+/// `POST /api/auth/login`. Wrong name and wrong password answer alike;
+/// repeated failures slow down only the (name, address) pair that made them.
 pub async fn login(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
+    headers: HeaderMap,
     Json(body): Json<Login>,
 ) -> Result<Response, AppError> {
-    if !state.limiter.allow(&format!("login:{}", peer.ip())) {
+    let ip = client.ip();
+    if !state.limiter.allow(&format!("login:{ip}")) {
         return Err(AppError::TooManyRequests(
             "too many login attempts from this address; wait a minute".into(),
+            60,
+        ));
+    }
+    if let Some(wait) = state.logins.wait(&body.username, ip) {
+        return Err(AppError::TooManyRequests(
+            "too many failed sign-ins for this name from this address; wait a moment".into(),
+            wait.as_secs() + 1,
         ));
     }
     let wrong = || AppError::Unauthorized("wrong username or password".into());
-    let Some(user) = state.store.user(&body.username).await? else {
-        // Spend the same time as a real check so names cannot be probed by timing.
-        let _ = tokio::task::spawn_blocking(|| password::verify("x", password::dummy_hash())).await;
+    let user = state.store.user(&body.username).await?;
+    let (pw, hash) = (
+        body.password.clone(),
+        user.as_ref().map(|u| u.password_hash.clone()),
+    );
+    // Unknown names spend the same time on a check, so they cannot be probed by timing.
+    let ok = tokio::task::spawn_blocking(move || match hash {
+        Some(h) => password::verify(&pw, &h),
+        None => {
+            let _ = password::verify(&pw, password::dummy_hash());
+            false
+        }
+    })
+    .await
+    .unwrap_or(false);
+    let Some(user) = user.filter(|_| ok) else {
+        state.logins.failed(&body.username, ip);
+        tracing::info!(user = %crate::error::clip(&body.username), %ip, "login failed");
         return Err(wrong());
     };
+    state.logins.succeeded(&user.username, ip);
+    // An account with a doubtful role or areas cannot sign in (logged once, clearly).
+    let principal = super::principal_of(&user)?;
     let now = Utc::now();
-    if user.locked_until.is_some_and(|t| t > now) {
-        return Err(AppError::TooManyRequests(format!(
-            "the account is locked after {MAX_FAILURES} failed logins; try again later"
-        )));
-    }
-    let (pw, hash) = (body.password.clone(), user.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
-        .await
-        .unwrap_or(false);
-    if !ok {
-        let failed = user.failed_logins + 1;
-        let lock = (failed >= MAX_FAILURES).then(|| now + Duration::minutes(LOCK_MINUTES));
-        state
-            .store
-            .set_login_state(
-                &user.username,
-                if lock.is_some() { 0 } else { failed },
-                lock,
-            )
-            .await?;
-        tracing::info!(user = %user.username, failed, "login failed");
-        return Err(wrong());
-    }
-    state.store.set_login_state(&user.username, 0, None).await?;
     let token = password::new_token();
     let csrf = password::new_token();
     state
@@ -85,20 +87,26 @@ pub async fn login(
         .await?;
     tracing::info!(user = %user.username, role = %user.role, "signed in");
     let max_age = SESSION_HOURS * 3600;
-    let mut headers = HeaderMap::new();
-    let c1 =
-        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}");
-    let c2 = format!("{CSRF_COOKIE}={csrf}; Path=/; SameSite=Strict; Max-Age={max_age}");
-    headers.append(
+    let secure = if super::over_tls(&state, peer.ip(), &headers) {
+        "; Secure"
+    } else {
+        ""
+    };
+    let mut out = HeaderMap::new();
+    let c1 = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    );
+    let c2 = format!("{CSRF_COOKIE}={csrf}; Path=/; SameSite=Strict; Max-Age={max_age}{secure}");
+    out.append(
         header::SET_COOKIE,
         HeaderValue::from_str(&c1).map_err(|e| AppError::Internal(e.to_string()))?,
     );
-    headers.append(
+    out.append(
         header::SET_COOKIE,
         HeaderValue::from_str(&c2).map_err(|e| AppError::Internal(e.to_string()))?,
     );
-    let body = json!({"token": token, "csrf": csrf, "user": {"username": user.username, "role": user.role, "areas": user.areas}});
-    Ok((StatusCode::OK, headers, axum::Json(body)).into_response())
+    let body = json!({"token": token, "csrf": csrf, "user": me_json(&principal)});
+    Ok((StatusCode::OK, out, axum::Json(body)).into_response())
 }
 
 /// `POST /api/auth/logout`
@@ -137,10 +145,18 @@ pub async fn logout(
         .into_response())
 }
 
+/// The account as the web app needs it: name, role, areas, and the map
+/// layers the policy lets it see (so the app never asks for one it may not).
+fn me_json(p: &crate::auth::Principal) -> serde_json::Value {
+    let layers: Vec<&str> = Layer::ALL
+        .into_iter()
+        .filter(|l| policy::sees_layer(Some(p), *l))
+        .map(Layer::as_str)
+        .collect();
+    json!({"username": p.username, "role": p.role.as_str(), "areas": p.areas.iter().map(|a| a.as_str()).collect::<Vec<_>>(), "layers": layers})
+}
+
 /// `GET /api/me`
 pub async fn me(caller: Caller) -> Result<axum::Json<serde_json::Value>, AppError> {
-    let p = caller.require()?;
-    Ok(axum::Json(
-        json!({"username": p.username, "role": p.role.as_str(), "areas": p.areas.iter().map(|a| a.as_str()).collect::<Vec<_>>()}),
-    ))
+    Ok(axum::Json(me_json(caller.require()?)))
 }

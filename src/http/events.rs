@@ -10,15 +10,13 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
-use serde_json::json;
 use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::Caller;
-use super::incidents::may_see;
-use crate::app::{AppState, LiveEvent};
 use crate::auth::Principal;
 use crate::error::AppError;
+use crate::service::{AppState, LiveEvent};
 
 /// Most change-log entries replayed in one go.
 const REPLAY_LIMIT: i64 = 10_000;
@@ -53,24 +51,14 @@ impl Listener {
         else {
             return;
         };
-        let index = self.state.index();
         for c in changes {
-            let inc = index.incidents.get(&c.record_id);
-            if !inc.is_none_or(|i| may_see(&self.who, i.grid.as_deref())) {
-                continue;
+            // The same event and the same rule as live delivery.
+            if let Some(ev) = self.state.replay_event(c)
+                && ev.visible_to(&self.who)
+            {
+                self.backlog
+                    .push_back((ev.change.seq, event(ev.change.seq, &ev.data)));
             }
-            // Patrol batches name members: replayed only to those who get them live.
-            if c.kind.starts_with("patrol.") && !may_see(&self.who, None) {
-                continue;
-            }
-            let data = match inc {
-                Some(i) => {
-                    json!({"kind": c.kind, "id": c.record_id, "lon": i.lon, "lat": i.lat, "grid": i.grid,
-                                  "status": i.status.as_str(), "category": crate::domain::incident::category_name(&i.category)})
-                }
-                None => json!({"kind": c.kind, "id": c.record_id}),
-            };
-            self.backlog.push_back((c.seq, event(c.seq, &data)));
         }
     }
 
@@ -89,7 +77,7 @@ impl Listener {
                 _ = self.stop.recv() => return None,
                 msg = self.rx.recv() => match msg {
                     Ok(ev) => {
-                        if self.sent.is_some_and(|s| ev.change.seq <= s) || !may_see(&self.who, ev.grid.as_deref()) {
+                        if self.sent.is_some_and(|s| ev.change.seq <= s) || !ev.visible_to(&self.who) {
                             continue;
                         }
                         self.sent = Some(ev.change.seq);

@@ -1,8 +1,8 @@
 //! `GET /api/export/{layer}.{csv|xlsx|geojson}`: a filtered layer as a file,
 //! by the same rights as the layer's other endpoints. Anonymous callers get
-//! grids, hazards, shelters and places without phone numbers; incidents follow
-//! [`super::incidents::may_see`]; people are masked records in the caller's
-//! scope, and the export is one audit entry naming them.
+//! grids, hazards, shelters and places without phone numbers; incidents and
+//! people follow the policy's read scope (people masked), and a people export
+//! is one audit entry naming them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,13 +15,14 @@ use geo_types::{Geometry, Point};
 use serde_json::{Map, Value, json};
 
 use super::{Caller, Params, ready};
-use crate::app::AppState;
-use crate::auth::{PeopleScope, Role};
+use crate::auth::policy::{self, Action, Kind};
 use crate::domain::incident::{category_code, to_shanghai};
 use crate::domain::{AreaCode, IncidentStatus, Level, PersonCategory, Risk};
 use crate::error::AppError;
 use crate::export::Table;
+use crate::service::AppState;
 use crate::spatial::{BBox, SpatialIndex};
+use crate::views::{IncidentView, PersonView, to_value};
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -144,7 +145,7 @@ fn build(
     f: &Filters,
     caller: &Caller,
 ) -> Result<(Vec<&'static str>, Items, Vec<String>), AppError> {
-    let signed_in = caller.0.is_some();
+    let signed_in = policy::contact_phones(caller.who());
     let phones = |cols: &mut Vec<&'static str>, which: &[&'static str]| {
         if !signed_in {
             cols.retain(|c| !which.contains(c));
@@ -194,34 +195,27 @@ fn build(
                 .collect(),
         ),
         "incidents" => {
-            let p = caller.require()?;
-            if p.role == Role::Public {
-                return Err(AppError::Forbidden("public accounts follow their own reports by id".into()));
-            }
+            let scope = caller.reads(Kind::Incidents);
             let now = Utc::now();
             (
                 vec!["id", "category", "category_code", "source", "description", "grid", "status", "reported_at", "deadline", "overdue", "version"],
                 index.incidents.items.iter()
-                    .filter(|i| super::incidents::may_see(p, i.grid.as_deref()))
+                    .filter(|i| scope.allows(i.grid.as_deref(), i.reporter.as_deref()))
                     .filter(|i| in_area(f, i.grid.as_deref()) && in_bbox(f, i.lon, i.lat))
                     .filter(|i| f.category.as_ref().is_none_or(|c| &i.category == c) && f.status.as_ref().is_none_or(|s| i.status.as_str() == s))
-                    .map(|i| (i.id.clone(), props(super::incidents::incident_json(index, i, now)), pt(i.lon, i.lat)))
+                    .map(|i| (i.id.clone(), props(to_value(&IncidentView::of(i, now))), pt(i.lon, i.lat)))
                     .collect(),
             )
         }
         "people" => {
-            let p = caller.require()?;
-            let scope = p.people_scope();
-            if scope == PeopleScope::CountsOnly {
-                return Err(AppError::Forbidden(format!("role {} may see special-population counts only", p.role.as_str())));
-            }
+            let scope = caller.reads(Kind::People);
             let items: Items = (0..index.people.len())
-                .filter(|&i| scope.allows(grid_of(index, index.people.grid[i])))
+                .filter(|&i| scope.allows(grid_of(index, index.people.grid[i]), None))
                 .filter(|&i| in_area(f, grid_of(index, index.people.grid[i])))
                 .filter(|&i| f.category.as_ref().is_none_or(|c| index.people.items[i].category.as_str() == c))
                 .filter(|&i| in_bbox(f, index.people.items[i].lon, index.people.items[i].lat))
                 .map(|i| {
-                    let v = super::people::masked(index, i);
+                    let v = to_value(&PersonView::of(index, i, false));
                     // The masked record's location is already coarsened to its grid's label point.
                     let g = pt(v["lon"].as_f64().unwrap_or(0.0), v["lat"].as_f64().unwrap_or(0.0));
                     (index.people.items[i].id.clone(), props(v), g)
@@ -273,14 +267,17 @@ pub async fn export(
         )));
     }
     // Rights first, so a refused caller learns nothing from filter errors.
-    if matches!(layer, "incidents" | "people") {
-        caller.require()?;
+    let kind = match layer {
+        "incidents" => Some(Kind::Incidents),
+        "people" => Some(Kind::People),
+        _ => None,
+    };
+    if let Some(k) = kind {
+        caller.may(k, Action::Read)?;
     }
     let f = parse_filters(layer, &q)?;
-    if let (Some(p), Some(a)) = (&caller.0, &f.area)
-        && matches!(layer, "incidents" | "people")
-        && !p.covers(a.as_str())
-        && !(layer == "incidents" && p.role == Role::Flood)
+    if let (Some(k), Some(a)) = (kind, &f.area)
+        && !caller.reads(k).meets_area(a.as_str())
     {
         return Err(AppError::Forbidden(format!(
             "area {a} is outside your areas"

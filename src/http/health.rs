@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde_json::json;
 
-use crate::app::AppState;
+use crate::service::AppState;
 
 /// `GET /healthz`: 200 while the process serves.
 pub async fn healthz() -> impl IntoResponse {

@@ -1,24 +1,13 @@
 //! Prometheus text metrics: requests by status class and tile cache hits.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
-
-/// Counters.
-#[derive(Debug, Default)]
-pub struct Metrics {
-    /// responses by class 1xx..5xx
-    pub responses: [AtomicU64; 6],
-    /// tiles answered from the cache
-    pub tile_hits: AtomicU64,
-    /// tiles built
-    pub tile_misses: AtomicU64,
-}
+use crate::service::AppState;
 
 /// Middleware counting responses.
 pub async fn count(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {

@@ -7,7 +7,6 @@ pub mod events;
 pub mod export;
 pub mod health;
 pub mod incidents;
-pub mod limit;
 pub mod metrics;
 pub mod ogc;
 pub mod open311;
@@ -21,11 +20,12 @@ pub mod tiles;
 pub mod web;
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::{HeaderMap, HeaderValue, Method, header, request::Parts};
 use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -33,10 +33,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::app::AppState;
-use crate::auth::{Principal, Role, password};
-use crate::domain::AreaCode;
+use crate::auth::policy::{self, Action, Kind};
+use crate::auth::{Principal, password};
 use crate::error::AppError;
+use crate::service::AppState;
 
 /// Largest request body accepted (GeoJSON polygons, track batches).
 pub const MAX_BODY_BYTES: usize = 8 << 20;
@@ -84,17 +84,26 @@ impl Caller {
             .ok_or_else(|| AppError::Unauthorized("sign in first (POST /api/auth/login)".into()))
     }
 
-    /// The principal with one of `roles`, or 401/403.
-    pub fn require_role(&self, roles: &[Role]) -> Result<&Principal, AppError> {
+    /// The principal when the policy lets it do `action` on `kind` somewhere, or 401/403.
+    pub fn may(&self, kind: Kind, action: Action) -> Result<&Principal, AppError> {
         let p = self.require()?;
-        if roles.contains(&p.role) {
-            Ok(p)
-        } else {
-            Err(AppError::Forbidden(format!(
+        if policy::decide(Some(p), kind, action).is_nothing() {
+            return Err(AppError::Forbidden(format!(
                 "role {} may not do this",
                 p.role.as_str()
-            )))
+            )));
         }
+        Ok(p)
+    }
+
+    /// The caller's scope of `kind` (records it may read).
+    pub fn reads(&self, kind: Kind) -> policy::Scope {
+        policy::read(self.0.as_ref(), kind)
+    }
+
+    /// The principal if any.
+    pub fn who(&self) -> Option<&Principal> {
+        self.0.as_ref()
     }
 }
 
@@ -155,33 +164,117 @@ impl FromRequestParts<Arc<AppState>> for Caller {
                 "the account no longer exists".into(),
             ));
         };
-        let role = Role::parse(&user.role)
-            .ok_or_else(|| AppError::Internal(format!("stored role {:?}", user.role)))?;
-        let areas = user
-            .areas
-            .iter()
-            .filter_map(|a| AreaCode::parse(a).ok())
-            .collect();
-        Ok(Caller(Some(Principal {
-            username: user.username,
-            role,
-            areas,
-        })))
+        Ok(Caller(Some(principal_of(&user)?)))
     }
 }
 
-/// `scheme://host` of the request, for URLs handed out.
-pub fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get("x-forwarded-host")
-        .or_else(|| headers.get(header::HOST))
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("127.0.0.1:8080");
-    let proto = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("http");
-    format!("{proto}://{host}")
+/// The principal of a stored account. An account whose role or areas are
+/// doubtful cannot act at all (never with wider or narrower rights than meant).
+pub fn principal_of(user: &crate::store::UserRecord) -> Result<Principal, AppError> {
+    policy::principal(&user.username, &user.role, &user.areas).map_err(|problem| {
+        tracing::error!(user = %user.username, %problem, "account refused: fix its role or areas with `minqing user add`");
+        AppError::Unauthorized(
+            "this account cannot sign in; ask an administrator to fix its role or areas".into(),
+        )
+    })
+}
+
+/// The peer's address as the server saw it.
+fn peer(parts: &Parts) -> SocketAddr {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+        .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+}
+
+/// True when the request came through a proxy named by `--trust-proxy`.
+fn via_trusted_proxy(parts: &Parts, state: &AppState) -> bool {
+    state.trusts_proxy(peer(parts).ip())
+}
+
+/// The client's address: the peer, or the last `X-Forwarded-For` hop when
+/// the peer is a trusted proxy. Rate limits and lock-outs key on it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub IpAddr);
+
+impl ClientAddr {
+    /// The address.
+    pub fn ip(self) -> IpAddr {
+        self.0
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for ClientAddr {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, AppError> {
+        let ip = peer(parts).ip();
+        if via_trusted_proxy(parts, state)
+            && let Some(fwd) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|v| v.trim().parse::<IpAddr>().ok())
+        {
+            return Ok(ClientAddr(fwd));
+        }
+        Ok(ClientAddr(ip))
+    }
+}
+
+/// `scheme://host` of the request, for URLs handed out (TileJSON, OGC links).
+/// `X-Forwarded-Host`/`-Proto` count only from a trusted proxy; a host that
+/// is not a plain host name or address is not echoed.
+#[derive(Debug, Clone)]
+pub struct BaseUrl(pub String);
+
+/// True for `name`, `name:port`, `1.2.3.4:port`, `[::1]:port`.
+fn plain_host(h: &str) -> bool {
+    !h.is_empty()
+        && h.len() <= 255
+        && h.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+}
+
+impl FromRequestParts<Arc<AppState>> for BaseUrl {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, AppError> {
+        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+        let trusted = via_trusted_proxy(parts, state);
+        let host = trusted
+            .then(|| header("x-forwarded-host"))
+            .flatten()
+            .or_else(|| header("host"))
+            .filter(|h| plain_host(h))
+            .map(str::to_owned)
+            .unwrap_or_else(|| state.local_addr().to_string());
+        let proto = match trusted.then(|| header("x-forwarded-proto")).flatten() {
+            Some("https") => "https",
+            _ if state.serves_tls() => "https",
+            _ => "http",
+        };
+        Ok(BaseUrl(format!("{proto}://{host}")))
+    }
+}
+
+/// True when the request reached us over TLS (directly, or through a trusted
+/// proxy that says so): the session cookie then carries `Secure`.
+pub fn over_tls(state: &AppState, peer: IpAddr, headers: &HeaderMap) -> bool {
+    state.serves_tls()
+        || (state.trusts_proxy(peer)
+            && headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                == Some("https"))
 }
 
 /// Parses a required numeric query parameter with a clear 400.
@@ -275,13 +368,7 @@ pub fn offset_param(q: &HashMap<String, String>) -> Result<usize, AppError> {
 
 /// Fails with 503 until the index is loaded.
 pub fn ready(state: &AppState) -> Result<(), AppError> {
-    if state.is_ready() {
-        Ok(())
-    } else {
-        Err(AppError::Unavailable(
-            "the index is still loading; retry shortly".into(),
-        ))
-    }
+    state.ready()
 }
 
 /// The content security policy: our own origin only.

@@ -4,28 +4,33 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
-use super::{Caller, Params, base_url, count_param, offset_param, ready};
-use crate::app::AppState;
-use crate::auth::suppressed_count;
-use crate::error::AppError;
+use super::{BaseUrl, Caller, Params, count_param, offset_param, ready};
+use crate::auth::policy::{self, Kind};
+use crate::domain::Layer;
+use crate::error::{AppError, clip};
+use crate::service::AppState;
 use crate::spatial::{BBox, SpatialIndex};
+use crate::views::{IncidentView, to_value};
 
-/// Collections and their titles.
-const COLLECTIONS: [(&str, &str); 6] = [
+/// Collections and their titles. Which of them exist for a caller is the policy's call.
+const COLLECTIONS: [(Layer, &str); 6] = [
     (
-        "grids",
+        Layer::Grids,
         "网格 Areas (district, streets, communities, grids)",
     ),
-    ("hazards", "隐患点 Hazard points"),
-    ("shelters", "安置点 Shelters"),
-    ("places", "重点场所 Key places"),
-    ("incidents", "事件 Incidents (signed-in callers, by rights)"),
-    ("people", "特殊人群 Special populations: counts per grid"),
+    (Layer::Hazards, "隐患点 Hazard points"),
+    (Layer::Shelters, "安置点 Shelters"),
+    (Layer::Places, "重点场所 Key places"),
+    (Layer::Incidents, "事件 Incidents (by rights)"),
+    (
+        Layer::People,
+        "特殊人群 Special populations: counts per grid (by rights)",
+    ),
 ];
 
 fn geojson_response(v: Value) -> Response {
@@ -41,8 +46,7 @@ fn json_response(v: Value) -> Response {
 }
 
 /// `GET /ogc`
-pub async fn landing(headers: HeaderMap) -> Response {
-    let b = base_url(&headers);
+pub async fn landing(BaseUrl(b): BaseUrl) -> Response {
     json_response(json!({
         "title": "民情地图 Minqing Map",
         "description": "Grid-based social governance layers as OGC API – Features",
@@ -93,35 +97,41 @@ fn district_bbox(state: &AppState) -> [f64; 4] {
 /// `GET /ogc/collections`
 pub async fn collections(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    caller: Caller,
+    BaseUrl(b): BaseUrl,
 ) -> Result<Response, AppError> {
     ready(&state)?;
-    let b = base_url(&headers);
     let bbox = district_bbox(&state);
     Ok(json_response(json!({
         "links": [{"href": format!("{b}/ogc/collections"), "rel": "self", "type": "application/json"}],
-        "collections": COLLECTIONS.iter().map(|(id, t)| collection_json(&b, id, t, bbox)).collect::<Vec<_>>(),
+        "collections": COLLECTIONS
+            .iter()
+            .filter(|(l, _)| policy::sees_layer(caller.who(), *l))
+            .map(|(l, t)| collection_json(&b, l.as_str(), t, bbox))
+            .collect::<Vec<_>>(),
     })))
 }
 
-fn find_collection(id: &str) -> Result<&'static str, AppError> {
+/// A collection the caller may see, or 404 (one answer for "hidden" and "absent").
+fn find_collection(id: &str, caller: &Caller) -> Result<(Layer, &'static str), AppError> {
     COLLECTIONS
         .iter()
-        .find(|(c, _)| *c == id)
-        .map(|(_, t)| *t)
-        .ok_or_else(|| AppError::NotFound(format!("no collection {id:?}")))
+        .find(|(l, _)| l.as_str() == id && policy::sees_layer(caller.who(), *l))
+        .copied()
+        .ok_or_else(|| AppError::NotFound(format!("no collection {:?}", clip(id))))
 }
 
 /// `GET /ogc/collections/{id}`
 pub async fn collection(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    caller: Caller,
+    BaseUrl(b): BaseUrl,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let title = find_collection(&id)?;
+    let (_, title) = find_collection(&id, &caller)?;
     ready(&state)?;
     Ok(json_response(collection_json(
-        &base_url(&headers),
+        &b,
         &id,
         title,
         district_bbox(&state),
@@ -162,10 +172,15 @@ fn grid_code(index: &SpatialIndex, g: Option<u32>) -> Value {
 }
 
 /// All items of a collection visible to the caller, in a stable order.
-fn items(index: &SpatialIndex, id: &str, caller: &Caller) -> Result<Vec<Item>, AppError> {
-    let signed_in = caller.0.is_some();
-    Ok(match id {
-        "grids" => index
+fn items(
+    state: &AppState,
+    index: &SpatialIndex,
+    layer: Layer,
+    caller: &Caller,
+) -> Result<Vec<Item>, AppError> {
+    let signed_in = policy::contact_phones(caller.who());
+    Ok(match layer {
+        Layer::Grids => index
             .areas
             .entries
             .iter()
@@ -181,7 +196,7 @@ fn items(index: &SpatialIndex, id: &str, caller: &Caller) -> Result<Vec<Item>, A
                 Item { id: a.code.as_str().to_owned(), bbox: e.bbox, geometry: json!(geojson::Geometry::from(&a.geometry)), properties: props(p), time: None }
             })
             .collect(),
-        "hazards" => index
+        Layer::Hazards => index
             .hazards
             .items
             .iter()
@@ -197,7 +212,7 @@ fn items(index: &SpatialIndex, id: &str, caller: &Caller) -> Result<Vec<Item>, A
                 Item { id: h.id.clone(), bbox, geometry, properties: props(p), time: None }
             })
             .collect(),
-        "shelters" => index
+        Layer::Shelters => index
             .shelters
             .items
             .iter()
@@ -207,7 +222,7 @@ fn items(index: &SpatialIndex, id: &str, caller: &Caller) -> Result<Vec<Item>, A
                 Item { id: s.id.clone(), bbox, geometry, properties: props(json!({"id": s.id, "name": s.name, "capacity": s.capacity, "address": s.address, "grid": grid_code(index, index.shelters.grid[i])})), time: None }
             })
             .collect(),
-        "places" => index
+        Layer::Places => index
             .places
             .items
             .iter()
@@ -217,17 +232,17 @@ fn items(index: &SpatialIndex, id: &str, caller: &Caller) -> Result<Vec<Item>, A
                 Item { id: s.id.clone(), bbox, geometry, properties: props(json!({"id": s.id, "name": s.name, "kind": s.kind, "visit_every_hours": s.visit_every_hours, "grid": grid_code(index, index.places.grid[i])})), time: None }
             })
             .collect(),
-        "incidents" => {
-            let p = caller.require()?;
+        Layer::Incidents => {
+            let scope = caller.reads(Kind::Incidents);
             let now = Utc::now();
             index
                 .incidents
                 .items
                 .iter()
-                .filter(|i| super::incidents::may_see(p, i.grid.as_deref()))
+                .filter(|i| scope.allows(i.grid.as_deref(), i.reporter.as_deref()))
                 .map(|i| {
                     let (bbox, geometry) = point(i.lon, i.lat);
-                    let mut v = super::incidents::incident_json(index, i, now);
+                    let mut v = to_value(&IncidentView::of(i, now));
                     if let Some(o) = v.as_object_mut() {
                         o.remove("lon");
                         o.remove("lat");
@@ -236,33 +251,34 @@ fn items(index: &SpatialIndex, id: &str, caller: &Caller) -> Result<Vec<Item>, A
                 })
                 .collect()
         }
-        "people" => {
-            // Counts per grid and category; exact only for roles with record rights there.
-            let mut per: std::collections::HashMap<u32, std::collections::BTreeMap<&str, usize>> = Default::default();
-            for (i, p) in index.people.items.iter().enumerate() {
-                if let Some(g) = index.people.grid[i] {
-                    *per.entry(g).or_default().entry(p.category.zh()).or_default() += 1;
-                }
-            }
-            let mut grids: Vec<u32> = per.keys().copied().collect();
-            grids.sort_unstable();
-            grids
-                .into_iter()
-                .map(|g| {
-                    let e = &index.areas.entries[g as usize];
-                    let code = e.area.code.as_str();
-                    let exact = caller.0.as_ref().is_some_and(|p| p.people_scope().allows(Some(code)));
-                    let show = |n: usize| if exact { json!(n) } else { suppressed_count(n) };
-                    let total: usize = per[&g].values().sum();
-                    let mut p = json!({"code": code, "name": e.area.name, "count": show(total)});
-                    for (cat, n) in &per[&g] {
-                        p[*cat] = show(*n);
+        Layer::People => {
+            // Counts per grid: exact where the caller may list the records, protected elsewhere.
+            let Some(counts) = policy::people_counts(caller.who()) else {
+                return Ok(vec![]);
+            };
+            let shown = state.people_counts(index, &counts);
+            index
+                .areas
+                .entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.area.level() == crate::domain::Level::Grid)
+                .filter(|(_, e)| counts.protected_elsewhere || counts.exact.covers_area(e.area.code.as_str()))
+                .filter_map(|(i, e)| {
+                    let (total, by_cat) = shown.area(i);
+                    if total == crate::auth::suppress::Shown::Exact(0) {
+                        return None;
                     }
-                    Item { id: code.to_owned(), bbox: e.bbox, geometry: json!(geojson::Geometry::from(&e.area.geometry)), properties: props(p), time: None }
+                    let code = e.area.code.as_str();
+                    let mut p = json!({"code": code, "name": e.area.name, "count": total});
+                    for (cat, n) in by_cat {
+                        p[cat.zh()] = to_value(&n);
+                    }
+                    Some(Item { id: code.to_owned(), bbox: e.bbox, geometry: json!(geojson::Geometry::from(&e.area.geometry)), properties: props(p), time: None })
                 })
                 .collect()
         }
-        _ => return Err(AppError::NotFound(format!("no collection {id:?}"))),
+        Layer::Patrol => vec![],
     })
 }
 
@@ -313,11 +329,11 @@ const RESERVED: [&str; 5] = ["bbox", "limit", "offset", "datetime", "f"];
 pub async fn items_page(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    headers: HeaderMap,
+    BaseUrl(b): BaseUrl,
     Path(id): Path<String>,
     q: Params,
 ) -> Result<Response, AppError> {
-    find_collection(&id)?;
+    let (layer, _) = find_collection(&id, &caller)?;
     let limit = count_param(&q, "limit", 100, 10_000)?;
     let offset = offset_param(&q)?;
     let bbox = q
@@ -338,7 +354,7 @@ pub async fn items_page(
     filters.sort_unstable();
     let (matched, page) = {
         let index = state.index();
-        let all = items(&index, &id, &caller)?;
+        let all = items(&state, &index, layer, &caller)?;
         let matched: Vec<Item> = all
             .into_iter()
             .filter(|it| {
@@ -368,7 +384,6 @@ pub async fn items_page(
             .collect();
         (n, page)
     };
-    let b = base_url(&headers);
     let mut qs: Vec<String> = q
         .iter()
         .filter(|(k, _)| *k != "offset" && *k != "limit")
@@ -408,19 +423,19 @@ fn url_encode(s: &str) -> String {
 pub async fn item(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    headers: HeaderMap,
+    BaseUrl(b): BaseUrl,
     Path((id, item_id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    find_collection(&id)?;
+    let (layer, _) = find_collection(&id, &caller)?;
     ready(&state)?;
     let found = {
         let index = state.index();
-        items(&index, &id, &caller)?
+        items(&state, &index, layer, &caller)?
             .into_iter()
             .find(|it| it.id == item_id)
     };
-    let it = found.ok_or_else(|| AppError::NotFound(format!("no item {item_id:?} in {id}")))?;
-    let b = base_url(&headers);
+    let it =
+        found.ok_or_else(|| AppError::NotFound(format!("no item {:?} in {id}", clip(&item_id))))?;
     Ok(geojson_response(json!({
         "type": "Feature", "id": it.id, "geometry": it.geometry, "properties": it.properties,
         "links": [

@@ -12,13 +12,15 @@ use axum::response::{IntoResponse, Response};
 
 use serde_json::{Value, json};
 
-use super::incidents::{NewIncident, create, may_see};
 use super::{Caller, Params, ready};
-use crate::app::AppState;
-use crate::auth::{Principal, Role, password};
+use crate::auth::policy::{self, Kind};
+use crate::auth::{Principal, password};
+use crate::domain::Incident;
 use crate::domain::incident::{CATEGORIES, category_name, to_shanghai};
-use crate::domain::{AreaCode, Incident};
 use crate::error::AppError;
+use crate::error::clip;
+use crate::service::AppState;
+use crate::service::incidents::{NewIncident, report};
 
 /// `GET /open311/v2/services.json`
 pub async fn services() -> axum::Json<Value> {
@@ -54,7 +56,7 @@ async fn principal_from_key(
     caller: &Caller,
     key: Option<&str>,
 ) -> Result<Principal, AppError> {
-    if let Some(p) = &caller.0 {
+    if let Some(p) = caller.who() {
         return Ok(p.clone());
     }
     let key =
@@ -69,22 +71,13 @@ async fn principal_from_key(
         .user(&session.username)
         .await?
         .ok_or_else(|| AppError::Unauthorized("the account no longer exists".into()))?;
-    let role = Role::parse(&user.role)
-        .ok_or_else(|| AppError::Internal(format!("stored role {:?}", user.role)))?;
-    Ok(Principal {
-        username: user.username,
-        role,
-        areas: user
-            .areas
-            .iter()
-            .filter_map(|a| AreaCode::parse(a).ok())
-            .collect(),
-    })
+    super::principal_of(&user)
 }
 
 /// `POST /open311/v2/requests.json` (form-encoded as in GeoReport v2, or JSON)
 pub async fn post_request(
     State(state): State<Arc<AppState>>,
+    client: super::ClientAddr,
     caller: Caller,
     headers: HeaderMap,
     body: Bytes,
@@ -111,15 +104,24 @@ pub async fn post_request(
     } else {
         url::form_urlencoded::parse(&body).into_owned().collect()
     };
-    if !state.limiter.allow(&format!(
-        "open311:{}",
-        f.get("api_key").map(String::as_str).unwrap_or("-")
-    )) {
+    // Per source address before the key is known (guessing keys), per account after:
+    // never per caller-chosen text.
+    if !state
+        .limiter
+        .allow(&format!("open311:addr:{}", client.ip()))
+    {
         return Err(AppError::TooManyRequests(
-            "too many requests for this api_key; slow down".into(),
+            "too many requests from this address; slow down".into(),
+            60,
         ));
     }
     let p = principal_from_key(&state, &caller, f.get("api_key").map(String::as_str)).await?;
+    if !state.limiter.allow(&format!("open311:user:{}", p.username)) {
+        return Err(AppError::TooManyRequests(
+            "too many requests for this account; slow down".into(),
+            60,
+        ));
+    }
     let num = |k: &str| -> Result<f64, AppError> {
         f.get(k)
             .ok_or_else(|| {
@@ -138,15 +140,15 @@ pub async fn post_request(
             "`service_code` is required; see services.json".into(),
         )
     })?;
-    let body = NewIncident::new(
-        code.clone(),
-        f.get("description").cloned().unwrap_or_default(),
-        num("long")?,
-        num("lat")?,
-        Some("12345".into()),
-    );
-    let idem = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
-    let (answer, _) = create(&state, &p.username, body, idem).await?;
+    let body = NewIncident {
+        category: code.clone(),
+        description: f.get("description").cloned().unwrap_or_default(),
+        lon: num("long")?,
+        lat: num("lat")?,
+        source: Some("12345".into()),
+    };
+    let idem = super::incidents::idempotency_key(&headers)?;
+    let (answer, _) = report(&state, &p, body, idem.as_deref()).await?;
     let id = answer["id"].as_str().unwrap_or_default().to_owned();
     Ok((StatusCode::CREATED, axum::Json(json!([{"service_request_id": id, "service_notice": format!("已受理登记，归属网格 {}", answer["grid"].as_str().unwrap_or("区兜底队列")), "account_id": p.username}]))).into_response())
 }
@@ -168,12 +170,13 @@ pub async fn list_requests(
     );
     let code = q.get("service_code");
     let want_status = q.get("status").map(String::as_str);
+    let scope = policy::read(Some(&p), Kind::Incidents);
     let index = state.index();
     let mut out: Vec<&Incident> = index
         .incidents
         .items
         .iter()
-        .filter(|i| may_see(&p, i.grid.as_deref()))
+        .filter(|i| scope.allows(i.grid.as_deref(), i.reporter.as_deref()))
         .filter(|i| ids.as_ref().is_none_or(|ids| ids.contains(&i.id.as_str())))
         .filter(|i| code.is_none_or(|c| &i.category == c))
         .filter(|i| want_status.is_none_or(|s| s == status(i)))
@@ -200,24 +203,13 @@ pub async fn get_request(
         .ok_or_else(|| AppError::NotFound("GeoReport paths end in .json".into()))?;
     let p = principal_from_key(&state, &caller, q.get("api_key").map(String::as_str)).await?;
     ready(&state)?;
+    let scope = policy::read(Some(&p), Kind::Incidents);
     let found = state
         .index()
         .incidents
         .get(id)
+        .filter(|i| scope.allows(i.grid.as_deref(), i.reporter.as_deref()))
         .cloned()
-        .ok_or_else(|| AppError::NotFound(format!("no service request {id}")))?;
-    if !may_see(&p, found.grid.as_deref()) {
-        let own = state
-            .store
-            .incident_history(id)
-            .await?
-            .first()
-            .is_some_and(|h| h.actor == p.username);
-        if !own {
-            return Err(AppError::Forbidden(format!(
-                "service request {id} is outside your areas"
-            )));
-        }
-    }
+        .ok_or_else(|| AppError::NotFound(format!("no service request {}", clip(id))))?;
     Ok(axum::Json(json!([request_json(&found)])))
 }

@@ -1,9 +1,8 @@
 //! `GET /api/openapi.json`: the OpenAPI 3.0 description of every endpoint.
 
-use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
-use super::base_url;
+use super::BaseUrl;
 
 fn param(name: &str, place: &str, required: bool, ty: &str, description: &str) -> Value {
     json!({"name": name, "in": place, "required": required, "schema": {"type": ty}, "description": description})
@@ -92,6 +91,6 @@ pub fn document(base: &str) -> Value {
 }
 
 /// `GET /api/openapi.json`
-pub async fn openapi(headers: HeaderMap) -> axum::Json<Value> {
-    axum::Json(document(&base_url(&headers)))
+pub async fn openapi(BaseUrl(b): BaseUrl) -> axum::Json<Value> {
+    axum::Json(document(&b))
 }

@@ -9,11 +9,11 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 use super::{Caller, Json, Params, count_param, ready};
-use crate::app::AppState;
-use crate::auth::{Principal, Role};
+use crate::auth::policy::{Action, Kind};
 use crate::domain::incident::to_shanghai;
 use crate::domain::{AreaCode, Level};
 use crate::error::AppError;
+use crate::service::AppState;
 use crate::spatial::SpatialIndex;
 use crate::spatial::coverage::{DEFAULT_REACH_M, MAX_REACH_M};
 
@@ -31,11 +31,10 @@ struct PatrolQuery {
     reach_m: f64,
 }
 
-/// Staff only; the area must be within the caller's (flood leaders may look anywhere).
-fn patrol_query(p: &Principal, q: &Params) -> Result<PatrolQuery, AppError> {
-    if p.role == Role::Public {
-        return Err(AppError::Forbidden("patrol coverage is for staff".into()));
-    }
+/// Patrol readers only (the policy's scope); the area must be within their reach.
+fn patrol_query(caller: &Caller, q: &Params) -> Result<PatrolQuery, AppError> {
+    let p = caller.may(Kind::Patrol, Action::Read)?;
+    let scope = caller.reads(Kind::Patrol);
     let to = super::time_param(q, "to")?.unwrap_or_else(Utc::now);
     let from = super::time_param(q, "from")?.unwrap_or(to - Duration::days(1));
     if from >= to {
@@ -73,7 +72,7 @@ fn patrol_query(p: &Principal, q: &Params) -> Result<PatrolQuery, AppError> {
             .cloned()
             .ok_or_else(|| AppError::bad("give an area code"))?,
     };
-    if !p.covers(area.as_str()) && p.role != Role::Flood {
+    if !scope.covers_area(area.as_str()) {
         return Err(AppError::Forbidden(format!(
             "area {area} is outside your areas"
         )));
@@ -124,7 +123,7 @@ pub async fn coverage(
     caller: Caller,
     q: Params,
 ) -> Result<Json<Value>, AppError> {
-    let pq = patrol_query(caller.require()?, &q)?;
+    let pq = patrol_query(&caller, &q)?;
     let grids = on_index(&state, move |index| {
         let ids = grids_under(index, &pq.area)?;
         let cov = index.coverage_many(&ids, pq.from, pq.to, pq.reach_m);
@@ -166,7 +165,7 @@ pub async fn gaps(
     caller: Caller,
     q: Params,
 ) -> Result<Json<Value>, AppError> {
-    let pq = patrol_query(caller.require()?, &q)?;
+    let pq = patrol_query(&caller, &q)?;
     let limit = count_param(&q, "limit", GAPS_DEFAULT, GAPS_MAX)?;
     let (items, total, pq) = on_index(&state, move |index| {
         let ids = grids_under(index, &pq.area)?;

@@ -9,14 +9,14 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use chrono::Utc;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{Caller, Json, Params, ready};
-use crate::app::{AppState, LiveEvent};
-use crate::auth::Role;
-use crate::domain::{Level, PatrolMember};
+use crate::auth::policy::{Action, Kind};
+use crate::domain::Level;
 use crate::error::AppError;
 use crate::patrol::{Dropped, Format, NoiseRules, ParseOptions, ParsedTracks, clean, parse};
+use crate::service::AppState;
 use crate::spatial::coverage::DEFAULT_REACH_M;
 use crate::spatial::crs::Crs;
 use crate::spatial::{BBox, SpatialIndex};
@@ -95,7 +95,7 @@ pub async fn post(
     q: Params,
     body: Bytes,
 ) -> Result<Json<Value>, AppError> {
-    let p = caller.require_role(&[Role::Command, Role::Grid, Role::Admin])?;
+    let p = caller.may(Kind::Patrol, Action::Create)?;
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -128,82 +128,7 @@ pub async fn post(
     })
     .await
     .map_err(|e| AppError::Internal(format!("track worker: {e}")))??;
-    // New members join the caller's team (a grid worker's grid); known ones keep theirs.
-    let team = match p.role {
-        Role::Grid => p
-            .areas
-            .first()
-            .map(|a| a.as_str().to_owned())
-            .unwrap_or_default(),
-        _ => String::new(),
-    };
-    let (members, created): (Vec<PatrolMember>, Vec<bool>) = {
-        let index = state.index();
-        batch
-            .members
-            .iter()
-            .map(|id| match index.tracks.member_index(id) {
-                Some(i) => (index.tracks.members[i as usize].clone(), false),
-                None => (
-                    PatrolMember {
-                        id: id.clone(),
-                        name: id.clone(),
-                        team: team.clone(),
-                    },
-                    true,
-                ),
-            })
-            .unzip()
-    };
-    let mut accepted = vec![0usize; members.len()];
-    for f in &batch.points {
-        accepted[f.member as usize] += 1;
-    }
-    if let Some(stale) = stale {
-        // Only members with a kept fix are written: a batch of pure noise creates no one.
-        let mut slot = vec![u32::MAX; members.len()];
-        let mut writing = Vec::new();
-        for (k, m) in members.iter().enumerate() {
-            if accepted[k] > 0 {
-                slot[k] = writing.len() as u32;
-                writing.push(m.clone());
-            }
-        }
-        let mut points = batch.points.clone();
-        for f in &mut points {
-            f.member = slot[f.member as usize];
-        }
-        let record_id = writing
-            .iter()
-            .map(|m| m.id.as_str())
-            .collect::<Vec<_>>()
-            .join(",");
-        let change = state
-            .store
-            .append_patrol(&writing, &points, &record_id, stale.to_array())
-            .await?;
-        let data = json!({"kind": change.kind, "id": record_id, "accepted": points.len(), "bbox": stale.to_array()});
-        state.update_index(|ix| ix.tracks.append(&writing, &points));
-        state.publish(
-            "patrol",
-            LiveEvent {
-                change,
-                data,
-                grid: None,
-            },
-        );
-        tracing::info!(user = %p.username, fixes = batch.points.len(), dropped = dropped.total(), "patrol batch stored");
-    }
-    let per_member: Vec<Value> = members
-        .iter()
-        .zip(&accepted)
-        .zip(&created)
-        .map(|((m, n), c)| json!({"member": m.id, "accepted": n, "created": *c && *n > 0}))
-        .collect();
-    Ok(Json(json!({
-        "accepted": batch.points.len(),
-        "dropped": dropped,
-        "member": (members.len() == 1).then(|| members[0].id.clone()),
-        "members": per_member,
-    })))
+    Ok(Json(
+        crate::service::patrol::ingest(&state, p, batch, dropped, stale).await?,
+    ))
 }

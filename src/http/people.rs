@@ -7,37 +7,15 @@ use axum::extract::{Path, State};
 use serde_json::{Value, json};
 
 use super::{Caller, Json, Params, count_param, offset_param, ready};
-use crate::app::AppState;
-use crate::auth::{PeopleScope, Role, mask};
+use crate::auth::policy::{self, Action, Kind};
 use crate::domain::PersonCategory;
 use crate::error::AppError;
+use crate::service::AppState;
 use crate::spatial::{BBox, SpatialIndex};
+use crate::views::{PersonView, to_value};
 
 fn grid_code(index: &SpatialIndex, i: usize) -> Option<&str> {
     index.people.grid[i].map(|g| index.areas.entries[g as usize].area.code.as_str())
-}
-
-/// A masked record. The location is coarsened to the grid's label point.
-pub fn masked(index: &SpatialIndex, i: usize) -> Value {
-    let p = &index.people.items[i];
-    let (lon, lat) = index.people.grid[i]
-        .map(|g| index.areas.entries[g as usize].label)
-        .unwrap_or((p.lon, p.lat));
-    json!({
-        "id": p.id, "grid": grid_code(index, i), "category": p.category.zh(), "category_code": p.category.as_str(),
-        "name": mask::name(&p.name), "id_number": mask::id_number(&p.id_number), "phone": mask::phone(&p.phone),
-        "address": mask::address(&p.address), "risk_level": p.risk_level, "next_visit": p.next_visit,
-        "lon": lon, "lat": lat, "masked": true,
-    })
-}
-
-fn unmasked(index: &SpatialIndex, i: usize) -> Value {
-    let p = &index.people.items[i];
-    json!({
-        "id": p.id, "grid": grid_code(index, i), "category": p.category.zh(), "category_code": p.category.as_str(),
-        "name": p.name, "id_number": p.id_number, "phone": p.phone, "address": p.address,
-        "risk_level": p.risk_level, "next_visit": p.next_visit, "lon": p.lon, "lat": p.lat, "masked": false,
-    })
 }
 
 /// `GET /api/people?area=&category=&bbox=&limit=&offset=`
@@ -46,14 +24,8 @@ pub async fn list(
     caller: Caller,
     q: Params,
 ) -> Result<Json<Value>, AppError> {
-    let p = caller.require()?;
-    let scope = p.people_scope();
-    if scope == PeopleScope::CountsOnly {
-        return Err(AppError::Forbidden(format!(
-            "role {} may see special-population counts only",
-            p.role.as_str()
-        )));
-    }
+    let p = caller.may(Kind::People, Action::Read)?;
+    let scope = caller.reads(Kind::People);
     let area = q
         .get("area")
         .map(|a| {
@@ -61,7 +33,7 @@ pub async fn list(
         })
         .transpose()?;
     if let Some(a) = &area
-        && !p.covers(a.as_str())
+        && !scope.meets_area(a.as_str())
     {
         return Err(AppError::Forbidden(format!(
             "area {a} is outside your areas"
@@ -85,7 +57,7 @@ pub async fn list(
     let (items, ids, total) = {
         let index = state.index();
         let matching: Vec<usize> = (0..index.people.len())
-            .filter(|&i| scope.allows(grid_code(&index, i)))
+            .filter(|&i| scope.allows(grid_code(&index, i), None))
             .filter(|&i| {
                 area.as_ref()
                     .is_none_or(|a| grid_code(&index, i).is_some_and(|g| g.starts_with(a.as_str())))
@@ -103,7 +75,9 @@ pub async fn list(
             .map(|&i| index.people.items[i].id.clone())
             .collect();
         (
-            page.iter().map(|&i| masked(&index, i)).collect::<Vec<_>>(),
+            page.iter()
+                .map(|&i| PersonView::of(&index, i, false))
+                .collect::<Vec<_>>(),
             ids,
             matching.len(),
         )
@@ -128,16 +102,17 @@ pub async fn detail(
     q: Params,
 ) -> Result<Json<Value>, AppError> {
     let p = caller.require()?;
-    let scope = p.people_scope();
-    // One answer for "elsewhere" and "nowhere": existence outside one's areas is not revealed.
-    let refuse = || AppError::Forbidden("this record is not in your areas".into());
+    let scope = caller.reads(Kind::People);
+    // One answer for "elsewhere" and "nowhere": existence outside one's rights is not revealed.
+    let refuse = || AppError::NotFound(format!("no record {}", crate::error::clip(&id)));
     ready(&state)?;
     let purpose = q
         .get("purpose")
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())
         .map(str::to_owned);
-    if purpose.is_some() && !p.may_unmask() {
+    let unmask = policy::decide(Some(p), Kind::People, Action::Unmask);
+    if purpose.is_some() && unmask.is_nothing() {
         return Err(AppError::Forbidden(format!(
             "role {} may not read unmasked records",
             p.role.as_str()
@@ -146,14 +121,16 @@ pub async fn detail(
     let v = {
         let index = state.index();
         let i = index.people.position(&id).ok_or_else(refuse)?;
-        if !scope.allows(grid_code(&index, i)) {
+        let grid = grid_code(&index, i);
+        if !scope.allows(grid, None) {
             return Err(refuse());
         }
-        if purpose.is_some() {
-            unmasked(&index, i)
-        } else {
-            masked(&index, i)
+        if purpose.is_some() && !unmask.allows(grid, None) {
+            return Err(AppError::Forbidden(
+                "unmasked detail of this record is not yours to read".into(),
+            ));
         }
+        to_value(&PersonView::of(&index, i, purpose.is_some()))
     };
     let action = if purpose.is_some() {
         "people.detail.unmasked"
@@ -178,7 +155,7 @@ pub async fn audit(
     caller: Caller,
     q: Params,
 ) -> Result<Json<Value>, AppError> {
-    caller.require_role(&[Role::Admin])?;
+    caller.may(Kind::Audit, Action::Read)?;
     let limit = count_param(&q, "limit", 100, 10_000)?;
     let offset = offset_param(&q)? as i64;
     let items = state.store.audit_log(limit as i64, offset.max(0)).await?;

@@ -9,43 +9,12 @@ use geo_types::{MultiPolygon, Point};
 use serde_json::{Value, json};
 
 use super::{Caller, Json, Params, count_param, lon_lat, num_param, ready};
-use crate::app::AppState;
-use crate::auth::{Role, suppressed_count};
-use crate::domain::{Hazard, Shelter};
+use crate::auth::policy::{self, Kind};
 use crate::error::AppError;
+use crate::service::AppState;
+use crate::spatial::BBox;
 use crate::spatial::nearest::nearest_k;
-use crate::spatial::{BBox, SpatialIndex};
-
-fn grid_of(index: &SpatialIndex, g: Option<u32>) -> Option<&str> {
-    g.map(|i| index.areas.entries[i as usize].area.code.as_str())
-}
-
-/// A hazard's JSON; contact phones only for signed-in callers.
-pub fn hazard_json(index: &SpatialIndex, i: usize, h: &Hazard, signed_in: bool) -> Value {
-    let contact = |c: &crate::domain::hazard::Contact| {
-        if signed_in {
-            json!({"name": c.name, "phone": c.phone})
-        } else {
-            json!({"name": c.name})
-        }
-    };
-    let shelter = h
-        .shelter
-        .as_deref()
-        .and_then(|s| index.shelters.get(s))
-        .map(|s| json!({"id": s.id, "name": s.name, "capacity": s.capacity}));
-    json!({
-        "id": h.id, "name": h.name, "kind": h.kind, "risk": h.risk.as_str(),
-        "threatened_households": h.threatened_households, "threatened_persons": h.threatened_persons,
-        "monitor": contact(&h.monitor), "leader": contact(&h.leader),
-        "shelter": shelter, "status": h.status, "lon": h.lon, "lat": h.lat,
-        "grid": grid_of(index, index.hazards.grid[i]),
-    })
-}
-
-fn shelter_json(index: &SpatialIndex, i: usize, s: &Shelter) -> Value {
-    json!({"id": s.id, "name": s.name, "capacity": s.capacity, "address": s.address, "lon": s.lon, "lat": s.lat, "grid": grid_of(index, index.shelters.grid[i])})
-}
+use crate::views::{HazardView, IncidentView, PersonView, ShelterView, to_value};
 
 /// `GET /api/hazards/nearest?lon=&lat=&k=&max_km=`
 pub async fn nearest_hazards(
@@ -69,11 +38,12 @@ pub async fn nearest_hazards(
         }
     };
     ready(&state)?;
+    let phones = policy::contact_phones(caller.who());
     let index = state.index();
     let items: Vec<Value> = nearest_k(&index.hazards, lon, lat, k, max_m)
         .into_iter()
         .map(|(i, d)| {
-            let mut v = hazard_json(&index, i, &index.hazards.items[i], caller.0.is_some());
+            let mut v = to_value(&HazardView::of(&index, i, phones));
             v["distance_m"] = json!((d * 10.0).round() / 10.0);
             v
         })
@@ -134,7 +104,10 @@ pub fn parse_area(body: &Value) -> Result<MultiPolygon<f64>, AppError> {
     Ok(mp)
 }
 
-/// `POST /api/query/within` — hazards, shelters, incidents and (by rights) people inside a polygon.
+/// `POST /api/query/within` — hazards and shelters inside a polygon for
+/// anyone; incidents and people only as the records the caller may list
+/// (absent when it may list none): no counts of records it may not list, so a
+/// shrinking polygon finds nobody.
 pub async fn within(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -143,7 +116,9 @@ pub async fn within(
     let area = parse_area(&body)?;
     ready(&state)?;
     let bbox = BBox::of(&area).ok_or_else(|| AppError::bad("empty polygon"))?;
-    let signed_in = caller.0.is_some();
+    let phones = policy::contact_phones(caller.who());
+    let incident_scope = caller.reads(Kind::Incidents);
+    let people_scope = caller.reads(Kind::People);
     let (answer, people_read) = {
         let index = state.index();
         let inside = |lon: f64, lat: f64| area.contains(&Point::new(lon, lat));
@@ -159,26 +134,6 @@ pub async fn within(
             .filter(|&i| inside(index.shelters.items[i].lon, index.shelters.items[i].lat))
             .collect();
         sh.sort_unstable();
-        let now = Utc::now();
-        let mut inc: Vec<usize> = index
-            .incidents
-            .in_bbox(&bbox)
-            .filter(|&i| {
-                let v = &index.incidents.items[i];
-                v.status.is_open() && inside(v.lon, v.lat)
-            })
-            .collect();
-        inc.sort_unstable();
-        let mut ppl: Vec<usize> = index
-            .people
-            .in_bbox(&bbox)
-            .filter(|&i| inside(index.people.items[i].lon, index.people.items[i].lat))
-            .collect();
-        ppl.sort_unstable();
-        let hazards: Vec<Value> = hz
-            .iter()
-            .map(|&i| hazard_json(&index, i, &index.hazards.items[i], signed_in))
-            .collect();
         let households: u64 = hz
             .iter()
             .map(|&i| u64::from(index.hazards.items[i].threatened_households))
@@ -191,86 +146,71 @@ pub async fn within(
             .iter()
             .map(|&i| u64::from(index.shelters.items[i].capacity))
             .sum();
-        let incidents: Vec<Value> = inc
-            .iter()
-            .map(|&i| crate::http::incidents::incident_json(&index, &index.incidents.items[i], now))
-            .collect();
-        let (people, read) = people_answer(&index, &caller, &ppl);
-        (
-            json!({
-                "hazards": {"items": hazards, "total": hz.len(), "threatened_households": households, "threatened_persons": persons},
-                "shelters": {"items": sh.iter().map(|&i| shelter_json(&index, i, &index.shelters.items[i])).collect::<Vec<_>>(), "total": sh.len(), "capacity": capacity},
-                "incidents": {"items": incidents, "total": inc.len()},
-                "people": people,
-            }),
-            read,
-        )
+        let mut answer = json!({
+            "hazards": {
+                "items": hz.iter().map(|&i| HazardView::of(&index, i, phones)).collect::<Vec<_>>(),
+                "total": hz.len(), "threatened_households": households, "threatened_persons": persons,
+            },
+            "shelters": {
+                "items": sh.iter().map(|&i| ShelterView::of(&index, i)).collect::<Vec<_>>(),
+                "total": sh.len(), "capacity": capacity,
+            },
+        });
+        if !incident_scope.is_nothing() {
+            let now = Utc::now();
+            let mut inc: Vec<usize> = index
+                .incidents
+                .in_bbox(&bbox)
+                .filter(|&i| {
+                    let v = &index.incidents.items[i];
+                    v.status.is_open()
+                        && incident_scope.allows(v.grid.as_deref(), v.reporter.as_deref())
+                        && inside(v.lon, v.lat)
+                })
+                .collect();
+            inc.sort_unstable();
+            let items: Vec<IncidentView> = inc
+                .iter()
+                .map(|&i| IncidentView::of(&index.incidents.items[i], now))
+                .collect();
+            answer["incidents"] = json!({"total": items.len(), "items": items});
+        }
+        let mut read = Vec::new();
+        if !people_scope.is_nothing() {
+            let mut ppl: Vec<usize> = index
+                .people
+                .in_bbox(&bbox)
+                .filter(|&i| {
+                    let grid = index.people.grid[i]
+                        .map(|g| index.areas.entries[g as usize].area.code.as_str());
+                    people_scope.allows(grid, None)
+                        && inside(index.people.items[i].lon, index.people.items[i].lat)
+                })
+                .collect();
+            ppl.sort_unstable();
+            let items: Vec<PersonView> = ppl
+                .iter()
+                .map(|&i| PersonView::of(&index, i, false))
+                .collect();
+            let mut by_cat: std::collections::BTreeMap<&str, usize> = Default::default();
+            for p in &items {
+                *by_cat.entry(p.category).or_default() += 1;
+            }
+            read = items.iter().map(|p| p.id.clone()).collect();
+            answer["people"] = json!({"total": items.len(), "counts": by_cat, "items": items});
+        }
+        (answer, read)
     };
-    if let (Some(p), false) = (&caller.0, people_read.is_empty()) {
+    if let (Some(p), false) = (caller.who(), people_read.is_empty()) {
         state
             .store
             .audit(
                 &p.username,
                 "people.within",
                 &people_read,
-                Some("warning-area query"),
+                Some("area query"),
             )
             .await?;
     }
     Ok(Json(answer))
-}
-
-/// People inside a queried area: masked records for roles that may list them
-/// (flood leaders: the vulnerable people to evacuate), counts otherwise.
-fn people_answer(index: &SpatialIndex, caller: &Caller, inside: &[usize]) -> (Value, Vec<String>) {
-    let mut by_cat: std::collections::BTreeMap<&str, usize> = Default::default();
-    for &i in inside {
-        *by_cat
-            .entry(index.people.items[i].category.zh())
-            .or_default() += 1;
-    }
-    let listable: Vec<usize> = match &caller.0 {
-        None => vec![],
-        Some(p) => inside
-            .iter()
-            .copied()
-            .filter(|&i| {
-                let grid = grid_of(index, index.people.grid[i]);
-                match p.role {
-                    Role::Admin | Role::Command => true,
-                    Role::Flood => index.people.items[i].category.is_vulnerable(),
-                    Role::Street | Role::Community | Role::Grid => {
-                        grid.is_some_and(|g| p.covers(g))
-                    }
-                    Role::Public => false,
-                }
-            })
-            .collect(),
-    };
-    let exact = caller.0.as_ref().is_some_and(|p| p.role != Role::Public);
-    let counts: serde_json::Map<String, Value> = by_cat
-        .iter()
-        .map(|(k, v)| {
-            (
-                (*k).to_owned(),
-                if exact {
-                    json!(v)
-                } else {
-                    suppressed_count(*v)
-                },
-            )
-        })
-        .collect();
-    let items: Vec<Value> = listable
-        .iter()
-        .map(|&i| crate::http::people::masked(index, i))
-        .collect();
-    let ids = listable
-        .iter()
-        .map(|&i| index.people.items[i].id.clone())
-        .collect();
-    (
-        json!({"counts": counts, "total": if exact { json!(inside.len()) } else { suppressed_count(inside.len()) }, "items": items}),
-        ids,
-    )
 }

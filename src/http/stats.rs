@@ -9,13 +9,12 @@ use axum::extract::State;
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
-use super::incidents::may_see;
 use super::{Caller, Json, Params, ready};
-use crate::app::AppState;
-use crate::auth::Role;
+use crate::auth::policy::Kind;
 use crate::domain::incident::category_name;
 use crate::domain::{AreaCode, Level};
 use crate::error::AppError;
+use crate::service::AppState;
 
 #[derive(Default)]
 struct Group {
@@ -32,10 +31,9 @@ pub async fn incidents(
     caller: Caller,
     q: Params,
 ) -> Result<Json<Value>, AppError> {
-    let p = caller.require()?;
-    if p.role == Role::Public {
-        return Err(AppError::Forbidden("statistics are for staff".into()));
-    }
+    caller.require()?;
+    // Statistics over exactly the incidents the caller may read.
+    let scope = caller.reads(Kind::Incidents);
     let level = match q.get("level") {
         Some(l) => Level::parse(l).ok_or_else(|| {
             AppError::BadRequest(
@@ -50,7 +48,7 @@ pub async fn incidents(
         .map(|a| AreaCode::parse(a).map_err(|d| AppError::BadRequest("bad_parameter", d)))
         .transpose()?;
     if let Some(a) = &area
-        && !p.covers(a.as_str())
+        && !scope.meets_area(a.as_str())
     {
         return Err(AppError::Forbidden(format!(
             "area {a} is outside your areas"
@@ -74,7 +72,9 @@ pub async fn incidents(
     let mut grid_before: HashMap<&str, usize> = HashMap::new();
     for i in &index.incidents.items {
         let Some(g) = i.grid.as_deref() else { continue };
-        if !may_see(p, Some(g)) || area.as_ref().is_some_and(|a| !g.starts_with(a.as_str())) {
+        if !scope.allows(Some(g), i.reporter.as_deref())
+            || area.as_ref().is_some_and(|a| !g.starts_with(a.as_str()))
+        {
             continue;
         }
         if i.reported_at >= before && i.reported_at < from {

@@ -9,48 +9,77 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
-use super::{Caller, base_url, ready};
-use crate::app::AppState;
-use crate::auth::Role;
+use super::{BaseUrl, Caller, ready};
+use crate::auth::policy::{self, Kind};
+use crate::domain::Layer;
 use crate::error::AppError;
+use crate::service::AppState;
 use crate::tiles::cache::{CachedTile, TileKey};
-use crate::tiles::layers::{self, LAYERS, PeopleView};
+use crate::tiles::layers::{self, Rights};
 use crate::tiles::{TileCoord, mvt, tilejson};
 
 /// Layers whose content changes with the clock get a short cache life.
 const CLOCK_TTL: Duration = Duration::from_secs(60);
 
-fn parse_layers(raw: &str) -> Result<Vec<&str>, AppError> {
+/// Most layers one composite tile may name.
+pub const MAX_TILE_LAYERS: usize = 8;
+
+/// Parses `a,b,c`: known layers, each once, at most [`MAX_TILE_LAYERS`], and
+/// each one the caller may see (401 anonymous, 403 signed in).
+fn parse_layers(raw: &str, caller: &Caller) -> Result<Vec<Layer>, AppError> {
     let names: Vec<&str> = raw.split(',').collect();
-    for n in &names {
-        if !LAYERS.contains(n) {
-            return Err(AppError::NotFound(format!(
-                "unknown layer {n:?}; layers are {}",
-                LAYERS.join(", ")
+    if names.len() > MAX_TILE_LAYERS {
+        return Err(AppError::BadRequest(
+            "too_many_layers",
+            format!(
+                "a composite tile names at most {MAX_TILE_LAYERS} layers, got {}",
+                names.len()
+            ),
+        ));
+    }
+    let mut layers: Vec<Layer> = Vec::with_capacity(names.len());
+    for n in names {
+        let l = Layer::parse(n).ok_or_else(|| {
+            AppError::NotFound(format!(
+                "unknown layer {:?}; layers are {}",
+                crate::error::clip(n),
+                Layer::names()
+            ))
+        })?;
+        if layers.contains(&l) {
+            return Err(AppError::BadRequest(
+                "repeated_layer",
+                format!("layer {l} is named more than once"),
+            ));
+        }
+        layers.push(l);
+    }
+    for &l in &layers {
+        if !policy::sees_layer(caller.who(), l) {
+            caller.require()?;
+            return Err(AppError::Forbidden(format!(
+                "the {l} layer is not for this account"
             )));
         }
     }
-    Ok(names)
+    Ok(layers)
 }
 
-/// The people view of a caller.
-pub fn people_view(caller: &Caller) -> PeopleView {
-    match &caller.0 {
-        None => PeopleView::Suppressed,
-        Some(p) => match p.role {
-            Role::Admin | Role::Command => PeopleView::Exact,
-            Role::Street | Role::Community | Role::Grid => {
-                PeopleView::Within(p.areas.iter().map(|a| a.as_str().to_owned()).collect())
-            }
-            Role::Flood | Role::Public => PeopleView::Suppressed,
-        },
+/// The caller's rights over the scoped layers.
+fn rights(caller: &Caller) -> Rights {
+    Rights {
+        incidents: caller.reads(Kind::Incidents),
+        patrol: caller.reads(Kind::Patrol),
+        people: policy::people_counts(caller.who()),
+        people_shown: None,
     }
 }
 
 /// `GET /tiles/{layer}.json`
 pub async fn tilejson(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    caller: Caller,
+    BaseUrl(b): BaseUrl,
     Path(name): Path<String>,
 ) -> Result<Response, AppError> {
     let layers = name.strip_suffix(".json").ok_or_else(|| {
@@ -58,13 +87,13 @@ pub async fn tilejson(
             "no such resource /tiles/{name}; TileJSON is at /tiles/{{layer}}.json"
         ))
     })?;
-    parse_layers(layers)?;
+    parse_layers(layers, &caller)?;
     let bounds = if state.is_ready() {
         state.index().areas.roots().next().map(|e| e.bbox)
     } else {
         None
     };
-    Ok(axum::Json(tilejson::tilejson(layers, &base_url(&headers), bounds)).into_response())
+    Ok(axum::Json(tilejson::tilejson(layers, &b, bounds)).into_response())
 }
 
 /// `GET /tiles/{layers}/{z}/{x}/{y}.mvt` (or `.geojson`)
@@ -87,23 +116,13 @@ pub async fn tile(
         ));
     };
     let tile = TileCoord::parse(&z, &x, y).map_err(|d| AppError::BadRequest("bad_tile", d))?;
-    let names = parse_layers(&layers_raw)?;
-    if names.contains(&"patrol") {
-        // Tracks show where staff walked and when: staff only.
-        if caller.require()?.role == Role::Public {
-            return Err(AppError::Forbidden("patrol tiles are for staff".into()));
-        }
-    }
+    let names = parse_layers(&layers_raw, &caller)?;
     ready(&state)?;
-    let view = people_view(&caller);
+    let mut rights = rights(&caller);
     let key = TileKey {
         layers: layers_raw.clone(),
         tile,
-        scope: if names.contains(&"people") {
-            view.cache_key()
-        } else {
-            String::new()
-        },
+        scope: rights.cache_key(&names),
         format,
     };
     let cached = match state.tiles.get(&key) {
@@ -116,9 +135,15 @@ pub async fn tile(
             let now = Utc::now();
             let built = {
                 let index = state.index();
+                if names.contains(&Layer::People) {
+                    rights.people_shown = rights
+                        .people
+                        .as_ref()
+                        .map(|c| state.people_counts(&index, c));
+                }
                 let mut out = Vec::new();
-                for n in &names {
-                    out.extend(layers::build(&index, n, &tile, now, &view).unwrap_or_default());
+                for &n in &names {
+                    out.extend(layers::build(&index, n, &tile, now, &rights));
                 }
                 out
             };
@@ -129,7 +154,7 @@ pub async fn tile(
             };
             let ttl = names
                 .iter()
-                .any(|n| matches!(*n, "incidents" | "patrol"))
+                .any(|n| matches!(n, Layer::Incidents | Layer::Patrol))
                 .then_some(CLOCK_TTL);
             let t = Arc::new(CachedTile::new(body, ttl));
             state.tiles.put(key, t.clone());

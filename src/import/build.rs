@@ -543,6 +543,7 @@ fn incident(r: &R<'_>, ctx: &Context<'_>) -> Check<Incident> {
         reported_at,
         deadline,
         version: 1,
+        reporter: None,
     })
 }
 

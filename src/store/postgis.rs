@@ -334,9 +334,9 @@ impl Store for PostgisStore {
                 return Ok(Created::Replayed(prior));
             }
         }
-        sqlx::query("insert into incidents (id, category, source, description, grid, status, reported_at, deadline, version, geom) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, st_setsrid(st_makepoint($10, $11), 4326))")
+        sqlx::query("insert into incidents (id, category, source, description, grid, status, reported_at, deadline, version, geom, reporter) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, st_setsrid(st_makepoint($10, $11), 4326), $12)")
             .bind(&i.id).bind(&i.category).bind(&i.source).bind(&i.description).bind(&i.grid).bind(i.status.as_str())
-            .bind(i.reported_at).bind(i.deadline).bind(i.version).bind(i.lon).bind(i.lat)
+            .bind(i.reported_at).bind(i.deadline).bind(i.version).bind(i.lon).bind(i.lat).bind(&i.reporter)
             .execute(&mut *tx).await?;
         sqlx::query("insert into incident_history (incident_id, at, actor, action, status, note) values ($1, $2, $3, 'report', $4, '')")
             .bind(&i.id).bind(i.reported_at).bind(actor).bind(i.status.as_str()).execute(&mut *tx).await?;

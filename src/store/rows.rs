@@ -98,6 +98,7 @@ macro_rules! row_mappers {
                 version: r.try_get("version")?,
                 lon: r.try_get("lon")?,
                 lat: r.try_get("lat")?,
+                reporter: r.try_get("reporter")?,
             })
         }
 

@@ -383,9 +383,9 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query("insert into incidents (id, category, source, description, grid, status, reported_at, deadline, version, lon, lat) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        sqlx::query("insert into incidents (id, category, source, description, grid, status, reported_at, deadline, version, lon, lat, reporter) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(&i.id).bind(&i.category).bind(&i.source).bind(&i.description).bind(&i.grid).bind(i.status.as_str())
-            .bind(i.reported_at).bind(i.deadline).bind(i.version).bind(i.lon).bind(i.lat)
+            .bind(i.reported_at).bind(i.deadline).bind(i.version).bind(i.lon).bind(i.lat).bind(&i.reporter)
             .execute(&mut *tx).await?;
         sqlx::query("insert into incident_history (incident_id, at, actor, action, status, note) values (?, ?, ?, 'report', ?, '')")
             .bind(&i.id).bind(i.reported_at).bind(actor).bind(i.status.as_str()).execute(&mut *tx).await?;

@@ -1,50 +1,51 @@
 //! What each map layer puts in a tile. Rights are applied here, from the
-//! caller's [`PeopleView`], so no path can leave them out.
+//! caller's [`Rights`] as the policy decided them, so no path can leave them out.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::clip;
 use super::{BUFFER, Prop, TileCoord, TileFeature, TileGeom, TileLayer};
-use crate::auth::suppressed_count;
-use crate::domain::{Level, PersonCategory};
+use crate::auth::policy::{PeopleCounts, Scope};
+use crate::auth::suppress::{Protected, Shown};
+use crate::domain::{Layer, Level};
 use crate::spatial::index::AreaEntry;
 use crate::spatial::{SpatialIndex, lonlat_to_world};
-
-/// Layer names served as tiles.
-pub const LAYERS: [&str; 7] = [
-    "grids",
-    "hazards",
-    "shelters",
-    "places",
-    "incidents",
-    "people",
-    "patrol",
-];
 
 /// Incidents are drawn one by one from this zoom; below it, as clusters.
 pub const INCIDENT_POINTS_FROM_Z: u8 = 13;
 
-/// How much of the special-population layer the caller may see in tiles.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PeopleView {
-    /// Counts everywhere, 1–2 shown as "<3" (anonymous, public, flood).
-    Suppressed,
-    /// Exact counts everywhere (command, admin).
-    Exact,
-    /// Exact counts only inside these subtrees; nothing elsewhere.
-    Within(Vec<String>),
+/// What the caller may see of the scoped layers, as the policy decided.
+#[derive(Debug, Clone)]
+pub struct Rights {
+    /// incidents in reach
+    pub incidents: Scope,
+    /// patrol grids and tracks in reach
+    pub patrol: Scope,
+    /// how people are counted for this caller (`None`: not at all)
+    pub people: Option<PeopleCounts>,
+    /// the people table protected for this caller (filled when a people tile is built)
+    pub people_shown: Option<Arc<Protected>>,
 }
 
-impl PeopleView {
-    /// A stable key for the tile cache.
-    pub fn cache_key(&self) -> String {
-        match self {
-            PeopleView::Suppressed => "suppressed".into(),
-            PeopleView::Exact => "exact".into(),
-            PeopleView::Within(a) => a.join("+"),
+impl Rights {
+    /// The part of a tile cache key that depends on the caller, for `layers`.
+    pub fn cache_key(&self, layers: &[Layer]) -> String {
+        let mut key = String::new();
+        for l in layers {
+            match l {
+                Layer::Incidents => key += &format!("i:{};", self.incidents.cache_key()),
+                Layer::Patrol => key += &format!("t:{};", self.patrol.cache_key()),
+                Layer::People => {
+                    let p = self.people.as_ref().map(PeopleCounts::cache_key);
+                    key += &format!("p:{};", p.unwrap_or_default());
+                }
+                _ => {}
+            }
         }
+        key
     }
 }
 
@@ -55,14 +56,11 @@ pub(super) fn s(v: &str) -> Prop {
     Prop::Str(v.to_owned())
 }
 
-fn count_prop(n: usize, exact: bool) -> Prop {
-    if exact {
-        Prop::Int(n as i64)
-    } else {
-        match suppressed_count(n) {
-            serde_json::Value::String(t) => Prop::Str(t),
-            _ => Prop::Int(n as i64),
-        }
+fn count_prop(n: Shown) -> Prop {
+    match n {
+        Shown::Exact(v) => Prop::Int(i64::from(v)),
+        Shown::Small => Prop::Str("<3".into()),
+        Shown::Hidden => Prop::Str("hidden".into()),
     }
 }
 
@@ -74,21 +72,23 @@ pub(super) fn point_geom(lon: f64, lat: f64, tile: &TileCoord) -> Option<TileGeo
 /// Builds the MVT layers for one map layer (the named layer plus companions).
 pub fn build(
     index: &SpatialIndex,
-    layer: &str,
+    layer: Layer,
     tile: &TileCoord,
     now: DateTime<Utc>,
-    people: &PeopleView,
-) -> Option<Vec<TileLayer>> {
-    Some(match layer {
-        "grids" => grids(index, tile),
-        "hazards" => vec![hazards(index, tile)],
-        "shelters" => vec![shelters(index, tile)],
-        "places" => vec![places(index, tile)],
-        "incidents" => incidents(index, tile, now),
-        "people" => people_counts(index, tile, people),
-        "patrol" => super::patrol::layers(index, tile, now),
-        _ => return None,
-    })
+    rights: &Rights,
+) -> Vec<TileLayer> {
+    match layer {
+        Layer::Grids => grids(index, tile),
+        Layer::Hazards => vec![hazards(index, tile)],
+        Layer::Shelters => vec![shelters(index, tile)],
+        Layer::Places => vec![places(index, tile)],
+        Layer::Incidents => incidents(index, tile, now, &rights.incidents),
+        Layer::People => match (&rights.people, &rights.people_shown) {
+            (Some(counts), Some(shown)) => people_counts(index, tile, counts, shown),
+            _ => vec![],
+        },
+        Layer::Patrol => super::patrol::layers(index, tile, now, &rights.patrol),
+    }
 }
 
 pub(super) fn visible_areas<'a>(
@@ -265,12 +265,18 @@ fn places(index: &SpatialIndex, tile: &TileCoord) -> TileLayer {
 
 pub use crate::domain::incident::is_on_map;
 
-fn incidents(index: &SpatialIndex, tile: &TileCoord, now: DateTime<Utc>) -> Vec<TileLayer> {
+fn incidents(
+    index: &SpatialIndex,
+    tile: &TileCoord,
+    now: DateTime<Utc>,
+    scope: &Scope,
+) -> Vec<TileLayer> {
     let l = &index.incidents;
     let mut idx: Vec<usize> = index
         .map_incidents
         .in_bbox(&tile.bbox_wgs84(BUFFER))
         .filter(|&i| is_on_map(&l.items[i], now))
+        .filter(|&i| scope.allows(l.items[i].grid.as_deref(), l.items[i].reporter.as_deref()))
         .collect();
     idx.sort_unstable();
     if tile.z >= INCIDENT_POINTS_FROM_Z {
@@ -361,20 +367,13 @@ fn people_level(z: u8) -> Level {
     }
 }
 
-fn people_counts(index: &SpatialIndex, tile: &TileCoord, view: &PeopleView) -> Vec<TileLayer> {
+fn people_counts(
+    index: &SpatialIndex,
+    tile: &TileCoord,
+    counts: &PeopleCounts,
+    shown: &Protected,
+) -> Vec<TileLayer> {
     let level = people_level(tile.z);
-    let len = level.code_len();
-    let mut counts: HashMap<&str, HashMap<PersonCategory, usize>> = HashMap::new();
-    for (i, p) in index.people.items.iter().enumerate() {
-        if let Some(g) = index.people.grid[i] {
-            let code = index.areas.entries[g as usize].area.code.as_str();
-            *counts
-                .entry(&code[..len])
-                .or_default()
-                .entry(p.category)
-                .or_default() += 1;
-        }
-    }
     let mut points = TileLayer {
         name: "people".into(),
         features: vec![],
@@ -383,18 +382,15 @@ fn people_counts(index: &SpatialIndex, tile: &TileCoord, view: &PeopleView) -> V
         name: "people_areas".into(),
         features: vec![],
     };
-    let exact = !matches!(view, PeopleView::Suppressed);
     for (i, e) in visible_areas(index, tile, &[level]) {
         let code = e.area.code.as_str();
-        if let PeopleView::Within(scope) = view
-            && !scope.iter().any(|a| code.starts_with(a.as_str()))
-        {
+        if !(counts.protected_elsewhere || counts.exact.covers_area(code)) {
             continue;
         }
-        let Some(by_cat) = counts.get(code) else {
+        let (total, by_cat) = shown.area(i);
+        if total == Shown::Exact(0) {
             continue;
-        };
-        let total: usize = by_cat.values().sum();
+        }
         if let Some(p) = clip::polygons(&e.world, tile, EPS) {
             areas.features.push(TileFeature {
                 id: Some(i as u64),
@@ -402,24 +398,22 @@ fn people_counts(index: &SpatialIndex, tile: &TileCoord, view: &PeopleView) -> V
                 props: vec![
                     ("code", s(code)),
                     ("name", s(&e.area.name)),
-                    ("count", count_prop(total, exact)),
+                    ("count", count_prop(total)),
                 ],
             });
         }
         if let Some(g) = point_geom(e.label.0, e.label.1, tile) {
-            for cat in PersonCategory::ALL {
-                if let Some(&n) = by_cat.get(&cat) {
-                    points.features.push(TileFeature {
-                        id: None,
-                        geom: g.clone(),
-                        props: vec![
-                            ("code", s(code)),
-                            ("name", s(&e.area.name)),
-                            ("category", s(cat.zh())),
-                            ("count", count_prop(n, exact)),
-                        ],
-                    });
-                }
+            for (cat, n) in by_cat {
+                points.features.push(TileFeature {
+                    id: None,
+                    geom: g.clone(),
+                    props: vec![
+                        ("code", s(code)),
+                        ("name", s(&e.area.name)),
+                        ("category", s(cat.zh())),
+                        ("count", count_prop(n)),
+                    ],
+                });
             }
         }
     }

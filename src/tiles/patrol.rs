@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::layers::{EPS, point_geom, s, visible_areas};
 use super::{BUFFER, Prop, TileCoord, TileFeature, TileGeom, TileLayer, clip};
+use crate::auth::policy::Scope;
 use crate::domain::Level;
 use crate::domain::patrol::gap_score;
 use crate::spatial::coverage::DEFAULT_REACH_M;
@@ -20,7 +21,14 @@ fn round3(v: f64) -> Prop {
 }
 
 /// The MVT layers `patrol`, `patrol_tracks`, `patrol_missed` and `patrol_gaps`.
-pub fn layers(index: &SpatialIndex, tile: &TileCoord, now: DateTime<Utc>) -> Vec<TileLayer> {
+///
+/// Only grids in `scope` are drawn, and only track segments that start in one.
+pub fn layers(
+    index: &SpatialIndex,
+    tile: &TileCoord,
+    now: DateTime<Utc>,
+    scope: &Scope,
+) -> Vec<TileLayer> {
     let layer = |name: &str| TileLayer {
         name: name.into(),
         features: vec![],
@@ -33,6 +41,7 @@ pub fn layers(index: &SpatialIndex, tile: &TileCoord, now: DateTime<Utc>) -> Vec
     let since = now - Duration::days(WINDOW_DAYS);
     let visible: Vec<(usize, _)> = visible_areas(index, tile, &[Level::Grid])
         .into_iter()
+        .filter(|(_, e)| scope.allows(Some(e.area.code.as_str()), None))
         .filter_map(|(i, e)| clip::polygons(&e.world, tile, EPS).map(|p| (i, (e, p))))
         .collect();
     let ids: Vec<usize> = visible.iter().map(|(i, _)| *i).collect();
@@ -81,7 +90,7 @@ pub fn layers(index: &SpatialIndex, tile: &TileCoord, now: DateTime<Utc>) -> Vec
         }
     }
     let tracks = if tile.z >= TRACKS_FROM_Z {
-        track_lines(index, tile, since)
+        track_lines(index, tile, since, scope)
     } else {
         layer("patrol_tracks")
     };
@@ -89,12 +98,25 @@ pub fn layers(index: &SpatialIndex, tile: &TileCoord, now: DateTime<Utc>) -> Vec
 }
 
 /// Track segments in the tile since `since`, joined into one line per run of a member.
-fn track_lines(index: &SpatialIndex, tile: &TileCoord, since: DateTime<Utc>) -> TileLayer {
+fn track_lines(
+    index: &SpatialIndex,
+    tile: &TileCoord,
+    since: DateTime<Utc>,
+    scope: &Scope,
+) -> TileLayer {
     let t = &index.tracks;
+    let in_scope = |i: usize| {
+        *scope == Scope::All || {
+            let p = t.point(i);
+            let grid = index.areas.grid_at((p.lon, p.lat));
+            let code = grid.map(|g| index.areas.entries[g as usize].area.code.as_str());
+            scope.allows(code, None)
+        }
+    };
     let mut segs: Vec<usize> = t
         .segments_in(&tile.bbox_wgs84(BUFFER))
         .into_iter()
-        .filter(|&i| t.point(i).time >= since && t.next(i).is_some())
+        .filter(|&i| t.point(i).time >= since && t.next(i).is_some() && in_scope(i))
         .collect();
     segs.sort_unstable_by_key(|&i| (t.point(i).member, t.point(i).time));
     let mut runs: Vec<(u32, Vec<(f64, f64)>)> = Vec::new();

@@ -97,7 +97,7 @@ async fn nearest_hazards_are_ordered_by_true_distance() {
 }
 
 #[tokio::test]
-async fn within_a_drawn_polygon_lists_hazards_shelters_incidents_and_people_counts() {
+async fn within_a_drawn_polygon_lists_hazards_and_shelters_to_anyone_and_records_only_by_rights() {
     let app = TestApp::fixture(Backend::Sqlite).await;
     let west_south = json!({"type": "Polygon", "coordinates": [[[113.0, 23.0], [113.05, 23.0], [113.05, 23.05], [113.0, 23.05], [113.0, 23.0]]]});
     let (s, v) = app
@@ -110,42 +110,28 @@ async fn within_a_drawn_polygon_lists_hazards_shelters_incidents_and_people_coun
     );
     assert_eq!(v["hazards"]["threatened_households"], 15);
     assert_eq!(v["shelters"]["total"], 1);
-    assert_eq!(
-        v["incidents"]["total"], 3,
-        "three open incidents there (one is closed)"
-    );
-    assert_eq!(
-        v["people"]["total"], 5,
-        "five people, a count (not suppressed: 5 ≥ 3)"
-    );
     assert!(
-        v["people"]["items"].as_array().unwrap().is_empty(),
-        "anonymous callers get no records"
-    );
-    assert_eq!(
-        v["people"]["counts"]["独居老人"], "<3",
-        "small cells are suppressed for anonymous callers"
+        v.get("incidents").is_none() && v.get("people").is_none(),
+        "anonymous callers learn nothing of incidents or people, not even counts: {v}"
     );
 
-    let flood = app.login_as("flood").await;
+    let west = app.login_as("west_grid").await;
     let (_, v) = app
         .post_json_as(
-            Some(&flood),
+            Some(&west),
             "/api/query/within",
             &json!({"type": "Feature", "properties": {}, "geometry": west_south}),
         )
         .await;
-    let cats: Vec<&str> = v["people"]["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["category"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        cats.len(),
-        3,
-        "a flood leader sees the vulnerable people to evacuate (2 elderly, 1 disabled): {cats:?}"
+        v["incidents"]["total"], 3,
+        "the grid head lists the three open incidents of his grid (one is closed)"
     );
+    assert_eq!(
+        v["people"]["total"], 5,
+        "and the five people of his grid, as masked records: {v}"
+    );
+    assert_eq!(v["people"]["items"].as_array().unwrap().len(), 5);
     assert!(
         v["people"]["items"][0]["name"]
             .as_str()
@@ -155,7 +141,17 @@ async fn within_a_drawn_polygon_lists_hazards_shelters_incidents_and_people_coun
     );
     let audit = app.store().audit_log(10, 0).await.unwrap();
     assert_eq!(audit[0].action, "people.within", "the read is audited");
-    assert_eq!(audit[0].records.len(), 3);
+    assert_eq!(audit[0].records.len(), 5);
+
+    // Until warnings decide its reach, the flood role gets no records from a polygon.
+    let flood = app.login_as("flood").await;
+    let (_, v) = app
+        .post_json_as(Some(&flood), "/api/query/within", &west_south)
+        .await;
+    assert!(
+        v.get("people").is_none(),
+        "a drawn polygon gives the flood role no people records or counts: {v}"
+    );
 }
 
 #[tokio::test]
@@ -168,21 +164,34 @@ async fn area_detail_counts_every_layer_at_any_level() {
     assert_eq!(v["level"], "street");
     assert_eq!(v["children"], json!(["441899001001"]));
     assert_eq!(v["counts"]["hazards"]["total"], 2);
+    assert!(
+        v["counts"].get("incidents").is_none() && v["counts"].get("people").is_none(),
+        "anonymous: no incident or people counts: {v}"
+    );
+    let street = app.login_as("west_street").await;
+    let (_, v) = app
+        .get_json_as(&street, &format!("/api/areas/{}", fixture::WEST_STREET))
+        .await;
     assert_eq!(v["counts"]["incidents"]["total"], 4);
     assert_eq!(v["counts"]["incidents"]["open"], 3);
     assert_eq!(
         v["counts"]["people"]["total"], 7,
-        "7 people in the west street"
+        "7 people in the west street, exact for its leader"
     );
     assert_eq!(
-        v["counts"]["people"]["by_category"]["吸毒人员"], "<3",
-        "anonymous: 1 shown as <3"
+        v["counts"]["people"]["by_category"]["吸毒人员"], 1,
+        "a leader who may list the records sees exact small counts"
     );
+    let command = app.login_as("command").await;
     let (s, v) = app
-        .get_json(&format!("/api/areas/{}", fixture::DISTRICT))
+        .get_json_as(&command, &format!("/api/areas/{}", fixture::DISTRICT))
         .await;
     assert_eq!(s, 200);
     assert_eq!(v["counts"]["hazards"]["total"], 4);
+    assert_eq!(
+        v["counts"]["people"]["total"], 8,
+        "the command centre sees the district's people count"
+    );
     assert_eq!(v["geometry"]["type"], "MultiPolygon");
 }
 
@@ -379,7 +388,10 @@ async fn the_closed_loop_runs_with_role_checks_history_and_conflicts() {
     let (s, v) = app
         .post_json_as(Some(&east), &path, &json!({"action": "accept"}))
         .await;
-    assert_eq!(s, 403, "another grid's head may not act: {v}");
+    assert_eq!(
+        s, 404,
+        "another grid's head may not act, and learns no more than for a missing id: {v}"
+    );
     let (s, v) = app
         .post_json_as(Some(&reporter), &path, &json!({"action": "accept"}))
         .await;
@@ -545,6 +557,19 @@ async fn ogc_api_features_pages_filters_and_answers_single_items() {
         .collect();
     assert_eq!(
         ids,
+        ["grids", "hazards", "shelters", "places"],
+        "anonymous callers see the public collections only"
+    );
+    let command = app.login_as("command").await;
+    let (_, cols) = app.get_json_as(&command, "/ogc/collections").await;
+    let ids: Vec<&str> = cols["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
         [
             "grids",
             "hazards",
@@ -552,7 +577,8 @@ async fn ogc_api_features_pages_filters_and_answers_single_items() {
             "places",
             "incidents",
             "people"
-        ]
+        ],
+        "the command centre sees incidents and people counts too"
     );
 
     let r = app.get("/ogc/collections/grids/items?limit=4").await;
@@ -606,13 +632,23 @@ async fn ogc_api_features_pages_filters_and_answers_single_items() {
     assert_eq!((s, &one["id"]), (200, &json!("HZ3")));
     let (s, _) = app.get_json("/ogc/collections/hazards/items/NOPE").await;
     assert_eq!(s, 404);
-    let (s, _) = app.get_json("/ogc/collections/incidents/items").await;
-    assert_eq!(s, 401, "incidents need a session");
-    let (_, people) = app.get_json("/ogc/collections/people/items").await;
+    for hidden in ["incidents", "people"] {
+        let (s, _) = app
+            .get_json(&format!("/ogc/collections/{hidden}/items"))
+            .await;
+        assert_eq!(
+            s, 404,
+            "no {hidden} collection exists for anonymous callers"
+        );
+    }
+    let flood = app.login_as("flood").await;
+    let (_, people) = app
+        .get_json_as(&flood, "/ogc/collections/people/items")
+        .await;
     assert_eq!(people["numberMatched"], 3, "people only as counts per grid");
     assert_eq!(
-        people["features"][1]["properties"]["count"], "<3",
-        "small cells suppressed: {people}"
+        people["features"][1]["properties"]["吸毒人员"], "<3",
+        "small cells suppressed for staff who may not list the records: {people}"
     );
     let (s, _) = app.get_json("/ogc/collections/hazards/items?limit=0").await;
     assert_eq!(s, 400);
@@ -650,8 +686,14 @@ async fn gdal_ogrinfo_reads_our_collections_through_oapif() {
         "ogrinfo failed: {text} {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for layer in ["grids", "hazards", "shelters", "places", "people"] {
+    for layer in ["grids", "hazards", "shelters", "places"] {
         assert!(text.contains(layer), "ogrinfo lists {layer}: {text}");
+    }
+    for hidden in ["incidents", "people"] {
+        assert!(
+            !text.contains(hidden),
+            "anonymous GDAL sees no {hidden} collection: {text}"
+        );
     }
     let out = run(vec![
         "-ro".into(),

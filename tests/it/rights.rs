@@ -1,7 +1,7 @@
 //! Who may see what: role × endpoint × area, masking, "<3", audit.
 
 use minqing::spatial::lonlat_to_world;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::common::{Backend, TestApp, feature_count, fixture};
 
@@ -55,11 +55,14 @@ async fn a_grid_head_cannot_read_another_grids_people_by_id_area_or_tile() {
     let (s, _) = app.get_json_as(&west, "/api/people/RY0").await;
     assert_eq!(s, 200, "own grid's record by id");
     let (s, v) = app.get_json_as(&west, "/api/people/RY7").await;
-    assert_eq!(s, 403, "another grid's record by id is refused: {v}");
+    assert_eq!(
+        s, 404,
+        "another grid's record by id answers as missing: {v}"
+    );
     let (s2, v2) = app.get_json_as(&west, "/api/people/RY999").await;
     assert_eq!(
-        (s2, &v2["detail"]),
-        (403, &v["detail"]),
+        (s2, &v2["error"]),
+        (404, &v["error"]),
         "a missing id gets the same answer: existence is not revealed"
     );
     let (s, _) = app
@@ -100,23 +103,46 @@ async fn a_grid_head_cannot_read_another_grids_people_by_id_area_or_tile() {
         [fixture::WEST_SOUTH_GRID],
         "a grid head's people tile shows only their grid"
     );
-    let anon = app.tile(None, &path).await;
     assert_eq!(
-        feature_count(&anon, "people_areas"),
+        app.get(&path).await.status(),
+        401,
+        "anonymous callers get no people tiles at all"
+    );
+    let command = app.login_as("command").await;
+    let all = app.tile(Some(&command), &path).await;
+    assert_eq!(
+        feature_count(&all, "people_areas"),
         3,
-        "anonymous callers see counts for every grid with people"
+        "the command centre sees counts for every grid with people"
     );
 }
 
 #[tokio::test]
-async fn anonymous_counts_suppress_small_cells_and_unmasked_reads_are_audited() {
+async fn counts_without_record_rights_suppress_small_cells_and_unmasked_reads_are_audited() {
     let app = TestApp::fixture(Backend::Sqlite).await;
     let (_, v) = app
         .get_json(&format!("/api/areas/{}", fixture::WEST_NORTH_GRID))
         .await;
+    assert!(
+        v["counts"].get("people").is_none(),
+        "anonymous callers get no people counts: {v}"
+    );
+    let flood = app.login_as("flood").await;
+    let (_, v) = app
+        .get_json_as(&flood, &format!("/api/areas/{}", fixture::WEST_NORTH_GRID))
+        .await;
+    let people = &v["counts"]["people"];
     assert_eq!(
-        v["counts"]["people"]["total"], "<3",
-        "two people shown as <3 to the public: {v}"
+        (
+            &people["by_category"]["吸毒人员"],
+            &people["by_category"]["独居老人"]
+        ),
+        (&json!("<3"), &json!("<3")),
+        "one person in each of two categories shows as <3 to staff who may not list them: {v}"
+    );
+    assert_eq!(
+        people["total"], "hidden",
+        "and the total of 2 is withheld, since two cells of 1–2 summing to <3 would give both away"
     );
     let cmd = app.login_as("command").await;
     let (_, v) = app
@@ -152,7 +178,7 @@ async fn anonymous_counts_suppress_small_cells_and_unmasked_reads_are_audited() 
 }
 
 #[tokio::test]
-async fn logins_lock_out_after_repeated_failures_and_logout_ends_the_session() {
+async fn failed_logins_slow_only_the_guesser_and_logout_ends_the_session() {
     let app = TestApp::fixture(Backend::Sqlite).await;
     let token = app.login_as("east_grid").await;
     let (s, me) = app.get_json_as(&token, "/api/me").await;
@@ -166,26 +192,58 @@ async fn logins_lock_out_after_repeated_failures_and_logout_ends_the_session() {
     let (s, _) = app.get_json_as(&token, "/api/me").await;
     assert_eq!(s, 401, "the token is dead after logout");
 
-    for _ in 0..5 {
-        let (s, _) = app
-            .post_json_as(
-                None,
-                "/api/auth/login",
-                &serde_json::json!({"username": "flood", "password": "nope"}),
+    // A stranger on another address hammers the flood account with wrong passwords.
+    let stranger = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let attempt = |client: reqwest::Client, user: &'static str, password: &'static str| {
+        let url = app.url("/api/auth/login");
+        async move {
+            let r = client
+                .post(url)
+                .json(&serde_json::json!({"username": user, "password": password}))
+                .send()
+                .await
+                .unwrap();
+            let s = r.status().as_u16();
+            let retry = r.headers().get("retry-after").is_some();
+            (
+                s,
+                retry,
+                r.json::<serde_json::Value>().await.unwrap_or_default(),
             )
-            .await;
-        assert_eq!(s, 401);
+        }
+    };
+    let mut answers = vec![];
+    for _ in 0..6 {
+        answers.push(attempt(stranger.clone(), "flood", "nope").await.0);
     }
-    let (s, v) = app
-        .post_json_as(
-            None,
-            "/api/auth/login",
-            &serde_json::json!({"username": "flood", "password": crate::common::PASSWORD}),
-        )
-        .await;
     assert_eq!(
-        s, 429,
-        "locked after five failures, even with the right password: {v}"
+        &answers[..4],
+        &[401, 401, 401, 401],
+        "the first failures are plain 401s"
+    );
+    let (s, retry, v) = attempt(stranger.clone(), "flood", "nope").await;
+    assert!(
+        s == 429 && retry,
+        "then the stranger must wait (429 with Retry-After): {s} {v}"
+    );
+    let (s, _, v) = attempt(app.client.clone(), "flood", crate::common::PASSWORD).await;
+    assert_eq!(
+        s, 200,
+        "the owner, from another address, is not locked out by a stranger: {v}"
+    );
+    // An unknown name is treated exactly like a known one: names cannot be enumerated.
+    for _ in 0..6 {
+        attempt(stranger.clone(), "no-such-user", "nope").await;
+    }
+    let (s_unknown, retry_unknown, _) = attempt(stranger.clone(), "no-such-user", "nope").await;
+    let (s_known, retry_known, _) = attempt(stranger.clone(), "flood", "nope").await;
+    assert_eq!(
+        (s_unknown, retry_unknown),
+        (s_known, retry_known),
+        "unknown and known names answer alike"
     );
 }
 

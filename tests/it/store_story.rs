@@ -60,6 +60,7 @@ async fn story(backend: Backend) {
         reported_at: fixture::now(),
         deadline: fixture::now() + chrono::Duration::hours(2),
         version: 1,
+        reporter: Some("west_grid".into()),
     };
     let first = s
         .create_incident(

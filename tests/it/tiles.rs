@@ -73,8 +73,16 @@ async fn point_layers_and_several_layers_in_one_tile() {
         feature_count(&t, "grids") >= 3,
         "district and two streets at z10"
     );
+    assert_eq!(
+        app.get(&format!("/tiles/incidents/{z}/{x}/{y}.mvt"))
+            .await
+            .status(),
+        401,
+        "incident tiles are not for anonymous callers"
+    );
+    let command = app.login_as("command").await;
     let t = app
-        .tile(None, &format!("/tiles/incidents/{z}/{x}/{y}.mvt"))
+        .tile(Some(&command), &format!("/tiles/incidents/{z}/{x}/{y}.mvt"))
         .await;
     assert_eq!(
         feature_count(&t, "incidents"),
@@ -151,26 +159,27 @@ async fn an_empty_tile_is_204_and_tiles_carry_etags() {
 async fn a_write_refreshes_exactly_the_tiles_it_touches() {
     let app = TestApp::fixture(Backend::Sqlite).await;
     let token = app.login_as("west_grid").await;
+    let command = app.login_as("command").await;
     let here = tile_of(113.02, 23.02, 14);
     let elsewhere = tile_of(113.09, 23.09, 14);
     let p = |t: (u8, u32, u32)| format!("/tiles/incidents/{}/{}/{}.mvt", t.0, t.1, t.2);
-    let before_here = app.tile(None, &p(here)).await;
+    let before_here = app.tile(Some(&command), &p(here)).await;
     let etag_elsewhere = app
-        .get(&p(elsewhere))
+        .get_as(&command, &p(elsewhere))
         .await
         .headers()
         .get("etag")
         .map(|v| v.to_str().unwrap().to_owned());
     let (s, v) = app.post_json_as(Some(&token), "/api/incidents", &json!({"category": "安全隐患", "description": "井盖缺失", "lon": 113.02, "lat": 23.02})).await;
     assert_eq!(s, 201, "{v}");
-    let after_here = app.tile(None, &p(here)).await;
+    let after_here = app.tile(Some(&command), &p(here)).await;
     assert_eq!(
         feature_count(&after_here, "incidents"),
         feature_count(&before_here, "incidents") + 1,
         "the new incident shows at once"
     );
     let etag_after = app
-        .get(&p(elsewhere))
+        .get_as(&command, &p(elsewhere))
         .await
         .headers()
         .get("etag")

@@ -56,6 +56,10 @@ export async function api(path, { method = 'GET', body, headers = {}, raw = fals
 export const getUser = () => current;
 export const isLoggedIn = () => current != null;
 
+/** Layers anyone may see; a signed-in account gets its own list from the server's policy. */
+export const OPEN_LAYERS = ['grids', 'hazards', 'shelters', 'places'];
+export const mayShow = (name) => (current && Array.isArray(current.layers) ? current.layers : OPEN_LAYERS).includes(name);
+
 function remembered() {
   try {
     const v = JSON.parse(localStorage.getItem(KEY) || 'null');
@@ -65,7 +69,8 @@ function remembered() {
 
 function setUser(u) {
   const before = current;
-  current = u ? { username: u.username, role: u.role, areas: Array.isArray(u.areas) ? u.areas.map(String) : [] } : null;
+  current = u ? { username: u.username, role: u.role, areas: Array.isArray(u.areas) ? u.areas.map(String) : [],
+    layers: Array.isArray(u.layers) ? u.layers.map(String) : null } : null;
   try {
     if (current) localStorage.setItem(KEY, JSON.stringify({ username: current.username, role: current.role }));
     else localStorage.removeItem(KEY);

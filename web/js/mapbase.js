@@ -3,7 +3,7 @@
 import * as maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
 import { h, fmtNum, fmtTime } from '/js/dom.js';
 import { t, tv, onLangChange } from '/js/i18n.js';
-import { api, isLoggedIn } from '/js/api.js';
+import { api, mayShow, OPEN_LAYERS } from '/js/api.js';
 
 export { maplibregl };
 
@@ -24,9 +24,9 @@ export const SHELTER_COLOR = '#1a9850';
 export const PLACE_COLOR = '#8856a7';
 
 /** Layers every anonymous visitor may load; the others answer 401 without a session. */
-export const PUBLIC_LAYERS = ['grids', 'hazards', 'shelters', 'places', 'people'];
+export const PUBLIC_LAYERS = OPEN_LAYERS;
 export const ALL_LAYERS = ['grids', 'people', 'patrol', 'hazards', 'shelters', 'places', 'incidents'];
-export const needsLogin = (name) => !PUBLIC_LAYERS.includes(name);
+export const needsLogin = (name) => !mayShow(name);
 
 const THEMES = {
   light: { bg: '#eef1ec', district: '#333333', street: '#4a6a8a', community: '#6f8fae', grid: '#9ab0c6',
@@ -210,7 +210,7 @@ export function styleLayerIds(map, name) {
 
 /** Adds a data layer's source and style layers on first use; toggles visibility after. */
 export function showLayer(map, name, on) {
-  if (on && needsLogin(name) && !isLoggedIn()) return false;
+  if (on && !mayShow(name)) return false;
   const defs = layerDefs(map._minqingTheme)[name];
   if (!defs) return false;
   if (on && !map.getSource(name)) {
@@ -237,7 +237,7 @@ export function setHeatmap(map, heat, incidentsOn = map._minqingVisible.has('inc
   }
 }
 
-/** Removes the layers that need a session (after logout). */
+/** Removes the layers this caller may no longer see (after logout or a change of account). */
 export function dropPrivateLayers(map) {
   for (const name of ALL_LAYERS.filter(needsLogin)) {
     if (!map.getSource(name)) continue;
@@ -334,8 +334,10 @@ export function featureContent(map, f) {
       const cats = map.querySourceFeatures('people', { sourceLayer: 'people', filter: ['==', ['get', 'code'], p.code] });
       const seen = new Map();
       for (const c of cats) seen.set(c.properties.category, c.properties.count);
+      // "hidden": withheld so that no subtraction recovers a small count elsewhere.
+      const count = (n) => (n === 'hidden' ? t('count.hidden') : fmtNum(n));
       return h('div.popup', h('div.popup-title', p.name || p.code),
-        kv([['f.count', fmtNum(p.count)], ...[...seen].map(([cat, n]) => [cat, fmtNum(n)]), ['f.code', p.code]]));
+        kv([['f.count', count(p.count)], ...[...seen].map(([cat, n]) => [cat, count(n)]), ['f.code', p.code]]));
     }
     case 'grids-fill': {
       const body = h('div.popup', h('div.popup-title', p.name),

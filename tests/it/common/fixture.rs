@@ -197,6 +197,7 @@ pub fn dataset() -> Dataset {
             reported_at: t - Duration::days(10 - i),
             deadline: t - Duration::days(10 - i) + Duration::days(7),
             version: 1,
+            reporter: None,
         })
         .collect();
     // People: 5 in the west-south grid, 2 in the west-north grid, 1 in the east-south grid.

@@ -1,8 +1,8 @@
 // `/`: the general map with the layer panel, legends, popups, search and login.
 import { h, $ } from '/js/dom.js';
 import { t, onLangChange } from '/js/i18n.js';
-import { isLoggedIn, onAuthChange } from '/js/api.js';
-import { createMap, showLayer, setHeatmap, legendFor, enablePopups, dropPrivateLayers, needsLogin } from '/js/mapbase.js';
+import { isLoggedIn, mayShow, onAuthChange } from '/js/api.js';
+import { createMap, showLayer, setHeatmap, legendFor, enablePopups, dropPrivateLayers } from '/js/mapbase.js';
 import { buildSearch } from '/js/search.js';
 
 const PANEL_LAYERS = ['grids', 'hazards', 'shelters', 'places', 'incidents', 'people', 'patrol'];
@@ -13,7 +13,7 @@ export async function start() {
   const panel = $('#panel');
   panel.classList.add('layers-panel'); // before the map measures its container
   if (window.matchMedia('(max-width: 640px)').matches) panel.classList.add('collapsed');
-  const map = await createMap({ theme: 'light', layers: [...wanted].filter((n) => !needsLogin(n) || isLoggedIn()),
+  const map = await createMap({ theme: 'light', layers: [...wanted].filter(mayShow),
     // keep the district clear of the floating layer panel
     padding: panel.classList.contains('collapsed') ? 20 : { top: 20, bottom: 20, right: 20, left: 280 } });
   enablePopups(map);
@@ -28,7 +28,7 @@ export async function start() {
 
   const render = () => {
     const rows = PANEL_LAYERS.map((name) => {
-      const locked = needsLogin(name) && !isLoggedIn();
+      const locked = !mayShow(name);
       const cb = h('input', { type: 'checkbox', id: 'layer-' + name, dataset: { layer: name },
         checked: wanted.has(name) && !locked, disabled: locked,
         on: { change: (e) => {
@@ -48,7 +48,7 @@ export async function start() {
       }
       return h('div.layer-row', { dataset: { layer: name } },
         h('label', cb, h('span.layer-name', t('layer.' + name)),
-          locked ? h('span.locked', `（${t('layer.needsLogin')}）`) : null),
+          locked ? h('span.locked', `（${t(isLoggedIn() ? 'layer.notForRole' : 'layer.needsLogin')}）`) : null),
         heat, legend);
     });
     panel.replaceChildren(h('h2', t('panel.layers')), ...rows);
@@ -56,11 +56,8 @@ export async function start() {
   render();
   onLangChange(render);
   onAuthChange(() => {
-    if (isLoggedIn()) {
-      for (const n of wanted) showLayer(map, n, true);
-    } else {
-      dropPrivateLayers(map);
-    }
+    dropPrivateLayers(map);
+    for (const n of wanted) showLayer(map, n, true);
     render();
   });
 }

@@ -1,0 +1,323 @@
+//! Writing incidents: report, take a workflow step, escalate. Each goes
+//! store → index → tile cache → one live event through [`AppState::commit`].
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{AppState, LiveEvent};
+use crate::auth::Principal;
+use crate::auth::policy::{self, Action, Kind, Scope};
+use crate::domain::incident::{SOURCES, category_code, deadline_for, to_shanghai};
+use crate::domain::workflow::{ACTIONS, Refusal, action, next_status};
+use crate::domain::{Incident, IncidentStatus};
+use crate::error::AppError;
+use crate::spatial::{BBox, SpatialIndex};
+use crate::store::Created;
+use crate::views::{IncidentView, to_value};
+
+/// Longest description or note accepted.
+pub const MAX_DESCRIPTION: usize = 2000;
+
+/// Distance and time within which a report of the same category is a likely duplicate.
+const DUPLICATE_M: f64 = 50.0;
+const DUPLICATE_HOURS: i64 = 24;
+
+/// Earlier reports of the same category within 50 m and 24 h that the
+/// caller may read: flagged so a handler can link them, never merged silently.
+pub fn possible_duplicates(index: &SpatialIndex, i: &Incident, scope: &Scope) -> Vec<String> {
+    let d = DUPLICATE_M / 111_320.0;
+    let k = i.lat.to_radians().cos().max(0.01);
+    let bbox = BBox {
+        min_lon: i.lon - d / k,
+        min_lat: i.lat - d,
+        max_lon: i.lon + d / k,
+        max_lat: i.lat + d,
+    };
+    let mut out: Vec<String> = index
+        .incidents
+        .in_bbox(&bbox)
+        .map(|p| &index.incidents.items[p])
+        .filter(|o| o.id != i.id && o.category == i.category)
+        .filter(|o| scope.allows(o.grid.as_deref(), o.reporter.as_deref()))
+        .filter(|o| (o.reported_at - i.reported_at).num_hours().abs() < DUPLICATE_HOURS)
+        .filter(|o| crate::spatial::haversine_m(i.lon, i.lat, o.lon, o.lat) <= DUPLICATE_M)
+        .map(|o| o.id.clone())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Body of a new report.
+#[derive(Debug, Deserialize)]
+pub struct NewIncident {
+    /// code or Chinese name
+    pub category: String,
+    /// free text
+    #[serde(default)]
+    pub description: String,
+    /// WGS84
+    pub lon: f64,
+    /// WGS84
+    pub lat: f64,
+    /// intake channel (来源)
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+fn new_id(now: DateTime<Utc>) -> String {
+    let mut b = [0u8; 4];
+    rand::rng().fill_bytes(&mut b);
+    format!(
+        "SJ{}-{}",
+        to_shanghai(now)[..10].replace('-', ""),
+        hex::encode_upper(b)
+    )
+}
+
+/// Validates a report and creates it. Returns the answer and whether it was
+/// a replay of an earlier request with the same idempotency key.
+pub async fn report(
+    state: &Arc<AppState>,
+    who: &Principal,
+    body: NewIncident,
+    idem: Option<&str>,
+) -> Result<(Value, bool), AppError> {
+    if policy::decide(Some(who), Kind::Incidents, Action::Create).is_nothing() {
+        return Err(AppError::Forbidden("this account may not report".into()));
+    }
+    let category = category_code(body.category.trim()).ok_or_else(|| {
+        AppError::BadRequest(
+            "bad_category",
+            format!(
+                "unknown category {:?}; see GET /api/incidents/categories",
+                crate::error::clip(&body.category)
+            ),
+        )
+    })?;
+    crate::spatial::geom::check_lon_lat(body.lon, body.lat)
+        .map_err(|d| AppError::BadRequest("bad_location", d))?;
+    if body.description.chars().count() > MAX_DESCRIPTION {
+        return Err(AppError::BadRequest(
+            "too_long",
+            format!("description is limited to {MAX_DESCRIPTION} characters"),
+        ));
+    }
+    let source = match body.source {
+        Some(s) if SOURCES.contains(&s.as_str()) => s,
+        Some(s) => {
+            return Err(AppError::BadRequest(
+                "bad_source",
+                format!(
+                    "unknown source {:?}; one of {}",
+                    crate::error::clip(&s),
+                    SOURCES.join(", ")
+                ),
+            ));
+        }
+        None => "群众上报".to_owned(),
+    };
+    state.ready()?;
+    let now = Utc::now();
+    let grid = state.index().grid_code_at(body.lon, body.lat);
+    let incident = Incident {
+        id: new_id(now),
+        category: category.to_owned(),
+        source,
+        description: body.description,
+        lon: body.lon,
+        lat: body.lat,
+        grid,
+        status: IncidentStatus::Reported,
+        reported_at: now,
+        deadline: deadline_for(category, now),
+        version: 1,
+        reporter: Some(who.username.clone()),
+    };
+    let answer = {
+        let index = state.index();
+        let mut v = to_value(&IncidentView::of(&incident, now));
+        // Outside every grid: the district's fallback queue (兜底).
+        v["queue"] = json!(if incident.grid.is_some() {
+            "grid"
+        } else {
+            "district_fallback"
+        });
+        let scope = policy::read(Some(who), Kind::Incidents);
+        v["possible_duplicates"] = json!(possible_duplicates(&index, &incident, &scope));
+        v
+    };
+    let text = answer.to_string();
+    match state
+        .store
+        .create_incident(
+            &incident,
+            &who.username,
+            idem.map(|k| (who.username.as_str(), k)),
+            &text,
+        )
+        .await?
+    {
+        Created::Replayed(prior) => Ok((
+            serde_json::from_str(&prior).map_err(|e| AppError::Internal(e.to_string()))?,
+            true,
+        )),
+        Created::New(change) => {
+            let event = LiveEvent::incident(change, &incident, None);
+            state.commit(event, |ix| {
+                ix.upsert_incident(incident);
+            });
+            Ok((answer, false))
+        }
+    }
+}
+
+/// Body of a workflow action.
+#[derive(Debug, Deserialize)]
+pub struct ActionBody {
+    /// the step (`accept`, `dispatch`, …)
+    pub action: String,
+    /// note (required by some steps)
+    #[serde(default)]
+    pub note: String,
+    /// 1–5, for `revisit`
+    #[serde(default)]
+    pub satisfaction: Option<u8>,
+    /// the version the client saw; a stale one gets 409
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+/// Takes a workflow step on incident `id`. An incident the caller may not
+/// act on answers 404 when it may not read it either, 403 otherwise.
+pub async fn act(
+    state: &Arc<AppState>,
+    who: &Principal,
+    id: &str,
+    body: ActionBody,
+) -> Result<Value, AppError> {
+    let a = action(&body.action).ok_or_else(|| {
+        AppError::BadRequest(
+            "bad_action",
+            format!(
+                "unknown action {:?}; one of {}",
+                crate::error::clip(&body.action),
+                ACTIONS
+                    .iter()
+                    .map(|a| a.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })?;
+    if body.note.chars().count() > MAX_DESCRIPTION {
+        return Err(AppError::BadRequest(
+            "too_long",
+            format!("note is limited to {MAX_DESCRIPTION} characters"),
+        ));
+    }
+    state.ready()?;
+    let not_found = || AppError::NotFound(format!("no incident {}", crate::error::clip(id)));
+    let current = state
+        .index()
+        .incidents
+        .get(id)
+        .cloned()
+        .ok_or_else(not_found)?;
+    let (grid, owner) = (current.grid.as_deref(), current.reporter.as_deref());
+    if !policy::read(Some(who), Kind::Incidents).allows(grid, owner) {
+        return Err(not_found());
+    }
+    if !policy::decide(Some(who), Kind::Incidents, Action::Change).allows(grid, owner) {
+        return Err(AppError::Forbidden(format!(
+            "incident {id} is not yours to act on"
+        )));
+    }
+    let next = next_status(a, current.status, who.role, &body.note, body.satisfaction).map_err(
+        |r| match r {
+            Refusal::Role => AppError::Forbidden(format!(
+                "role {} may not {} ({})",
+                who.role.as_str(),
+                a.name,
+                a.zh
+            )),
+            Refusal::Status(s) => AppError::Conflict(format!(
+                "cannot {} an incident that is {}",
+                a.name,
+                s.as_str()
+            )),
+            Refusal::Note => AppError::BadRequest(
+                "note_required",
+                format!("{} ({}) needs a note", a.name, a.zh),
+            ),
+            Refusal::Satisfaction => {
+                AppError::BadRequest("bad_satisfaction", "revisit needs satisfaction 1–5".into())
+            }
+        },
+    )?;
+    let expected = body.version.unwrap_or(current.version);
+    let mut note = body.note.clone();
+    if let Some(s) = body.satisfaction.filter(|_| a.name == "revisit") {
+        note = format!(
+            "满意度 {s}/5{}{}",
+            if note.is_empty() { "" } else { "；" },
+            note
+        );
+    }
+    let change = state
+        .store
+        .apply_incident_action(
+            id,
+            expected,
+            next.as_str(),
+            &who.username,
+            a.name,
+            &note,
+            (current.lon, current.lat),
+        )
+        .await?;
+    let mut updated = current;
+    updated.status = next;
+    updated.version = expected + 1;
+    let out = to_value(&IncidentView::of(&updated, Utc::now()));
+    let event = LiveEvent::incident(change, &updated, Some(a.name));
+    state.commit(event, |ix| {
+        ix.upsert_incident(updated);
+    });
+    Ok(out)
+}
+
+/// Escalates (上报上级) an open incident past its deadline, once.
+pub async fn escalate(state: &AppState, mut inc: Incident) -> Result<(), crate::store::StoreError> {
+    if state
+        .store
+        .incident_history(&inc.id)
+        .await?
+        .iter()
+        .any(|h| h.action == "escalate")
+    {
+        return Ok(());
+    }
+    let note = "超期未办结，系统自动上报上级";
+    let change = state
+        .store
+        .apply_incident_action(
+            &inc.id,
+            inc.version,
+            inc.status.as_str(),
+            "system",
+            "escalate",
+            note,
+            (inc.lon, inc.lat),
+        )
+        .await?;
+    inc.version += 1;
+    let event = LiveEvent::incident(change, &inc, Some("escalate"));
+    state.commit(event, |ix| {
+        ix.upsert_incident(inc);
+    });
+    Ok(())
+}

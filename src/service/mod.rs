@@ -1,0 +1,356 @@
+//! The service layer between the HTTP handlers and the store + index: shared
+//! state, the one write path (store → index → tile cache → one live event),
+//! catching up on other instances' writes, and answers that depend on the
+//! caller's rights but not on HTTP (protected people counts).
+
+pub mod incidents;
+pub mod limit;
+pub mod metrics;
+pub mod patrol;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+
+use chrono::Utc;
+use serde_json::{Value, json};
+use tokio::sync::broadcast;
+
+use crate::auth::Principal;
+use crate::auth::policy::{self, PeopleCounts};
+use crate::auth::suppress::{self, Protected};
+use crate::domain::{Incident, Layer};
+use crate::spatial::{BBox, SpatialIndex};
+use crate::store::{Change, Store};
+use crate::tiles::cache::TileCache;
+
+/// A change pushed to live listeners. Built only by its constructors, so live
+/// delivery and replay send the same payload and are filtered by the same rule.
+#[derive(Debug, Clone)]
+pub struct LiveEvent {
+    /// the change-log entry
+    pub change: Change,
+    /// the layer it touches (decides who may receive it)
+    pub layer: Layer,
+    /// JSON payload
+    pub data: Value,
+    /// owning grid, for rights filtering
+    pub grid: Option<String>,
+    /// the account that created the record (a public reporter's own cases)
+    pub owner: Option<String>,
+}
+
+impl LiveEvent {
+    /// An incident created or changed (`action`: the workflow step, if any).
+    pub fn incident(change: Change, i: &Incident, action: Option<&str>) -> LiveEvent {
+        let mut data = json!({
+            "kind": change.kind, "id": i.id, "lon": i.lon, "lat": i.lat, "grid": i.grid,
+            "category": crate::domain::incident::category_name(&i.category),
+            "status": i.status.as_str(),
+            "reported_at": crate::domain::incident::to_shanghai(i.reported_at),
+        });
+        if let Some(a) = action {
+            data["action"] = json!(a);
+        }
+        LiveEvent {
+            layer: Layer::Incidents,
+            data,
+            grid: i.grid.clone(),
+            owner: i.reporter.clone(),
+            change,
+        }
+    }
+
+    /// Any other change (patrol batches, imports): kind, id and the box it touched.
+    pub fn other(change: Change, layer: Layer) -> LiveEvent {
+        LiveEvent {
+            layer,
+            data: json!({"kind": change.kind, "id": change.record_id, "bbox": change.bbox}),
+            grid: None,
+            owner: None,
+            change,
+        }
+    }
+
+    /// True when `who` may receive this event (the policy's read rule of its layer).
+    pub fn visible_to(&self, who: &Principal) -> bool {
+        policy::read(Some(who), policy::kind_of(self.layer))
+            .allows(self.grid.as_deref(), self.owner.as_deref())
+    }
+}
+
+/// Shared state of every handler.
+pub struct AppState {
+    /// system of record
+    pub store: Arc<dyn Store>,
+    index: RwLock<SpatialIndex>,
+    ready: AtomicBool,
+    /// tile cache
+    pub tiles: TileCache,
+    /// live changes for SSE
+    pub events: broadcast::Sender<LiveEvent>,
+    /// request counters for /metrics
+    pub metrics: metrics::Metrics,
+    /// login and intake rate limiting
+    pub limiter: limit::RateLimiter,
+    /// failed sign-ins per (name, address)
+    pub logins: limit::LoginGuard,
+    /// fires once when the server starts shutting down (closes SSE streams)
+    pub shutdown: broadcast::Sender<()>,
+    /// change numbers already applied to this instance's index
+    applied: Mutex<Applied>,
+    /// protected people counts per rights scope (cleared when the index is replaced)
+    people_counts: Mutex<HashMap<String, Arc<Protected>>>,
+    /// how the server is reached
+    net: Net,
+}
+
+/// How the server is reached: its address, TLS, and the proxies it trusts.
+#[derive(Debug, Clone)]
+pub struct Net {
+    /// the bound address (the host of handed-out URLs when a request names none)
+    pub local_addr: std::net::SocketAddr,
+    /// served over TLS directly
+    pub tls: bool,
+    /// proxies whose `X-Forwarded-*` headers count (`--trust-proxy`)
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Default for Net {
+    fn default() -> Net {
+        Net {
+            local_addr: std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
+            tls: false,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// Which change numbers this instance has applied. Numbers can commit out of
+/// order across instances, so a window below the highest is re-checked.
+#[derive(Debug, Default)]
+struct Applied {
+    max: i64,
+    seen: std::collections::BTreeSet<i64>,
+}
+
+/// How far below the highest applied change a catch-up looks again.
+pub const CATCH_UP_WINDOW: i64 = 1000;
+
+impl AppState {
+    /// Fresh state over a store, with an empty index (not ready).
+    pub fn new(store: Arc<dyn Store>, tile_cache_bytes: usize, net: Net) -> AppState {
+        AppState {
+            store,
+            index: RwLock::new(SpatialIndex::build(crate::domain::Dataset::default())),
+            ready: AtomicBool::new(false),
+            tiles: TileCache::new(tile_cache_bytes),
+            events: broadcast::channel(1024).0,
+            metrics: Default::default(),
+            limiter: Default::default(),
+            logins: Default::default(),
+            shutdown: broadcast::channel(1).0,
+            applied: Default::default(),
+            people_counts: Default::default(),
+            net,
+        }
+    }
+
+    /// True when `ip` is a proxy named by `--trust-proxy`.
+    pub fn trusts_proxy(&self, ip: std::net::IpAddr) -> bool {
+        self.net.trusted_proxies.contains(&ip)
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.net.local_addr
+    }
+
+    /// True when this server terminates TLS itself.
+    pub fn serves_tls(&self) -> bool {
+        self.net.tls
+    }
+
+    /// The index for reading. Never hold the guard across an `.await`.
+    pub fn index(&self) -> RwLockReadGuard<'_, SpatialIndex> {
+        self.index.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Replaces the whole index (start-up) and marks the changes up to `last` applied.
+    pub fn install_index(&self, index: SpatialIndex, last: i64, recent: &[Change]) {
+        *self.index.write().unwrap_or_else(|p| p.into_inner()) = index;
+        self.people_counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        {
+            let mut a = self.applied.lock().unwrap_or_else(|p| p.into_inner());
+            a.max = last;
+            a.seen.extend(recent.iter().map(|c| c.seq));
+        }
+        self.ready.store(true, Ordering::Release);
+    }
+
+    /// True once the index is loaded.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Fails with 503 until the index is loaded.
+    pub fn ready(&self) -> Result<(), crate::error::AppError> {
+        if self.is_ready() {
+            Ok(())
+        } else {
+            Err(crate::error::AppError::Unavailable(
+                "the index is still loading; retry shortly".into(),
+            ))
+        }
+    }
+
+    /// Records a change as applied; false when it already was.
+    fn mark_applied(&self, seq: i64) -> bool {
+        let mut a = self.applied.lock().unwrap_or_else(|p| p.into_inner());
+        if seq <= a.max - CATCH_UP_WINDOW || !a.seen.insert(seq) {
+            return false;
+        }
+        a.max = a.max.max(seq);
+        let floor = a.max - CATCH_UP_WINDOW;
+        a.seen = a.seen.split_off(&floor);
+        true
+    }
+
+    /// The one write path after the store committed: apply the change to the
+    /// index, drop the tiles it touched, tell live listeners. A change this
+    /// instance already applied (another instance's, seen twice) is skipped.
+    pub fn commit(&self, event: LiveEvent, apply: impl FnOnce(&mut SpatialIndex)) {
+        if !self.mark_applied(event.change.seq) {
+            return;
+        }
+        {
+            let mut g = self.index.write().unwrap_or_else(|p| p.into_inner());
+            apply(&mut g);
+        }
+        let b = event.change.bbox;
+        self.tiles.invalidate(
+            event.layer.as_str(),
+            &BBox {
+                min_lon: b[0],
+                min_lat: b[1],
+                max_lon: b[2],
+                max_lat: b[3],
+            },
+        );
+        // No listeners is fine.
+        let _ = self.events.send(event);
+    }
+
+    /// The live event of a logged change as it stands now (for replay), or
+    /// `None` when the change names nothing a listener can be told of.
+    pub fn replay_event(&self, change: Change) -> Option<LiveEvent> {
+        let layer = Layer::of_change(&change.kind)?;
+        if layer == Layer::Incidents {
+            let index = self.index();
+            let i = index.incidents.get(&change.record_id)?;
+            return Some(LiveEvent::incident(change, i, None));
+        }
+        Some(LiveEvent::other(change, layer))
+    }
+
+    /// Applies the changes other instances wrote since we last looked.
+    pub async fn catch_up(&self) -> anyhow::Result<usize> {
+        let from = { self.applied.lock().unwrap_or_else(|p| p.into_inner()).max - CATCH_UP_WINDOW };
+        let mut n = 0;
+        for change in self.store.changes_since(from.max(0), 10_000).await? {
+            if self
+                .applied
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .seen
+                .contains(&change.seq)
+            {
+                continue;
+            }
+            match Layer::of_change(&change.kind) {
+                Some(Layer::Incidents) => {
+                    if let Some(inc) = self.store.incident(&change.record_id).await? {
+                        let event = LiveEvent::incident(change, &inc, None);
+                        self.commit(event, |ix| {
+                            ix.upsert_incident(inc);
+                        });
+                        n += 1;
+                    }
+                }
+                Some(Layer::Patrol) => {
+                    let (members, points) = self.store.patrol_batch(change.seq).await?;
+                    let event = LiveEvent::other(change, Layer::Patrol);
+                    self.commit(event, |ix| ix.tracks.append(&members, &points));
+                    n += 1;
+                }
+                _ => {
+                    self.mark_applied(change.seq);
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// People counts as `counts` may see them: exact where the caller may
+    /// list the records, protected (`"<3"`, complementary suppression) elsewhere.
+    /// Computed once per rights scope until the index is replaced. Takes the
+    /// index the caller already holds (a second read lock could deadlock
+    /// behind a waiting writer).
+    pub fn people_counts(&self, index: &SpatialIndex, counts: &PeopleCounts) -> Arc<Protected> {
+        let key = counts.cache_key();
+        if let Some(p) = self
+            .people_counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return p.clone();
+        }
+        let protected = {
+            let table = suppress::table_of(index);
+            let known = |a: usize| {
+                counts
+                    .exact
+                    .covers_area(index.areas.entries[a].area.code.as_str())
+            };
+            Arc::new(suppress::protect(&table, known))
+        };
+        self.people_counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, protected.clone());
+        protected
+    }
+}
+
+/// Every minute, escalates (上报上级) open incidents that just passed their deadline.
+pub async fn escalation_loop(state: Arc<AppState>) {
+    let mut done: std::collections::HashSet<String> = Default::default();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let now = Utc::now();
+        let due: Vec<Incident> = state
+            .index()
+            .incidents
+            .items
+            .iter()
+            .filter(|i| {
+                crate::domain::incident::due_for_escalation(i, now) && !done.contains(&i.id)
+            })
+            .cloned()
+            .collect();
+        for inc in due {
+            done.insert(inc.id.clone());
+            match incidents::escalate(&state, inc).await {
+                Ok(()) => {}
+                // Another instance escalated it first, or it changed meanwhile: fine.
+                Err(crate::store::StoreError::Conflict(_)) => {}
+                Err(e) => tracing::warn!(error = %e, "automatic escalation failed"),
+            }
+        }
+    }
+}
