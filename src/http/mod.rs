@@ -27,7 +27,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::{HeaderMap, HeaderValue, Method, header, request::Parts};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -374,55 +374,69 @@ pub fn ready(state: &AppState) -> Result<(), AppError> {
 /// The content security policy: our own origin only.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-/// The whole router.
-pub fn router(state: Arc<AppState>) -> Router {
-    let api = Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::metrics))
-        .route("/tiles/{name}", get(tiles::tilejson))
-        .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))
-        .route(
+/// Every route: one table, so tests can check that each has its row in the
+/// rights matrix (a new endpoint without one fails the test).
+fn routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
+    vec![
+        ("/healthz", get(health::healthz)),
+        ("/readyz", get(health::readyz)),
+        ("/metrics", get(metrics::metrics)),
+        ("/tiles/{name}", get(tiles::tilejson)),
+        ("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile)),
+        (
             "/api/grids/at",
             get(areas::grid_at).post(areas::grids_at_batch),
-        )
-        .route("/api/areas/{code}", get(areas::area))
-        .route("/api/openapi.json", get(openapi::openapi))
-        .route("/ogc", get(ogc::landing))
-        .route("/ogc/conformance", get(ogc::conformance))
-        .route("/ogc/collections", get(ogc::collections))
-        .route("/ogc/collections/{id}", get(ogc::collection))
-        .route("/ogc/collections/{id}/items", get(ogc::items_page))
-        .route("/ogc/collections/{id}/items/{item}", get(ogc::item))
-        .route("/api/hazards/nearest", get(query::nearest_hazards))
-        .route("/api/query/within", post(query::within))
-        .route("/api/auth/login", post(auth::login))
-        .route("/api/auth/logout", post(auth::logout))
-        .route("/api/me", get(auth::me))
-        .route("/api/incidents", get(incidents::list).post(incidents::post))
-        .route("/api/incidents/categories", get(incidents::categories))
-        .route("/api/incidents/{id}", get(incidents::detail))
-        .route("/api/incidents/{id}/actions", post(incidents::act))
-        .route("/api/events", get(events::events))
-        .route("/api/stats/incidents", get(stats::incidents))
-        .route("/api/people", get(people::list))
-        .route("/api/people/{id}", get(people::detail))
-        .route("/api/audit", get(people::audit))
-        .route("/api/export/{file}", get(export::export))
-        .route("/api/patrol/coverage", get(patrol::coverage))
-        .route("/open311/v2/services.json", get(open311::services))
-        .route(
+        ),
+        ("/api/areas/{code}", get(areas::area)),
+        ("/api/openapi.json", get(openapi::openapi)),
+        ("/ogc", get(ogc::landing)),
+        ("/ogc/conformance", get(ogc::conformance)),
+        ("/ogc/collections", get(ogc::collections)),
+        ("/ogc/collections/{id}", get(ogc::collection)),
+        ("/ogc/collections/{id}/items", get(ogc::items_page)),
+        ("/ogc/collections/{id}/items/{item}", get(ogc::item)),
+        ("/api/hazards/nearest", get(query::nearest_hazards)),
+        ("/api/query/within", post(query::within)),
+        ("/api/auth/login", post(auth::login)),
+        ("/api/auth/logout", post(auth::logout)),
+        ("/api/me", get(auth::me)),
+        ("/api/incidents", get(incidents::list).post(incidents::post)),
+        ("/api/incidents/categories", get(incidents::categories)),
+        ("/api/incidents/{id}", get(incidents::detail)),
+        ("/api/incidents/{id}/actions", post(incidents::act)),
+        ("/api/events", get(events::events)),
+        ("/api/stats/incidents", get(stats::incidents)),
+        ("/api/people", get(people::list)),
+        ("/api/people/{id}", get(people::detail)),
+        ("/api/audit", get(people::audit)),
+        ("/api/export/{file}", get(export::export)),
+        ("/api/patrol/coverage", get(patrol::coverage)),
+        ("/open311/v2/services.json", get(open311::services)),
+        (
             "/open311/v2/requests.json",
             get(open311::list_requests).post(open311::post_request),
-        )
-        .route("/open311/v2/requests/{file}", get(open311::get_request))
-        .route("/api/patrol/gaps", get(patrol::gaps))
-        .route("/api/patrol/tracks", post(patrol_tracks::post))
-        .route("/basemap/rivers.geojson", get(web::rivers))
-        .route("/", get(web::index))
-        .route("/wall", get(web::index))
-        .route("/grid", get(web::index))
-        .route("/flood", get(web::index))
+        ),
+        ("/open311/v2/requests/{file}", get(open311::get_request)),
+        ("/api/patrol/gaps", get(patrol::gaps)),
+        ("/api/patrol/tracks", post(patrol_tracks::post)),
+        ("/basemap/rivers.geojson", get(web::rivers)),
+        ("/", get(web::index)),
+        ("/wall", get(web::index)),
+        ("/grid", get(web::index)),
+        ("/flood", get(web::index)),
+    ]
+}
+
+/// The path of every route (for the rights matrix test).
+pub fn route_paths() -> Vec<&'static str> {
+    routes().into_iter().map(|(p, _)| p).collect()
+}
+
+/// The whole router.
+pub fn router(state: Arc<AppState>) -> Router {
+    let api = routes()
+        .into_iter()
+        .fold(Router::new(), |r, (path, m)| r.route(path, m))
         .fallback(web::asset);
     let m = state.clone();
     api.with_state(state)

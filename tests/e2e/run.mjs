@@ -232,12 +232,12 @@ async function anonymousView(browser, v) {
           expect(layers.includes(l), `no toggle for ${l} (have ${layers})`);
         }
       });
-      await check(`${name}: toggling the people layer draws the per-area counts`, async () => {
-        await page.check('#layer-people');
-        await page.evaluate(() => new Promise((r) => window.__map.once('idle', r)));
-        const c = await rendered(page, ['people-fill']);
-        expect(c['people-fill'] > 0, `people-fill ${c['people-fill']}`);
-        await page.uncheck('#layer-people');
+      await check(`${name}: people and incident layers are locked until sign-in (nothing about them is public)`, async () => {
+        for (const l of ['people', 'incidents', 'patrol']) {
+          expect(await page.isDisabled(`#layer-${l}`), `#layer-${l} can be switched on anonymously`);
+        }
+        const sources = await page.evaluate(() => Object.keys(window.__map.getStyle().sources));
+        for (const l of ['people', 'incidents', 'patrol']) expect(!sources.includes(l), `anonymous map loads the ${l} source`);
       });
       await check(`${name}: clicking a hazard point opens its popup`, async () => {
         const pt = await page.evaluate(() => {
@@ -337,6 +337,13 @@ async function generalSignedIn(browser) {
       await page.evaluate(() => new Promise((r) => (window.__map.loaded() ? r() : window.__map.once('idle', r))));
       const c = await rendered(page, ['incidents-cluster', 'incidents-circle']);
       expect(c['incidents-cluster'] > 0 || c['incidents-circle'] > 0, `no incident drawn (${JSON.stringify(c)})`);
+    });
+    await check('general: toggling the people layer draws the per-area counts for the command centre', async () => {
+      await page.check('#layer-people');
+      await page.evaluate(() => new Promise((r) => window.__map.once('idle', r)));
+      const c = await rendered(page, ['people-fill']);
+      expect(c['people-fill'] > 0, `people-fill ${c['people-fill']}`);
+      await page.uncheck('#layer-people');
     });
     await check('general: search by area code fits the area', async () => {
       await page.fill('#search-input', '441802');

@@ -3,10 +3,12 @@
 mod common;
 
 mod api;
+mod attack;
 mod browser;
 mod import;
 mod index;
 mod live;
+mod matrix;
 mod patrol;
 mod rights;
 mod store_story;

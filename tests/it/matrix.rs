@@ -1,0 +1,481 @@
+//! The rights matrix, generated from the policy: every route × every role
+//! (and anonymous) × a record inside and a record outside the west accounts'
+//! areas. The expected answer comes from `policy::decide`, the observed one
+//! from the running server; a route without a row here fails the test.
+
+use minqing::auth::Principal;
+use minqing::auth::policy::{self, Action, Kind};
+use serde_json::{Value, json};
+
+use crate::common::{Backend, TestApp, fixture};
+
+/// A record the matrix looks for.
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    id: &'static str,
+    grid: &'static str,
+    lon: f64,
+    lat: f64,
+}
+
+const IN_AREA: [(Kind, Target); 2] = [
+    (
+        Kind::Incidents,
+        Target {
+            id: "SJ-1",
+            grid: fixture::WEST_SOUTH_GRID,
+            lon: 113.011,
+            lat: 23.01,
+        },
+    ),
+    (
+        Kind::People,
+        Target {
+            id: "RY0",
+            grid: fixture::WEST_SOUTH_GRID,
+            lon: 113.01,
+            lat: 23.01,
+        },
+    ),
+];
+const OUT_OF_AREA: [(Kind, Target); 2] = [
+    (
+        Kind::Incidents,
+        Target {
+            id: "SJ-4",
+            grid: fixture::EAST_SOUTH_GRID,
+            lon: 113.08,
+            lat: 23.01,
+        },
+    ),
+    (
+        Kind::People,
+        Target {
+            id: "RY7",
+            grid: fixture::EAST_SOUTH_GRID,
+            lon: 113.08,
+            lat: 23.01,
+        },
+    ),
+];
+
+/// What a route gives, as far as rights go.
+#[derive(Debug, Clone, Copy)]
+enum Row {
+    /// Anyone gets a 2xx from this request (`""`: exercised by its own tests).
+    Public(&'static str),
+    /// Needs a session: anonymous gets 401, any account a 2xx.
+    SignedIn,
+    /// Records of these kinds, found (or not) by this probe.
+    Records(&'static [Kind], Probe),
+    /// Only with this grant (401 anonymous, 403 without it, 2xx with it).
+    Grant(Kind, Action),
+    /// Patrol reads of an area: 2xx when the patrol scope covers it.
+    PatrolArea,
+}
+
+type Probe = fn(Kind, Target) -> Req;
+
+/// A request that answers whether a target record is visible.
+struct Req {
+    method: &'static str,
+    path: String,
+    body: Option<Value>,
+    /// how to see the record in a 2xx answer
+    find: Find,
+}
+
+#[derive(Clone, Copy)]
+enum Find {
+    /// the status alone: 2xx = visible
+    Status,
+    /// the id appears in the body text
+    IdInBody,
+}
+
+fn get(path: String, find: Find) -> Req {
+    Req {
+        method: "GET",
+        path,
+        body: None,
+        find,
+    }
+}
+
+fn tile_of(lon: f64, lat: f64, z: u8) -> (u8, u32, u32) {
+    let (x, y) = minqing::spatial::lonlat_to_world(lon, lat);
+    let n = f64::from(1u32 << z);
+    (z, (x * n) as u32, (y * n) as u32)
+}
+
+fn layer(k: Kind) -> &'static str {
+    match k {
+        Kind::Incidents => "incidents",
+        _ => "people",
+    }
+}
+
+/// The route table: each route's row.
+fn rows() -> Vec<(&'static str, Row)> {
+    use Kind::{Incidents, People};
+    vec![
+        ("/healthz", Row::Public("/healthz")),
+        ("/readyz", Row::Public("/readyz")),
+        ("/metrics", Row::Public("/metrics")),
+        ("/tiles/{name}", Row::Public("/tiles/grids,hazards.json")),
+        (
+            "/tiles/{layers}/{z}/{x}/{y}",
+            Row::Records(&[Incidents], |_, t| {
+                let (z, x, y) = tile_of(t.lon, t.lat, 15);
+                get(
+                    format!("/tiles/grids,incidents/{z}/{x}/{y}.geojson"),
+                    Find::IdInBody,
+                )
+            }),
+        ),
+        (
+            "/api/grids/at",
+            Row::Public("/api/grids/at?lon=113.01&lat=23.01"),
+        ),
+        (
+            "/api/areas/{code}",
+            Row::Records(&[Incidents], |_, t| {
+                // Incident counts of a grid are given only to those who may read them all.
+                get(format!("/api/areas/{}", t.grid), Find::Status)
+            }),
+        ),
+        ("/api/openapi.json", Row::Public("/api/openapi.json")),
+        ("/ogc", Row::Public("/ogc")),
+        ("/ogc/conformance", Row::Public("/ogc/conformance")),
+        ("/ogc/collections", Row::Public("/ogc/collections")),
+        (
+            "/ogc/collections/{id}",
+            Row::Records(&[Incidents], |_, _| {
+                get("/ogc/collections/incidents".into(), Find::Status)
+            }),
+        ),
+        (
+            "/ogc/collections/{id}/items",
+            Row::Records(&[Incidents], |_, _| {
+                get(
+                    "/ogc/collections/incidents/items?limit=1000".into(),
+                    Find::IdInBody,
+                )
+            }),
+        ),
+        (
+            "/ogc/collections/{id}/items/{item}",
+            Row::Records(&[Incidents], |_, t| {
+                get(
+                    format!("/ogc/collections/incidents/items/{}", t.id),
+                    Find::Status,
+                )
+            }),
+        ),
+        (
+            "/api/hazards/nearest",
+            Row::Public("/api/hazards/nearest?lon=113.01&lat=23.01"),
+        ),
+        (
+            "/api/query/within",
+            Row::Records(&[Incidents, People], |_, t| {
+                let d = 0.0005;
+                let (x, y) = (t.lon, t.lat);
+                Req {
+                    method: "POST",
+                    path: "/api/query/within".into(),
+                    body: Some(
+                        json!({"type": "Polygon", "coordinates": [[[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d], [x - d, y - d]]]}),
+                    ),
+                    find: Find::IdInBody,
+                }
+            }),
+        ),
+        ("/api/auth/login", Row::Public("")),
+        ("/api/auth/logout", Row::SignedIn),
+        ("/api/me", Row::SignedIn),
+        (
+            "/api/incidents",
+            Row::Records(&[Incidents], |_, _| {
+                get("/api/incidents?limit=1000".into(), Find::IdInBody)
+            }),
+        ),
+        (
+            "/api/incidents/categories",
+            Row::Public("/api/incidents/categories"),
+        ),
+        (
+            "/api/incidents/{id}",
+            Row::Records(&[Incidents], |_, t| {
+                get(format!("/api/incidents/{}", t.id), Find::Status)
+            }),
+        ),
+        (
+            "/api/incidents/{id}/actions",
+            Row::Records(&[Incidents], |_, t| Req {
+                method: "POST",
+                // A stale version: nothing changes, but rights are checked first.
+                path: format!("/api/incidents/{}/actions", t.id),
+                body: Some(json!({"action": "dispatch", "note": "矩阵", "version": -1})),
+                find: Find::Status,
+            }),
+        ),
+        (
+            "/api/events",
+            Row::Records(&[Incidents], |_, _| {
+                get("/api/events".into(), Find::IdInBody)
+            }),
+        ),
+        (
+            "/api/stats/incidents",
+            Row::Records(&[Incidents], |_, _| {
+                get(
+                    "/api/stats/incidents?level=grid&from=2020-01-01T00:00:00Z".into(),
+                    Find::IdInBody,
+                )
+            }),
+        ),
+        (
+            "/api/people",
+            Row::Records(&[People], |_, _| {
+                get("/api/people?limit=1000".into(), Find::IdInBody)
+            }),
+        ),
+        (
+            "/api/people/{id}",
+            Row::Records(&[People], |_, t| {
+                get(format!("/api/people/{}", t.id), Find::Status)
+            }),
+        ),
+        ("/api/audit", Row::Grant(Kind::Audit, Action::Read)),
+        (
+            "/api/export/{file}",
+            Row::Records(&[Incidents, People], |k, _| {
+                get(format!("/api/export/{}.geojson", layer(k)), Find::IdInBody)
+            }),
+        ),
+        ("/api/patrol/coverage", Row::PatrolArea),
+        (
+            "/open311/v2/services.json",
+            Row::Public("/open311/v2/services.json"),
+        ),
+        (
+            "/open311/v2/requests.json",
+            Row::Records(&[Incidents], |_, _| {
+                get("/open311/v2/requests.json".into(), Find::IdInBody)
+            }),
+        ),
+        (
+            "/open311/v2/requests/{file}",
+            Row::Records(&[Incidents], |_, t| {
+                get(format!("/open311/v2/requests/{}.json", t.id), Find::Status)
+            }),
+        ),
+        ("/api/patrol/gaps", Row::PatrolArea),
+        (
+            "/api/patrol/tracks",
+            Row::Grant(Kind::Patrol, Action::Create),
+        ),
+        (
+            "/basemap/rivers.geojson",
+            Row::Public("/basemap/rivers.geojson"),
+        ),
+        ("/", Row::Public("/")),
+        ("/wall", Row::Public("/wall")),
+        ("/grid", Row::Public("/grid")),
+        ("/flood", Row::Public("/flood")),
+    ]
+}
+
+fn principal(user: &str) -> Option<Principal> {
+    let (name, role, areas) = fixture::USERS.iter().find(|(n, _, _)| *n == user)?;
+    let areas: Vec<String> = areas.iter().map(|a| (*a).to_owned()).collect();
+    policy::principal(name, role, &areas).ok()
+}
+
+async fn send(app: &TestApp, token: Option<&str>, req: &Req, sse: bool) -> (u16, String) {
+    let mut r = match req.method {
+        "POST" => app.client.post(app.url(&req.path)),
+        _ => app.client.get(app.url(&req.path)),
+    };
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    if let Some(b) = &req.body {
+        r = r.json(b);
+    }
+    if sse {
+        r = r.header("last-event-id", "0");
+    }
+    let resp = r.send().await.expect("request");
+    let status = resp.status().as_u16();
+    if sse && status == 200 {
+        // The replay arrives first; read what comes within a moment, then drop the stream.
+        let mut resp = resp;
+        let mut text = String::new();
+        let until = tokio::time::Instant::now() + std::time::Duration::from_millis(400);
+        while let Ok(Ok(Some(chunk))) = tokio::time::timeout_at(until, resp.chunk()).await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        return (status, text);
+    }
+    (status, resp.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_the_policy_says() {
+    let app = TestApp::fixture(Backend::Sqlite).await;
+    // Every route has its row.
+    let rows = rows();
+    for path in minqing::http::route_paths() {
+        assert!(
+            rows.iter().any(|(p, _)| *p == path),
+            "route {path} has no row in the rights matrix: add one before calling it done"
+        );
+    }
+    // Give the change log entries for both target incidents, so replay has something to leak.
+    let admin = app.login_as("admin").await;
+    for id in ["SJ-1", "SJ-4"] {
+        let (s, v) = app
+            .post_json_as(
+                Some(&admin),
+                &format!("/api/incidents/{id}/actions"),
+                &json!({"action": "dispatch", "note": "派往社区"}),
+            )
+            .await;
+        assert_eq!(s, 200, "admin dispatches {id}: {v}");
+    }
+    let mut users: Vec<Option<&str>> = vec![None];
+    users.extend(fixture::USERS.iter().map(|(n, _, _)| Some(*n)));
+    let mut checked = 0;
+    for user in users {
+        let who = user.and_then(principal);
+        let token = match user {
+            Some(u) => Some(app.login_as(u).await),
+            None => None,
+        };
+        let t = token.as_deref();
+        for (path, row) in &rows {
+            match *row {
+                Row::Public(sample) => {
+                    if sample.is_empty() {
+                        continue;
+                    }
+                    let (s, body) = send(&app, t, &get(sample.into(), Find::Status), false).await;
+                    assert!(s < 300, "{user:?} {sample}: public, got {s}: {body}");
+                }
+                Row::SignedIn => {
+                    if *path == "/api/auth/logout" {
+                        continue; // would end the session used below
+                    }
+                    let (s, _) = send(&app, t, &get((*path).into(), Find::Status), false).await;
+                    let want = if who.is_some() { 200 } else { 401 };
+                    assert_eq!(s, want, "{user:?} {path}");
+                }
+                Row::Grant(kind, action) => {
+                    let req = match (kind, action) {
+                        (Kind::Patrol, Action::Create) => Req {
+                            method: "POST",
+                            path: "/api/patrol/tracks".into(),
+                            body: Some(
+                                json!({"member": format!("matrix-{}", user.unwrap_or("anon")), "points": []}),
+                            ),
+                            find: Find::Status,
+                        },
+                        _ => get((*path).into(), Find::Status),
+                    };
+                    let (s, body) = send(&app, t, &req, false).await;
+                    let granted = !policy::decide(who.as_ref(), kind, action).is_nothing();
+                    let want: &[u16] = match (who.is_some(), granted) {
+                        (false, _) => &[401],
+                        (true, false) => &[403],
+                        // an empty track is refused as bad input after the rights check
+                        (true, true) => &[200, 400],
+                    };
+                    assert!(
+                        want.contains(&s),
+                        "{user:?} {path}: expected {want:?}, got {s}: {body}"
+                    );
+                }
+                Row::PatrolArea => {
+                    for area in [fixture::WEST_SOUTH_GRID, fixture::EAST_SOUTH_GRID] {
+                        let (s, body) = send(
+                            &app,
+                            t,
+                            &get(format!("{path}?area={area}"), Find::Status),
+                            false,
+                        )
+                        .await;
+                        let scope = policy::read(who.as_ref(), Kind::Patrol);
+                        let want: &[u16] = if who.is_none() {
+                            &[401]
+                        } else if scope.covers_area(area) {
+                            &[200]
+                        } else {
+                            &[403]
+                        };
+                        assert!(
+                            want.contains(&s),
+                            "{user:?} {path} area {area}: expected {want:?}, got {s}: {body}"
+                        );
+                    }
+                }
+                Row::Records(kinds, probe) => {
+                    for (kind, target, side) in IN_AREA
+                        .iter()
+                        .map(|(k, t)| (*k, *t, "in area"))
+                        .chain(OUT_OF_AREA.iter().map(|(k, t)| (*k, *t, "out of area")))
+                    {
+                        if !kinds.contains(&kind) {
+                            continue;
+                        }
+                        let req = probe(kind, target);
+                        let (s, body) = send(&app, t, &req, *path == "/api/events").await;
+                        let scope = policy::read(who.as_ref(), kind);
+                        let may = match *path {
+                            // counts of a whole area need rights over all of it
+                            "/api/areas/{code}" => scope.covers_area(target.grid),
+                            "/ogc/collections/{id}" => !scope.is_nothing(),
+                            "/api/incidents/{id}/actions" => scope.allows(Some(target.grid), None),
+                            _ => scope.allows(Some(target.grid), None),
+                        };
+                        let seen = match req.find {
+                            Find::Status if *path == "/api/areas/{code}" => {
+                                s == 200 && body.contains("\"incidents\":{")
+                            }
+                            Find::Status if *path == "/api/incidents/{id}/actions" => {
+                                s != 404 && s != 401
+                            }
+                            Find::Status => s < 300,
+                            Find::IdInBody => {
+                                let needle = if *path == "/api/stats/incidents" {
+                                    target.grid
+                                } else {
+                                    target.id
+                                };
+                                s < 300 && body.contains(needle)
+                            }
+                        };
+                        assert_eq!(
+                            seen,
+                            may,
+                            "{user:?} {} {path} for {kind:?} {} ({side}): policy says {}, server answered {s}: {}",
+                            req.method,
+                            target.id,
+                            if may { "visible" } else { "hidden" },
+                            &body[..body.len().min(300)]
+                        );
+                        if !may {
+                            assert!(
+                                s < 500,
+                                "{user:?} {path}: a refusal is never a server error ({s})"
+                            );
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 150, "the matrix checked {checked} record cells");
+}
