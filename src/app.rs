@@ -31,6 +31,10 @@ pub struct AppConfig {
     pub tile_cache_bytes: usize,
     /// proxies whose `X-Forwarded-*` headers are believed
     pub trust_proxy: Vec<std::net::IpAddr>,
+    /// a request's headers must arrive within this (also the keep-alive idle limit)
+    pub header_read_timeout: std::time::Duration,
+    /// most open connections from one client address
+    pub max_connections_per_address: usize,
 }
 
 impl AppConfig {
@@ -43,6 +47,8 @@ impl AppConfig {
             demo_now: None,
             tile_cache_bytes: 256 << 20,
             trust_proxy: Vec::new(),
+            header_read_timeout: std::time::Duration::from_secs(10),
+            max_connections_per_address: 256,
         }
     }
 }
@@ -112,20 +118,134 @@ impl App {
             }
         });
         let router = crate::http::router(self.state.clone());
-        let sse_stop = self.state.shutdown.clone();
-        let res = axum::serve(
+        let limits = Limits::from(&self.config);
+        let res = serve(
             self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
+            router,
+            limits,
+            self.state.shutdown.clone(),
+            shutdown,
         )
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: closing live streams, finishing requests");
-            let _ = sse_stop.send(());
-        })
         .await;
         loader.abort();
-        res.map_err(Into::into)
+        res
     }
+}
+
+/// Connection limits of the accept loop.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    header_read: std::time::Duration,
+    per_address: usize,
+    grace: std::time::Duration,
+}
+
+impl From<&AppConfig> for Limits {
+    fn from(c: &AppConfig) -> Limits {
+        Limits {
+            header_read: c.header_read_timeout,
+            per_address: c.max_connections_per_address,
+            grace: GRACE,
+        }
+    }
+}
+
+/// How long in-flight requests get after SIGTERM before the rest are aborted
+/// (the contract allows 10 s for the whole exit).
+pub const GRACE: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// Open connections per client address; a slot is given back when its connection ends.
+#[derive(Default)]
+struct PerAddress(std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>);
+
+struct Slot(Arc<PerAddress>, std::net::IpAddr);
+
+impl PerAddress {
+    fn take(self: &Arc<Self>, ip: std::net::IpAddr, max: usize) -> Option<Slot> {
+        let mut g = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let n = g.entry(ip).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(Slot(self.clone(), ip))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut g = (self.0).0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = g.get_mut(&self.1) {
+            *n -= 1;
+            if *n == 0 {
+                g.remove(&self.1);
+            }
+        }
+    }
+}
+
+/// The accept loop: HTTP/1.1 with a header-read timeout (which also closes
+/// idle keep-alive connections and half-sent requests), a cap on connections
+/// per address, and on shutdown: stop accepting, close live streams, give
+/// in-flight requests [`GRACE`], then return whatever still runs.
+async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    limits: Limits,
+    sse_stop: tokio::sync::broadcast::Sender<()>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let open = Arc::new(PerAddress::default());
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: pause instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Some(slot) = open.take(peer.ip(), limits.per_address) else {
+            tracing::debug!(%peer, "too many connections from this address; closed");
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let svc =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                router.clone().oneshot(req)
+            });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read)
+            .serve_connection(TokioIo::new(stream), svc);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    tracing::info!("shutting down: closing live streams, finishing requests");
+    let _ = sse_stop.send(());
+    tokio::select! {
+        _ = graceful.shutdown() => tracing::info!("all requests finished"),
+        _ = tokio::time::sleep(limits.grace) => {
+            tracing::warn!(grace_s = limits.grace.as_secs(), "requests still running after the grace period are aborted")
+        }
+    }
+    Ok(())
 }
 
 /// Seeds the demo into an empty store when asked, then loads the index.

@@ -64,6 +64,10 @@ pub struct ServeArgs {
     /// Tile cache size in MiB (0 turns the cache off, e.g. for benchmarks).
     #[arg(long, env = "MINQING_TILE_CACHE_MB", default_value_t = 256)]
     pub tile_cache_mb: usize,
+    /// Address of a reverse proxy whose X-Forwarded-For/-Host/-Proto headers
+    /// are believed (repeat or comma-separate for several); from anyone else they are ignored.
+    #[arg(long, env = "MINQING_TRUST_PROXY", value_delimiter = ',')]
+    pub trust_proxy: Vec<std::net::IpAddr>,
 }
 
 /// `import` options.

@@ -65,10 +65,13 @@ async fn serve(store_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode> {
     // The default embedded store seeds the demo on its first start.
     config.demo = args.demo || store_url == DEFAULT_STORE;
     config.tile_cache_bytes = args.tile_cache_mb << 20;
+    config.trust_proxy = args.trust_proxy;
     let app = App::build(config).await?;
     tracing::info!(store = %redact_url(store_url), "serving 民情地图 on http://{}", app.local_addr());
     app.run(shutdown_signal()).await?;
-    Ok(ExitCode::SUCCESS)
+    // Work still running on the blocking pool after the grace period cannot be
+    // cancelled; the runtime would wait for it. The contract says exit now.
+    std::process::exit(0);
 }
 
 async fn generate(store_url: &str, scale: u32) -> anyhow::Result<ExitCode> {

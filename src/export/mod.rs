@@ -55,6 +55,16 @@ impl Cell {
         }
     }
 
+    /// The text as written to CSV: text cells that a spreadsheet would take
+    /// for a formula (`=`, `+`, `-`, `@`, tab, CR first) get a leading `'`
+    /// (the OWASP rule). Numbers stay numbers.
+    fn csv_text(&self) -> String {
+        match self {
+            Cell::Text(s) => neutralise_formula(s),
+            other => other.text(),
+        }
+    }
+
     fn json(&self) -> Value {
         match self {
             Cell::Empty => Value::Null,
@@ -165,13 +175,14 @@ impl Table {
     /// CSV: UTF-8 with a BOM, a header row, CRLF line ends (what Excel expects).
     pub fn to_csv(&self) -> Vec<u8> {
         let (header, rows) = self.flat();
+        let header: Vec<String> = header.iter().map(|h| neutralise_formula(h)).collect();
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .from_writer(b"\xEF\xBB\xBF".to_vec());
         // Writing to a Vec cannot fail.
         let _ = w.write_record(&header);
         for r in rows {
-            let _ = w.write_record(r.iter().map(Cell::text));
+            let _ = w.write_record(r.iter().map(Cell::csv_text));
         }
         w.into_inner().unwrap_or_default()
     }
@@ -246,4 +257,20 @@ fn wkt_of(g: &Geometry<f64>) -> String {
         y: round7(y),
     })
     .wkt_string()
+}
+
+/// A text cell that a spreadsheet would evaluate, made inert with a leading `'`.
+///
+/// ```
+/// use minqing::export::neutralise_formula;
+/// assert_eq!(neutralise_formula("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+/// assert_eq!(neutralise_formula("-1+2"), "'-1+2");
+/// assert_eq!(neutralise_formula("\tcmd"), "'\tcmd");
+/// assert_eq!(neutralise_formula("邻里纠纷"), "邻里纠纷");
+/// ```
+pub fn neutralise_formula(s: &str) -> String {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
+        _ => s.to_owned(),
+    }
 }

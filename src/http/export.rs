@@ -284,11 +284,15 @@ pub async fn export(
         )));
     }
     ready(&state)?;
-    let (table, ids) = {
-        let index = state.index();
-        let (cols, items, ids) = build(&index, layer, &f, &caller)?;
-        (Table::from_json(layer, &cols, items), ids)
-    };
+    // Building and encoding a whole layer is CPU work: the bounded pool.
+    let (st, who, name) = (state.clone(), caller.clone(), layer.to_owned());
+    let (table, ids, f) = state
+        .heavy(move || {
+            let index = st.index();
+            let (cols, items, ids) = build(&index, &name, &f, &who)?;
+            Ok::<_, AppError>((Table::from_json(&name, &cols, items), ids, f))
+        })
+        .await??;
     if layer == "people"
         && let Some(p) = &caller.0
     {

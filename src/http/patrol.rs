@@ -107,10 +107,8 @@ async fn on_index<T: Send + 'static>(
     f: impl FnOnce(&SpatialIndex) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
     ready(state)?;
-    let state = state.clone();
-    tokio::task::spawn_blocking(move || f(&state.index()))
-        .await
-        .map_err(|e| AppError::Internal(format!("patrol worker: {e}")))?
+    let st = state.clone();
+    state.heavy(move || f(&st.index())).await?
 }
 
 fn round3(v: f64) -> f64 {

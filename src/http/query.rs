@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use chrono::Utc;
-use geo::{Contains, Validation};
+use geo::Contains;
 use geo_types::{MultiPolygon, Point};
 use serde_json::{Value, json};
 
@@ -80,6 +80,13 @@ pub fn parse_area(body: &Value) -> Result<MultiPolygon<f64>, AppError> {
             ));
         }
     };
+    let n = crate::spatial::valid::vertex_count(&mp);
+    if n > crate::spatial::valid::MAX_VERTICES {
+        return Err(AppError::TooLarge(format!(
+            "the geometry has {n} vertices; at most {} are accepted",
+            crate::spatial::valid::MAX_VERTICES
+        )));
+    }
     for c in mp.0.iter().flat_map(|p| {
         p.exterior()
             .0
@@ -95,7 +102,7 @@ pub fn parse_area(body: &Value) -> Result<MultiPolygon<f64>, AppError> {
             "a polygon ring needs at least 4 positions".into(),
         ));
     }
-    if let Err(e) = mp.check_validation() {
+    if let Err(e) = crate::spatial::valid::check_polygons(&mp) {
         return Err(AppError::BadRequest(
             "invalid_geometry",
             format!("the polygon is not valid (for example self-intersecting): {e}"),
@@ -113,14 +120,16 @@ pub async fn within(
     caller: Caller,
     Json(body): Json<Value>,
 ) -> Result<Json<Value>, AppError> {
-    let area = parse_area(&body)?;
     ready(&state)?;
-    let bbox = BBox::of(&area).ok_or_else(|| AppError::bad("empty polygon"))?;
     let phones = policy::contact_phones(caller.who());
     let incident_scope = caller.reads(Kind::Incidents);
     let people_scope = caller.reads(Kind::People);
-    let (answer, people_read) = {
-        let index = state.index();
+    let st = state.clone();
+    // Validation and the query are CPU work: the bounded pool, not the async workers.
+    let (answer, people_read) = state.heavy(move || {
+        let area = parse_area(&body)?;
+        let bbox = BBox::of(&area).ok_or_else(|| AppError::bad("empty polygon"))?;
+        let index = st.index();
         let inside = |lon: f64, lat: f64| area.contains(&Point::new(lon, lat));
         let mut hz: Vec<usize> = index
             .hazards
@@ -199,8 +208,9 @@ pub async fn within(
             read = items.iter().map(|p| p.id.clone()).collect();
             answer["people"] = json!({"total": items.len(), "counts": by_cat, "items": items});
         }
-        (answer, read)
-    };
+        Ok::<_, AppError>((answer, read))
+    })
+    .await??;
     if let (Some(p), false) = (caller.who(), people_read.is_empty()) {
         state
             .store

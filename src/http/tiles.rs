@@ -21,6 +21,9 @@ use crate::tiles::{TileCoord, mvt, tilejson};
 /// Layers whose content changes with the clock get a short cache life.
 const CLOCK_TTL: Duration = Duration::from_secs(60);
 
+/// Tiles below this zoom are built in the bounded pool for heavy work.
+const HEAVY_BELOW_Z: u8 = 12;
+
 /// Most layers one composite tile may name.
 pub const MAX_TILE_LAYERS: usize = 8;
 
@@ -118,7 +121,7 @@ pub async fn tile(
     let tile = TileCoord::parse(&z, &x, y).map_err(|d| AppError::BadRequest("bad_tile", d))?;
     let names = parse_layers(&layers_raw, &caller)?;
     ready(&state)?;
-    let mut rights = rights(&caller);
+    let rights = rights(&caller);
     let key = TileKey {
         layers: layers_raw.clone(),
         tile,
@@ -133,24 +136,31 @@ pub async fn tile(
         None => {
             state.metrics.tile_misses.fetch_add(1, Ordering::Relaxed);
             let now = Utc::now();
-            let built = {
-                let index = state.index();
-                if names.contains(&Layer::People) {
-                    rights.people_shown = rights
-                        .people
-                        .as_ref()
-                        .map(|c| state.people_counts(&index, c));
+            let st = state.clone();
+            let layers_wanted = names.clone();
+            let build = move || -> Result<Vec<u8>, AppError> {
+                let mut rights = rights;
+                let index = st.index();
+                if layers_wanted.contains(&Layer::People) {
+                    rights.people_shown =
+                        rights.people.as_ref().map(|c| st.people_counts(&index, c));
                 }
                 let mut out = Vec::new();
-                for &n in &names {
+                for &n in &layers_wanted {
                     out.extend(layers::build(&index, n, &tile, now, &rights));
                 }
-                out
+                match format {
+                    "mvt" => Ok(mvt::encode(&out)),
+                    _ => serde_json::to_vec(&mvt::to_geojson(&out, &tile))
+                        .map_err(|e| AppError::Internal(e.to_string())),
+                }
             };
-            let body = match format {
-                "mvt" => mvt::encode(&built),
-                _ => serde_json::to_vec(&mvt::to_geojson(&built, &tile))
-                    .map_err(|e| AppError::Internal(e.to_string()))?,
+            // Low zooms cover many areas: CPU work for the bounded pool. High zooms
+            // are a few milliseconds and stay inline, so tile throughput does not queue.
+            let body = if tile.z < HEAVY_BELOW_Z {
+                state.heavy(build).await??
+            } else {
+                build()?
             };
             let ttl = names
                 .iter()

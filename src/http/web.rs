@@ -46,7 +46,11 @@ pub async fn asset(uri: Uri) -> Response {
         "no-cache"
     };
     serve(path, cache).unwrap_or_else(|| {
-        AppError::NotFound(format!("no such resource: {}", uri.path())).into_response()
+        AppError::NotFound(format!(
+            "no such resource: {}",
+            crate::error::clip(uri.path())
+        ))
+        .into_response()
     })
 }
 

@@ -102,6 +102,15 @@ pub fn decode_text(bytes: &[u8]) -> (String, &'static str) {
     }
 }
 
+/// Undoes the export's formula neutralising (`'=…` → `=…`), so an export
+/// imports back unchanged; our fields never start with an apostrophe otherwise.
+fn restore_formula(v: &str) -> String {
+    match v.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_owned(),
+        _ => v.to_owned(),
+    }
+}
+
 /// Reads CSV bytes: a header row, then one record per row.
 pub fn read_csv(bytes: &[u8]) -> Result<Table, String> {
     let (text, encoding) = decode_text(bytes);
@@ -142,7 +151,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, String> {
                 .count()
                 + 1
         });
-        let mut values: Vec<String> = rec.iter().map(|v| v.trim().to_owned()).collect();
+        let mut values: Vec<String> = rec.iter().map(|v| restore_formula(v.trim())).collect();
         values.resize(columns.len(), String::new());
         if values.iter().all(String::is_empty) {
             continue;

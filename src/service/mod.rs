@@ -103,6 +103,31 @@ pub struct AppState {
     people_counts: Mutex<HashMap<String, Arc<Protected>>>,
     /// how the server is reached
     net: Net,
+    /// the bounded pool for CPU-heavy work
+    heavy: Heavy,
+}
+
+/// CPU-heavy work (polygon checks, big queries, exports, low-zoom tiles)
+/// runs on the blocking pool, at most `permits` at once so a core stays free
+/// for health checks and cached answers; a few more wait; beyond that, 503.
+struct Heavy {
+    permits: Arc<tokio::sync::Semaphore>,
+    waiting: std::sync::atomic::AtomicUsize,
+}
+
+/// Heavy requests that may wait for a turn before the next gets 503.
+pub const HEAVY_QUEUE: usize = 32;
+/// How long a heavy request waits for its turn before it gets 503.
+pub const HEAVY_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+impl Heavy {
+    fn new() -> Heavy {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Heavy {
+            permits: Arc::new(tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))),
+            waiting: Default::default(),
+        }
+    }
 }
 
 /// How the server is reached: its address, TLS, and the proxies it trusts.
@@ -153,7 +178,36 @@ impl AppState {
             applied: Default::default(),
             people_counts: Default::default(),
             net,
+            heavy: Heavy::new(),
         }
+    }
+
+    /// Runs CPU-heavy `work` off the async workers, in the bounded pool.
+    /// Answers 503 with `Retry-After` when too many already wait.
+    pub async fn heavy<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, crate::error::AppError> {
+        let busy = || {
+            crate::error::AppError::Busy(
+                "the server is busy with heavy requests; retry shortly".into(),
+                2,
+            )
+        };
+        let h = &self.heavy;
+        if h.waiting.fetch_add(1, Ordering::AcqRel) >= HEAVY_QUEUE {
+            h.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(busy());
+        }
+        let permit = tokio::time::timeout(HEAVY_WAIT, h.permits.clone().acquire_owned()).await;
+        h.waiting.fetch_sub(1, Ordering::AcqRel);
+        let permit = permit.map_err(|_| busy())?.map_err(|_| busy())?;
+        tokio::task::spawn_blocking(move || {
+            let _held = permit;
+            work()
+        })
+        .await
+        .map_err(|e| crate::error::AppError::Internal(format!("heavy work: {e}")))
     }
 
     /// True when `ip` is a proxy named by `--trust-proxy`.

@@ -10,6 +10,7 @@ pub mod index;
 pub mod nearest;
 pub mod raster;
 pub mod tracks;
+pub mod valid;
 
 pub use geom::{BBox, haversine_m, lonlat_to_world, world_to_lonlat};
 pub use index::{GridHit, SpatialIndex};

@@ -48,6 +48,17 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// A write transaction. `BEGIN IMMEDIATE` takes the write lock at the
+    /// start, so concurrent writers queue on the busy timeout. A deferred
+    /// transaction that reads first (an idempotency check) and then writes
+    /// must upgrade its lock, and SQLite refuses that at once with "database
+    /// is locked" while another writer holds it — the 500s under concurrent
+    /// reports. One writer queue in the app would also work; the lock queue
+    /// already exists in SQLite and covers the CLI as well.
+    async fn write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     /// Opens (creating if missing) the database file at `path`. A file that is
     /// not an SQLite database is refused and left untouched.
     pub async fn open(path: &str) -> StoreResult<SqliteStore> {
@@ -160,7 +171,7 @@ impl Store for SqliteStore {
     }
 
     async fn seed(&self, d: &Dataset) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let areas: Vec<(Vec<u8>, BBox)> = d
             .areas
             .iter()
@@ -362,7 +373,7 @@ impl Store for SqliteStore {
         idem: Option<(&str, &str)>,
         answer: &str,
     ) -> StoreResult<Created> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         if let Some((user, key)) = idem {
             let prior: Option<String> =
                 sqlx::query_scalar("select answer from idempotency where username = ? and key = ?")
@@ -407,7 +418,7 @@ impl Store for SqliteStore {
         note: &str,
         (lon, lat): (f64, f64),
     ) -> StoreResult<Change> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let now = Utc::now();
         let done = sqlx::query(
             "update incidents set status = ?, version = version + 1 where id = ? and version = ?",
@@ -460,7 +471,7 @@ impl Store for SqliteStore {
     }
 
     async fn import(&self, records: &LayerRecords, actor: &str) -> StoreResult<Vec<Change>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let now = Utc::now();
         let kind = super::import_kind(records);
         // (record id, bbox) of every change to log, in order.

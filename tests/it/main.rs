@@ -2,6 +2,7 @@
 
 mod common;
 
+mod abuse;
 mod api;
 mod attack;
 mod browser;

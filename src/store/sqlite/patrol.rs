@@ -15,7 +15,8 @@ pub(super) async fn append(
     record_id: &str,
     bbox: [f64; 4],
 ) -> StoreResult<Change> {
-    let mut tx = pool.begin().await?;
+    // IMMEDIATE: see `SqliteStore::write`.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     // The change first: its number marks the fixes as one batch.
     let row = sqlx::query("insert into changes (at, kind, record_id, minx, miny, maxx, maxy) values (?, 'patrol.track', ?, ?, ?, ?, ?) returning *")
         .bind(Utc::now())
