@@ -4,6 +4,7 @@ mod common;
 
 mod api;
 mod browser;
+mod demo;
 mod import;
 mod index;
 mod live;
