@@ -7,8 +7,12 @@
 
 pub mod city;
 pub mod names;
+mod patrols;
 mod records;
+pub mod snap;
 pub mod voronoi;
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use geo::{Contains, MapCoords};
@@ -16,7 +20,7 @@ use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::domain::{Area, AreaCode, Dataset, GridHead};
+use crate::domain::{Area, AreaCode, Dataset, GridHead, Level};
 
 const BOUNDARY_GCJ02: &str = include_str!("../../data/qingcheng/boundary-gcj02.geojson");
 const DIVISIONS: &str = include_str!("../../data/qingcheng/divisions.csv");
@@ -28,6 +32,54 @@ pub const RIVERS: &str = include_str!("../../data/qingcheng/rivers-wgs84.geojson
 pub const DISTRICT_CODE: &str = "441802";
 /// The point the contract gives the demo grid head `wangge`'s grid.
 pub const WANGGE_POINT: (f64, f64) = (113.056, 23.698);
+
+/// The demo's flood-prone area: ground within this many metres of the 北江.
+pub const FLOOD_PRONE_M: f64 = 800.0;
+
+/// The 北江 through the district, as WGS84 polylines (from [`RIVERS`]).
+pub fn beijiang() -> Vec<Vec<Coord<f64>>> {
+    let v: serde_json::Value = serde_json::from_str(RIVERS).expect("rivers file is JSON");
+    v["features"]
+        .as_array()
+        .expect("rivers are a FeatureCollection")
+        .iter()
+        .filter(|f| f["properties"]["name"] == "北江")
+        .map(|f| {
+            f["geometry"]["coordinates"]
+                .as_array()
+                .expect("a LineString")
+                .iter()
+                .map(|c| Coord {
+                    x: c[0].as_f64().expect("lon"),
+                    y: c[1].as_f64().expect("lat"),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Distance in metres from a point to the 北江 (local flat approximation, fine at
+/// the scale of a district).
+pub fn metres_to_beijiang(river: &[Vec<Coord<f64>>], lon: f64, lat: f64) -> f64 {
+    let kx = 111_320.0 * lat.to_radians().cos();
+    let ky = 111_320.0;
+    river
+        .iter()
+        .flat_map(|line| line.windows(2))
+        .map(|w| {
+            let (ax, ay) = ((w[0].x - lon) * kx, (w[0].y - lat) * ky);
+            let (bx, by) = ((w[1].x - lon) * kx, (w[1].y - lat) * ky);
+            let (dx, dy) = (bx - ax, by - ay);
+            let len2 = dx * dx + dy * dy;
+            let t = if len2 > 0.0 {
+                (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            (ax + t * dx).hypot(ay + t * dy)
+        })
+        .fold(f64::INFINITY, f64::min)
+}
 
 /// The district boundary in WGS84 (converted from the GCJ-02 source).
 pub fn boundary_wgs84() -> MultiPolygon<f64> {
@@ -130,7 +182,8 @@ fn areas(rng: &mut ChaCha8Rng) -> Vec<Area> {
     }];
     for (street, cell) in streets.iter().zip(street_cells) {
         let street_idx = out.len();
-        out.push(area(&street.code, &street.name, round7(cell.clone())));
+        // Geometry of parents is set below, as the union of their children.
+        out.push(area(&street.code, &street.name, MultiPolygon::new(vec![])));
         let communities: Vec<&Division> = divs.iter().filter(|d| d.parent == street.code).collect();
         let urban = street.name.ends_with("街道");
         let cseeds = voronoi::spread_seeds(&cell, communities.len(), rng);
@@ -149,7 +202,7 @@ fn areas(rng: &mut ChaCha8Rng) -> Vec<Area> {
             out.push(area(
                 &community.code,
                 &community.name,
-                round7(ccell.clone()),
+                MultiPolygon::new(vec![]),
             ));
             let mut gseeds = voronoi::spread_seeds(&ccell, n_grids, rng);
             if ccell.contains(&Point::new(WANGGE_POINT.0, WANGGE_POINT.1)) {
@@ -200,7 +253,50 @@ fn areas(rng: &mut ChaCha8Rng) -> Vec<Area> {
             out[0].residents += r;
         }
     }
+    nest(&mut out);
     out
+}
+
+/// Largest distance (degrees per axis, ~3 cm) at which two grids' vertices are
+/// taken for one, or a vertex for a point of a neighbour's edge.
+const SNAP_DEG: f64 = 3e-7;
+
+/// Makes neighbouring grids share their edges vertex for vertex, then each
+/// parent the union of its children, level by level from the communities up,
+/// so the areas nest exactly: a parent has no ground its children miss,
+/// whatever slivers clipping each Voronoi cell to its parent left between
+/// them. A parent left without children is dropped.
+fn nest(out: &mut Vec<Area>) {
+    let grids: Vec<usize> = (0..out.len())
+        .filter(|&i| out[i].level() == Level::Grid)
+        .collect();
+    let mut shapes: Vec<MultiPolygon<f64>> = grids
+        .iter()
+        .map(|&i| std::mem::replace(&mut out[i].geometry, MultiPolygon::new(vec![])))
+        .collect();
+    snap::share_vertices(&mut shapes, SNAP_DEG);
+    for (&i, shape) in grids.iter().zip(shapes) {
+        out[i].geometry = shape;
+    }
+    for level in [Level::Community, Level::Street, Level::District] {
+        let mut kids: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, a) in out.iter().enumerate() {
+            if let Some(p) = &a.parent {
+                kids.entry(p.as_str().to_owned()).or_default().push(i);
+            }
+        }
+        for i in 0..out.len() {
+            if out[i].level() != level {
+                continue;
+            }
+            let children = kids
+                .get(out[i].code.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            let union = geo::unary_union(children.iter().map(|&k| &out[k].geometry));
+            out[i].geometry = round7(union);
+        }
+        out.retain(|a| a.level() != level || !a.geometry.0.is_empty());
+    }
 }
 
 fn area(code: &str, name: &str, geometry: MultiPolygon<f64>) -> Area {

@@ -8,16 +8,16 @@ use geo_types::{Coord, MultiPolygon, Point};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::{WANGGE_POINT, names, voronoi::random_point_in};
+use super::{
+    FLOOD_PRONE_M, WANGGE_POINT, beijiang, metres_to_beijiang, names, voronoi::random_point_in,
+};
 use crate::domain::hazard::Contact;
 use crate::domain::incident::{CATEGORIES, SOURCES, deadline_for};
 use crate::domain::{
-    Area, Dataset, Hazard, Incident, IncidentStatus, Level, PatrolMember, PatrolPoint, Person,
-    PersonCategory, Place, Risk, Shelter,
+    Area, Dataset, Hazard, Incident, IncidentStatus, Level, Person, PersonCategory, Place, Risk,
+    Shelter,
 };
 use crate::spatial::haversine_m;
-
-const M_PER_DEG: f64 = 111_320.0;
 
 /// Picks an index with probability proportional to its weight.
 fn weighted<R: Rng>(rng: &mut R, weights: &[f64]) -> usize {
@@ -81,7 +81,8 @@ pub(super) fn fill(data: &mut Dataset, now: DateTime<Utc>, rng: &mut ChaCha8Rng)
     );
     data.incidents = incidents(&grids, now, rng);
     data.people = people(&grids, wangge, now, rng);
-    let (members, points) = patrols(&grids, wangge, &data.places, now, rng);
+    let (members, points) =
+        super::patrols::patrols(&grids, wangge, &data.places, &data.incidents, now, rng);
     data.members = members;
     data.patrol_points = points;
 }
@@ -105,8 +106,58 @@ fn shelters(streets: &[&Area], rng: &mut ChaCha8Rng) -> Vec<Shelter> {
                 lat,
             });
         }
+        if s.name == "凤城街道" {
+            river_shelters(s, rng, &mut out);
+        }
     }
     out
+}
+
+/// Shelters along the 北江 in 凤城街道: two on the low ground inside the
+/// flood-prone area (within [`FLOOD_PRONE_M`] of the river), which a flood
+/// warning there puts out of use, and two on higher ground just outside it,
+/// where its people are sent instead. Found by stepping away from the river's
+/// vertices (west to east) until a point in the street lies at the wanted
+/// distance, at least 1.2 km from the river shelters already placed.
+fn river_shelters(street: &Area, rng: &mut ChaCha8Rng, out: &mut Vec<Shelter>) {
+    let river = beijiang();
+    let mut vertices: Vec<Coord<f64>> = river.iter().flatten().copied().collect();
+    vertices.sort_by(|a, b| a.x.total_cmp(&b.x));
+    let inside = 250.0..FLOOD_PRONE_M - 100.0;
+    let outside = FLOOD_PRONE_M + 200.0..FLOOD_PRONE_M + 800.0;
+    let wanted = [
+        ("滨江小学", inside.clone()),
+        ("沿江社区服务中心", inside),
+        ("北门中学", outside.clone()),
+        ("城北文体中心", outside),
+    ];
+    let mut placed: Vec<(f64, f64)> = Vec::new();
+    for (kind, range) in wanted {
+        let found = vertices.iter().find_map(|v| {
+            (1..=40).flat_map(|k| [k, -k]).find_map(|k| {
+                let (lon, lat) = (round7(v.x), round7(v.y + f64::from(k) * 50.0 / 111_320.0));
+                let d = metres_to_beijiang(&river, lon, lat);
+                (range.contains(&d)
+                    && street.geometry.contains(&Point::new(lon, lat))
+                    && placed
+                        .iter()
+                        .all(|&(x, y)| haversine_m(x, y, lon, lat) >= 1200.0))
+                .then_some((lon, lat))
+            })
+        });
+        let Some((lon, lat)) = found else {
+            continue;
+        };
+        placed.push((lon, lat));
+        out.push(Shelter {
+            id: format!("SH{:03}", out.len() + 1),
+            name: format!("凤城{kind}避灾安置点"),
+            capacity: rng.random_range(20..=60) * 10,
+            address: format!("{}{}", street.name, kind),
+            lon,
+            lat,
+        });
+    }
 }
 
 fn nearest_shelter(shelters: &[Shelter], lon: f64, lat: f64) -> Option<String> {
@@ -387,93 +438,4 @@ fn people(grids: &[&Area], wangge: usize, now: DateTime<Utc>, rng: &mut ChaCha8R
             }
         })
         .collect()
-}
-
-fn patrols(
-    grids: &[&Area],
-    wangge: usize,
-    places: &[Place],
-    now: DateTime<Utc>,
-    rng: &mut ChaCha8Rng,
-) -> (Vec<PatrolMember>, Vec<PatrolPoint>) {
-    let mut members = Vec::new();
-    let mut points = Vec::new();
-    let step = grids.len() / 40;
-    for m in 0..40u32 {
-        let gi = if m == 0 {
-            wangge
-        } else {
-            (m as usize * step + 7) % grids.len()
-        };
-        let g = grids[gi];
-        members.push(PatrolMember {
-            id: format!("M{:03}", m + 1),
-            name: g
-                .head
-                .as_ref()
-                .map(|h| h.name.clone())
-                .unwrap_or_else(|| names::name(rng)),
-            team: g.code.as_str().to_owned(),
-        });
-        let goals: Vec<&Place> = places
-            .iter()
-            .filter(|p| g.geometry.contains(&Point::new(p.lon, p.lat)))
-            .collect();
-        for day in 1..=7 {
-            // Walks start between 08:00 and 10:00 Beijing time (00:00–02:00 UTC).
-            let day_start = (now - Duration::days(day))
-                .date_naive()
-                .and_hms_opt(0, 0, 0)
-                .expect("midnight");
-            let start = day_start.and_utc() + Duration::minutes(rng.random_range(0..120));
-            walk(&g.geometry, &goals, m, start, rng, &mut points);
-        }
-        // And a walk that ended within the last hours, so "today's coverage"
-        // (the last 24 h) is never empty on a freshly seeded demo.
-        let recent = now - Duration::minutes(rng.random_range(180..300));
-        walk(&g.geometry, &goals, m, recent, rng, &mut points);
-    }
-    (members, points)
-}
-
-/// One patrol walk: a GPS fix every 30 s at walking pace, turning back at the
-/// grid's edge and heading for a key place now and then.
-fn walk(
-    grid: &MultiPolygon<f64>,
-    goals: &[&Place],
-    member: u32,
-    start: DateTime<Utc>,
-    rng: &mut ChaCha8Rng,
-    out: &mut Vec<PatrolPoint>,
-) {
-    let (mut lon, mut lat) = point_in(grid, rng);
-    let mut heading: f64 = rng.random_range(0.0..std::f64::consts::TAU);
-    let fixes = rng.random_range(120..=240);
-    let m_per_deg_lon = M_PER_DEG * lat.to_radians().cos();
-    for n in 0..fixes {
-        if n % 40 == 0 && !goals.is_empty() && rng.random_bool(0.6) {
-            let g = goals[rng.random_range(0..goals.len())];
-            heading = ((g.lat - lat) * M_PER_DEG).atan2((g.lon - lon) * m_per_deg_lon);
-        }
-        out.push(PatrolPoint {
-            member,
-            time: start + Duration::seconds(30 * n),
-            lon: round7(lon),
-            lat: round7(lat),
-        });
-        let dist = rng.random_range(25.0..45.0);
-        for _ in 0..8 {
-            let (nl, nt) = (
-                lon + dist * heading.cos() / m_per_deg_lon,
-                lat + dist * heading.sin() / M_PER_DEG,
-            );
-            if grid.contains(&Point::new(nl, nt)) {
-                lon = nl;
-                lat = nt;
-                break;
-            }
-            heading = rng.random_range(0.0..std::f64::consts::TAU);
-        }
-        heading += rng.random_range(-0.4..0.4);
-    }
 }

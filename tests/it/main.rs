@@ -6,6 +6,7 @@ mod abuse;
 mod api;
 mod attack;
 mod browser;
+mod demo;
 mod import;
 mod index;
 mod live;
