@@ -14,6 +14,9 @@ use wkt::ToWkt;
 /// Excel's limit on the characters in one cell.
 pub const XLSX_MAX_CELL: usize = 32_767;
 
+/// What an XLSX cell says instead of a value too long for it.
+pub const XLSX_TOO_LONG: &str = "（几何过长，Excel 单元格放不下，请用 GeoJSON 导出 / too long for an Excel cell: use the GeoJSON export）";
+
 /// One value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -187,8 +190,8 @@ impl Table {
         w.into_inner().unwrap_or_default()
     }
 
-    /// XLSX: one sheet, a bold header row. Polygons longer than an Excel cell
-    /// allows are refused with a message pointing to GeoJSON.
+    /// XLSX: one sheet, a bold header row. A value longer than an Excel cell
+    /// allows (a large polygon) is replaced by a note pointing to GeoJSON.
     pub fn to_xlsx(&self) -> Result<Vec<u8>, String> {
         use rust_xlsxwriter::{Format, Workbook};
         let (header, rows) = self.flat();
@@ -207,11 +210,10 @@ impl Table {
                 let c = c as u16;
                 match cell {
                     Cell::Empty => {}
+                    // A district's outline does not fit a cell: the sheet keeps every
+                    // attribute and says where the geometry is, instead of failing.
                     Cell::Text(s) if s.chars().count() > XLSX_MAX_CELL => {
-                        return Err(format!(
-                            "record {} has a value longer than an Excel cell holds ({XLSX_MAX_CELL} characters); export GeoJSON instead",
-                            self.rows[r as usize - 1].id
-                        ));
+                        ws.write_string(r, c, XLSX_TOO_LONG).map_err(e)?;
                     }
                     Cell::Text(s) => {
                         ws.write_string(r, c, s).map_err(e)?;

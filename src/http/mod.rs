@@ -307,6 +307,17 @@ pub fn lon_lat(q: &HashMap<String, String>) -> Result<(f64, f64), AppError> {
     Ok((lon, lat))
 }
 
+/// A whole number written in digits; one too large for `usize` is `usize::MAX`
+/// (a page beyond the end, or a limit to cap), not an error.
+fn whole(raw: &str) -> Option<usize> {
+    let t = raw.trim();
+    let digits = t.strip_prefix('+').unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(digits.parse::<usize>().unwrap_or(usize::MAX))
+}
+
 /// Parses a count parameter (`limit`, `k`): ≥ 1, capped at `max`.
 pub fn count_param(
     q: &HashMap<String, String>,
@@ -314,23 +325,22 @@ pub fn count_param(
     default: usize,
     max: usize,
 ) -> Result<usize, AppError> {
-    match q.get(name) {
-        None => Ok(default),
-        Some(raw) => {
-            let n: i64 = raw.trim().parse().map_err(|_| {
-                AppError::BadRequest(
-                    "bad_parameter",
-                    format!("`{name}` must be a whole number, got {raw:?}"),
-                )
-            })?;
-            if n < 1 {
-                return Err(AppError::BadRequest(
-                    "bad_parameter",
-                    format!("`{name}` must be at least 1, got {n}"),
-                ));
-            }
-            Ok((n as usize).min(max))
-        }
+    let Some(raw) = q.get(name) else {
+        return Ok(default);
+    };
+    match whole(raw) {
+        Some(0) => Err(AppError::BadRequest(
+            "bad_parameter",
+            format!("`{name}` must be at least 1, got 0"),
+        )),
+        Some(n) => Ok(n.min(max)),
+        None => Err(AppError::BadRequest(
+            "bad_parameter",
+            format!(
+                "`{name}` must be a whole number of at least 1, got {:?}",
+                crate::error::clip(raw)
+            ),
+        )),
     }
 }
 
@@ -355,17 +365,18 @@ pub fn time_param(
 
 /// Parses `offset` (default 0) with a clear 400.
 pub fn offset_param(q: &HashMap<String, String>) -> Result<usize, AppError> {
-    q.get("offset")
-        .map(|o| {
-            o.trim().parse::<usize>().map_err(|_| {
-                AppError::BadRequest(
-                    "bad_parameter",
-                    format!("`offset` must be a whole number ≥ 0, got {o:?}"),
-                )
-            })
-        })
-        .transpose()
-        .map(|o| o.unwrap_or(0))
+    match q.get("offset") {
+        None => Ok(0),
+        Some(o) => whole(o).ok_or_else(|| {
+            AppError::BadRequest(
+                "bad_parameter",
+                format!(
+                    "`offset` must be a whole number ≥ 0, got {:?}",
+                    crate::error::clip(o)
+                ),
+            )
+        }),
+    }
 }
 
 /// Fails with 503 until the index is loaded.

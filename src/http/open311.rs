@@ -169,7 +169,16 @@ pub async fn list_requests(
         super::time_param(&q, "end_date")?,
     );
     let code = q.get("service_code");
-    let want_status = q.get("status").map(String::as_str);
+    let want_status = q
+        .get("status")
+        .map(|s| match s.as_str() {
+            "open" | "closed" => Ok(s.as_str()),
+            other => Err(AppError::BadRequest(
+                "bad_parameter",
+                format!("`status` must be open or closed, got {:?}", clip(other)),
+            )),
+        })
+        .transpose()?;
     let scope = policy::read(Some(&p), Kind::Incidents);
     let index = state.index();
     let mut out: Vec<&Incident> = index

@@ -1,92 +1,613 @@
-//! `GET /api/openapi.json`: the OpenAPI 3.0 description of every endpoint.
+//! `GET /api/openapi.json`: the OpenAPI 3.0 description of every endpoint,
+//! with the constraints the server enforces (ranges, enums, patterns,
+//! required fields) and every status each operation can answer, so that a
+//! schema-driven client (and the Schemathesis run in the test command)
+//! knows exactly what is valid. Enums come from the same tables the
+//! handlers use (categories, statuses, workflow actions).
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::BaseUrl;
+use crate::domain::incident::{CATEGORIES, SOURCES};
+use crate::domain::workflow::ACTIONS;
+use crate::domain::{IncidentStatus, Level, PersonCategory, Risk};
 
-fn param(name: &str, place: &str, required: bool, ty: &str, description: &str) -> Value {
-    json!({"name": name, "in": place, "required": required, "schema": {"type": ty}, "description": description})
+/// What each status means, for the `responses` of an operation.
+fn status_text(code: u16) -> &'static str {
+    match code {
+        200 => "success",
+        201 => "created",
+        204 => "nothing here",
+        304 => "not modified",
+        400 => "bad input: the detail names the parameter and the problem",
+        401 => "sign in first (or the session expired)",
+        403 => "outside your rights",
+        404 => "no such record, or one outside your rights (the same answer)",
+        405 => "wrong method",
+        408 => "the request took too long",
+        409 => "the record changed meanwhile, or the step does not fit its status",
+        413 => "too large (body over 8 MiB, more than 100,000 vertices)",
+        429 => "too many requests; see Retry-After",
+        503 => "not ready yet, or busy with heavy requests; see Retry-After",
+        _ => "see detail",
+    }
 }
 
-fn op(summary: &str, params: Vec<Value>, ok: &str, body: Option<&str>) -> Value {
-    let mut o = json!({
-        "summary": summary,
-        "parameters": params,
-        "responses": {
-            ok: {"description": "success"},
-            "400": {"description": "bad input", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-            "401": {"description": "sign in first"},
-            "403": {"description": "outside your rights"},
-            "404": {"description": "not found"},
-        },
-    });
-    if let Some(b) = body {
-        o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"type": "object"}, "example": serde_json::from_str::<Value>(b).unwrap_or(Value::Null)}}});
+fn json_content(schema: Value) -> Value {
+    json!({"application/json": {"schema": schema}})
+}
+
+/// An operation: summary, parameters, the success status with its content,
+/// an optional JSON body, and the error statuses it can answer.
+struct Op {
+    summary: String,
+    params: Vec<Value>,
+    ok: u16,
+    ok_content: Option<Value>,
+    body: Option<Value>,
+    errors: Vec<u16>,
+    links: Option<Value>,
+}
+
+impl Op {
+    fn new(summary: impl Into<String>) -> Op {
+        Op {
+            summary: summary.into(),
+            params: vec![],
+            ok: 200,
+            ok_content: Some(json_content(json!({"type": "object"}))),
+            body: None,
+            errors: vec![],
+            links: None,
+        }
     }
-    o
+    fn params(mut self, p: Vec<Value>) -> Op {
+        self.params = p;
+        self
+    }
+    fn ok(mut self, status: u16, content: Option<Value>) -> Op {
+        self.ok = status;
+        self.ok_content = content;
+        self
+    }
+    fn body(mut self, schema: Value) -> Op {
+        self.body = Some(schema);
+        self
+    }
+    fn errors(mut self, e: &[u16]) -> Op {
+        self.errors = e.to_vec();
+        self
+    }
+    fn links(mut self, l: Value) -> Op {
+        self.links = Some(l);
+        self
+    }
+    fn build(self) -> Value {
+        let mut responses = Map::new();
+        let mut ok = json!({"description": status_text(self.ok)});
+        if let Some(c) = self.ok_content {
+            ok["content"] = c;
+        }
+        if let Some(l) = self.links {
+            ok["links"] = l;
+        }
+        responses.insert(self.ok.to_string(), ok);
+        // Every operation may meet a wrong method, a timeout and a server not yet ready.
+        let mut errors = self.errors;
+        errors.extend([405, 408, 503]);
+        errors.sort_unstable();
+        errors.dedup();
+        for e in errors {
+            responses.insert(
+                e.to_string(),
+                json!({"description": status_text(e), "content": json_content(json!({"$ref": "#/components/schemas/Error"}))}),
+            );
+        }
+        let mut o =
+            json!({"summary": self.summary, "parameters": self.params, "responses": responses});
+        if let Some(b) = self.body {
+            o["requestBody"] = json!({"required": true, "content": json_content(b)});
+        }
+        o
+    }
+}
+
+fn query(name: &str, schema: Value, description: &str) -> Value {
+    json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description})
+}
+
+fn query_required(name: &str, schema: Value, description: &str) -> Value {
+    json!({"name": name, "in": "query", "required": true, "schema": schema, "description": description})
+}
+
+fn path(name: &str, schema: Value, description: &str) -> Value {
+    json!({"name": name, "in": "path", "required": true, "schema": schema, "description": description})
+}
+
+fn header(name: &str, schema: Value, description: &str) -> Value {
+    json!({"name": name, "in": "header", "required": false, "schema": schema, "description": description})
+}
+
+fn area_code() -> Value {
+    json!({"type": "string", "pattern": "^([0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15})$"})
+}
+fn lon() -> Value {
+    json!({"type": "number", "minimum": -180, "maximum": 180})
+}
+fn lat() -> Value {
+    json!({"type": "number", "minimum": -90, "maximum": 90})
+}
+fn limit(max: u32) -> Value {
+    query(
+        "limit",
+        json!({"type": "integer", "minimum": 1}),
+        &format!("page size; larger values are capped at {max}"),
+    )
+}
+fn offset() -> Value {
+    query(
+        "offset",
+        json!({"type": "integer", "minimum": 0}),
+        "items to skip",
+    )
+}
+fn bbox() -> Value {
+    query(
+        "bbox",
+        json!({"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?(,-?[0-9]+(\\.[0-9]+)?){3}$"}),
+        "minlon,minlat,maxlon,maxlat (WGS84); min ≤ max",
+    )
+}
+fn time(name: &str, description: &str) -> Value {
+    query(
+        name,
+        json!({"type": "string", "format": "date-time"}),
+        description,
+    )
+}
+/// A patrol member id: 1–64 characters, no control characters, no space at either end.
+fn member_id() -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": 64,
+        "pattern": "^[^\\s\\x00-\\x1f\\x7f-\\x9f](?:[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f])?$"})
+}
+fn enum_of(values: Vec<String>) -> Value {
+    json!({"type": "string", "enum": values})
+}
+fn incident_categories() -> Value {
+    enum_of(
+        CATEGORIES
+            .iter()
+            .flat_map(|(code, name, _)| [(*code).to_owned(), (*name).to_owned()])
+            .collect(),
+    )
+}
+fn incident_statuses() -> Value {
+    enum_of(
+        IncidentStatus::ALL
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
+    )
+}
+fn person_categories() -> Value {
+    enum_of(
+        PersonCategory::ALL
+            .iter()
+            .flat_map(|c| [c.as_str().to_owned(), c.zh().to_owned()])
+            .collect(),
+    )
+}
+fn levels() -> Value {
+    enum_of(Level::ALL.iter().map(|l| l.as_str().to_owned()).collect())
+}
+fn risks() -> Value {
+    enum_of(Risk::ALL.iter().map(|r| r.as_str().to_owned()).collect())
+}
+fn list_of(item: Value) -> Value {
+    json_content(
+        json!({"type": "object", "required": ["items"], "properties": {
+        "items": {"type": "array", "items": item}, "total": {"type": "integer", "minimum": 0}}}),
+    )
+}
+
+/// The body of a workflow step: one alternative per action, so a note is
+/// required exactly where the workflow table requires it, and `revisit`
+/// carries a satisfaction of 1–5.
+fn action_body() -> Value {
+    let alternatives: Vec<Value> = ACTIONS
+        .iter()
+        .filter(|a| a.name != "escalate")
+        .map(|a| {
+            let mut required = vec!["action"];
+            let mut props = json!({
+                "action": {"type": "string", "enum": [a.name]},
+                "note": {"type": "string", "maxLength": 2000},
+                "version": {"type": "integer", "nullable": true, "description": "the version you saw; a stale one gets 409"},
+            });
+            if a.needs_note {
+                required.push("note");
+                props["note"] =
+                    json!({"type": "string", "maxLength": 2000, "pattern": "\\S"});
+            }
+            if a.name == "revisit" {
+                required.push("satisfaction");
+                props["satisfaction"] = json!({"type": "integer", "minimum": 1, "maximum": 5});
+            }
+            json!({"type": "object", "required": required, "properties": props})
+        })
+        .collect();
+    json!({"oneOf": alternatives})
+}
+
+fn incident_schema() -> Value {
+    json!({"type": "object", "required": ["id", "category", "status", "reported_at", "deadline", "overdue"], "properties": {
+        "id": {"type": "string"}, "category": {"type": "string"}, "category_code": {"type": "string"},
+        "source": {"type": "string"}, "description": {"type": "string"},
+        "lon": {"type": "number"}, "lat": {"type": "number"},
+        "grid": {"type": "string", "nullable": true},
+        "status": incident_statuses(), "reported_at": {"type": "string", "format": "date-time"},
+        "deadline": {"type": "string", "format": "date-time"}, "overdue": {"type": "boolean"},
+        "version": {"type": "integer"}}})
+}
+
+/// The export of one layer, with the filters that layer takes.
+fn export(layer: &str, filters: Vec<Value>) -> Value {
+    let mut params = vec![path(
+        "format",
+        enum_of(vec!["csv".into(), "xlsx".into(), "geojson".into()]),
+        "csv (UTF-8 with BOM), xlsx or geojson",
+    )];
+    params.extend(filters);
+    let content = json!({
+        "text/csv": {"schema": {"type": "string"}},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}},
+        "application/geo+json": {"schema": {"type": "object"}},
+    });
+    let rights = match layer {
+        "incidents" => "; incidents by the caller's rights",
+        "people" => "; masked records in the caller's areas, one audit entry naming them",
+        _ => "; phone numbers only for signed-in callers",
+    };
+    Op::new(format!("the {layer} layer as a file{rights}"))
+        .params(params)
+        .ok(200, Some(content))
+        .errors(&[400, 401, 403, 404])
+        .build()
 }
 
 /// The document.
 pub fn document(base: &str) -> Value {
-    let lon = || param("lon", "query", true, "number", "WGS84 longitude");
-    let lat = || param("lat", "query", true, "number", "WGS84 latitude");
-    let limit = || {
-        param(
-            "limit",
-            "query",
-            false,
-            "integer",
-            "page size, default 100, capped at 10000",
+    let mut paths = Map::new();
+    let mut add = |p: &str, v: Value| {
+        paths.insert(p.to_owned(), v);
+    };
+    let text = |t: &str| json!({t: {"schema": {"type": "string"}}});
+    add(
+        "/healthz",
+        json!({"get": Op::new("liveness: 200 while the process serves").build()}),
+    );
+    add(
+        "/readyz",
+        json!({"get": Op::new("readiness: 200 once the store answers and the index is loaded, 503 before").build()}),
+    );
+    add(
+        "/metrics",
+        json!({"get": Op::new("Prometheus text metrics").ok(200, Some(text("text/plain"))).build()}),
+    );
+    add(
+        "/api/openapi.json",
+        json!({"get": Op::new("this document").build()}),
+    );
+    add(
+        "/api/grids/at",
+        json!({
+            "get": Op::new("the grid containing a point, with ancestors; 404 outside every grid")
+                .params(vec![query_required("lon", lon(), "WGS84 longitude"), query_required("lat", lat(), "WGS84 latitude")])
+                .errors(&[400, 404]).build(),
+            "post": Op::new("batch: the grid code (or null) of each point, in order")
+                .body(json!({"type": "object", "required": ["points"], "properties": {"points": {"type": "array", "maxItems": 100_000,
+                    "items": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "number", "minimum": -90, "maximum": 90}}}}}))
+                .errors(&[400, 413]).build(),
+        }),
+    );
+    add(
+        "/api/areas/{code}",
+        json!({"get": Op::new("one area at any level with geometry, children and counts (incidents and people only by rights)")
+        .params(vec![path("code", area_code(), "6/9/12/15-digit area code")]).errors(&[400, 404]).build()}),
+    );
+    add(
+        "/api/hazards/nearest",
+        json!({"get": Op::new("hazards nearest to a point, with distance_m; phones only for signed-in callers")
+        .params(vec![query_required("lon", lon(), "WGS84 longitude"), query_required("lat", lat(), "WGS84 latitude"),
+            query("k", json!({"type": "integer", "minimum": 1}), "how many, default 10, capped at 100"),
+            query("max_km", json!({"type": "number", "minimum": 0, "exclusiveMinimum": true}), "search radius in km; unbounded when absent")])
+        .ok(200, Some(list_of(json!({"type": "object", "required": ["id", "distance_m"]}))))
+        .errors(&[400]).build()}),
+    );
+    let ring = json!({"type": "array", "minItems": 4, "items": {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "number"}},
+        "description": "closed (first = last), no self-intersection"});
+    let polygon = json!({"type": "object", "required": ["type", "coordinates"], "properties": {"type": {"type": "string", "enum": ["Polygon"]},
+        "coordinates": {"type": "array", "minItems": 1, "items": ring}}});
+    let multi = json!({"type": "object", "required": ["type", "coordinates"], "properties": {"type": {"type": "string", "enum": ["MultiPolygon"]},
+        "coordinates": {"type": "array", "minItems": 1, "items": {"type": "array", "minItems": 1, "items": ring}}}});
+    let feature = json!({"type": "object", "required": ["type", "geometry"], "properties": {"type": {"type": "string", "enum": ["Feature"]},
+        "geometry": {"oneOf": [polygon, multi]}}});
+    add(
+        "/api/query/within",
+        json!({"post": Op::new("hazards and shelters inside a GeoJSON Polygon/MultiPolygon (or a Feature of one, at most 100,000 vertices); incidents and people only as the records the caller may list")
+        .body(json!({"oneOf": [polygon, multi, feature]}))
+        .errors(&[400, 413]).build()}),
+    );
+    add(
+        "/api/auth/login",
+        json!({"post": Op::new("sign in: a token and a session cookie; failures from one address slow down that address")
+        .body(json!({"type": "object", "required": ["username", "password"], "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}))
+        .errors(&[400, 401, 429]).build()}),
+    );
+    add(
+        "/api/auth/logout",
+        json!({"post": Op::new("sign out (ends this session)").errors(&[401, 403]).build()}),
+    );
+    add(
+        "/api/me",
+        json!({"get": Op::new("who am I: username, role, areas and the map layers this account may see").errors(&[401]).build()}),
+    );
+    // null means the default channel
+    let sources: Vec<Value> = SOURCES
+        .iter()
+        .map(|s| json!(s))
+        .chain([Value::Null])
+        .collect();
+    add(
+        "/api/incidents",
+        json!({
+            "get": Op::new("incidents the caller may read, newest first (a public account: its own reports)")
+                .params(vec![query("status", incident_statuses(), ""), query("area", area_code(), "area code (its subtree)"),
+                    query("category", incident_categories(), "code or Chinese name"), bbox(), time("since", "reported at or after"),
+                    query("overdue", json!({"type": "boolean"}), ""), limit(10_000), offset()])
+                .ok(200, Some(list_of(incident_schema())))
+                .errors(&[400, 401, 403]).build(),
+            "post": Op::new("report an incident (any signed-in account, anywhere); a retry with the same Idempotency-Key returns the first answer")
+                .params(vec![header("Idempotency-Key", json!({"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"}), "makes retries safe")])
+                .body(json!({"type": "object", "required": ["category", "lon", "lat"], "properties": {
+                    "category": incident_categories(), "description": {"type": "string", "maxLength": 2000},
+                    "lon": lon(), "lat": lat(), "source": {"type": "string", "nullable": true, "enum": sources, "description": "intake channel; default 群众上报"}}}))
+                .ok(201, Some(json_content(incident_schema())))
+                .links(json!({
+                    "detail": {"operationId": "incidentDetail", "parameters": {"id": "$response.body#/id"}},
+                    "act": {"operationId": "incidentAct", "parameters": {"id": "$response.body#/id"}},
+                }))
+                .errors(&[400, 401, 403, 413]).build(),
+        }),
+    );
+    add(
+        "/api/incidents/categories",
+        json!({"get": Op::new("incident categories with their default deadlines, and intake channels").build()}),
+    );
+    let mut detail = Op::new("one incident with its history and likely duplicates")
+        .params(vec![path("id", json!({"type": "string"}), "incident id")])
+        .ok(200, Some(json_content(incident_schema())))
+        .errors(&[401, 404])
+        .build();
+    detail["operationId"] = json!("incidentDetail");
+    add("/api/incidents/{id}", json!({"get": detail}));
+    let mut act = Op::new("a step of the closed loop (受理→派遣→处置→办结→核查→回访→结案); which steps a role may take is the workflow table's")
+        .params(vec![path("id", json!({"type": "string"}), "incident id")]).body(action_body())
+        .ok(200, Some(json_content(incident_schema()))).errors(&[400, 401, 403, 404, 409]).build();
+    act["operationId"] = json!("incidentAct");
+    add("/api/incidents/{id}/actions", json!({"post": act}));
+    add(
+        "/api/events",
+        json!({"get": Op::new("Server-Sent Events of the changes the caller may see; each event's id is the change number; Last-Event-ID resumes")
+        .params(vec![header("Last-Event-ID", json!({"type": "integer", "minimum": 0}), "resume after this change")])
+        .ok(200, Some(text("text/event-stream"))).errors(&[401]).build()}),
+    );
+    add(
+        "/api/stats/incidents",
+        json!({"get": Op::new("incident counts by area (any level), category and status for a window, overdue rates and hot spots, over the incidents the caller may read")
+        .params(vec![query("level", levels(), "grouping level, default street"), query("area", area_code(), ""),
+            time("from", "default: to − 30 days; before `to`"), time("to", "default: now")])
+        .errors(&[400, 401, 403]).build()}),
+    );
+    add(
+        "/api/people",
+        json!({"get": Op::new("masked special-population records in the caller's areas (audited)")
+        .params(vec![query("area", area_code(), ""), query("category", person_categories(), "code or Chinese name"), bbox(),
+            query("purpose", json!({"type": "string"}), "why (recorded in the audit log)"), limit(10_000), offset()])
+        .ok(200, Some(list_of(json!({"type": "object", "required": ["id", "grid", "category", "masked"]}))))
+        .errors(&[400, 401, 403]).build()}),
+    );
+    add(
+        "/api/people/{id}",
+        json!({"get": Op::new("one record, masked; unmasked with ?purpose= for roles allowed it (audited)")
+        .params(vec![path("id", json!({"type": "string"}), "record id"), query("purpose", json!({"type": "string"}), "why (audited)")])
+        .errors(&[401, 403, 404]).build()}),
+    );
+    add(
+        "/api/audit",
+        json!({"get": Op::new("the audit log, newest first (admin)").params(vec![limit(10_000), offset()]).errors(&[400, 401, 403]).build()}),
+    );
+    let area = || query("area", area_code(), "");
+    add(
+        "/api/export/grids.{format}",
+        export("grids", vec![area(), bbox(), query("level", levels(), "")]),
+    );
+    add(
+        "/api/export/hazards.{format}",
+        export(
+            "hazards",
+            vec![
+                area(),
+                bbox(),
+                query("kind", json!({"type": "string"}), ""),
+                query("risk", risks(), ""),
+                query("status", json!({"type": "string"}), ""),
+            ],
+        ),
+    );
+    add(
+        "/api/export/shelters.{format}",
+        export("shelters", vec![area(), bbox()]),
+    );
+    add(
+        "/api/export/places.{format}",
+        export(
+            "places",
+            vec![area(), bbox(), query("kind", json!({"type": "string"}), "")],
+        ),
+    );
+    add(
+        "/api/export/incidents.{format}",
+        export(
+            "incidents",
+            vec![
+                area(),
+                bbox(),
+                query("category", incident_categories(), ""),
+                query("status", incident_statuses(), ""),
+            ],
+        ),
+    );
+    add(
+        "/api/export/people.{format}",
+        export(
+            "people",
+            vec![
+                area(),
+                bbox(),
+                query("category", person_categories(), ""),
+                query("purpose", json!({"type": "string"}), "why (audited)"),
+            ],
+        ),
+    );
+    let window = || {
+        vec![
+            query("area", area_code(), "default: the caller's first area"),
+            time("from", "default: to − 1 day; before `to`, at most 31 days"),
+            time("to", "default: now"),
+            query(
+                "reach_m",
+                json!({"type": "number", "minimum": 0, "exclusiveMinimum": true}),
+                "reach of a track in metres, default 50, capped at 500",
+            ),
+        ]
+    };
+    add(
+        "/api/patrol/coverage",
+        json!({"get": Op::new("per grid under an area: coverage (share of area within reach of a track in the window), places visited and missed")
+        .params(window()).errors(&[400, 401, 403, 404]).build()}),
+    );
+    let mut gaps = window();
+    gaps.push(query(
+        "limit",
+        json!({"type": "integer", "minimum": 1}),
+        "default 20, capped at 1000",
+    ));
+    add(
+        "/api/patrol/gaps",
+        json!({"get": Op::new("grids where incidents outrun patrols, highest score first").params(gaps).errors(&[400, 401, 403, 404]).build()}),
+    );
+    add(
+        "/api/patrol/tracks",
+        json!({"post": Op::new("a batch of GPS fixes for one's team (also GeoJSON, GPX, CSV by Content-Type); unknown members join the caller's team; noise is dropped and counted")
+        .params(vec![query("crs", enum_of(vec!["wgs84".into(), "cgcs2000".into(), "gcj02".into(), "bd09".into()]), "default wgs84"),
+            query("member", member_id(), "member of fixes the body does not name")])
+        .body(json!({"type": "object", "required": ["member", "points"], "properties": {"member": member_id(),
+            "points": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["lon", "lat", "time"],
+                "properties": {"lon": lon(), "lat": lat(), "time": {"type": "string", "format": "date-time"}}}}}}))
+        .errors(&[400, 401, 403, 413]).build()}),
+    );
+    add(
+        "/open311/v2/services.json",
+        json!({"get": Op::new("Open311 GeoReport v2 services (the incident categories)")
+        .ok(200, Some(json_content(json!({"type": "array"})))).build()}),
+    );
+    let key = || {
+        query(
+            "api_key",
+            json!({"type": "string"}),
+            "an account's session token (or send Authorization: Bearer)",
         )
     };
-    let offset = || param("offset", "query", false, "integer", "items to skip");
-    let path_id = |n: &str| param(n, "path", true, "string", "identifier");
+    add(
+        "/open311/v2/requests.json",
+        json!({
+            "get": Op::new("service requests the caller may read, newest 1000").params(vec![key(),
+                query("service_request_id", json!({"type": "string"}), "comma-separated ids"), query("service_code", json!({"type": "string"}), ""),
+                time("start_date", ""), time("end_date", ""), query("status", enum_of(vec!["open".into(), "closed".into()]), "")])
+                .ok(200, Some(json_content(json!({"type": "array"})))).errors(&[400, 401]).build(),
+            "post": {"summary": "report through Open311 (form-encoded as in GeoReport v2, or JSON)",
+                "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object",
+                    "required": ["service_code", "lat", "long"], "properties": {"api_key": {"type": "string"},
+                    "service_code": enum_of(CATEGORIES.iter().map(|(c, _, _)| (*c).to_owned()).collect()),
+                    "lat": lat(), "long": lon(), "description": {"type": "string", "maxLength": 2000}}}}}},
+                "responses": Op::new("").ok(201, Some(json_content(json!({"type": "array"})))).errors(&[400, 401, 403, 429]).build()["responses"].clone()},
+        }),
+    );
+    add(
+        "/open311/v2/requests/{id}.json",
+        json!({"get": Op::new("one service request the caller may read")
+        .params(vec![path("id", json!({"type": "string", "pattern": "^[^./]+$"}), "service request id"), key()])
+        .ok(200, Some(json_content(json!({"type": "array"})))).errors(&[401, 404]).build()}),
+    );
+    let collection = || {
+        path(
+            "collectionId",
+            enum_of(
+                [
+                    "grids",
+                    "hazards",
+                    "shelters",
+                    "places",
+                    "incidents",
+                    "people",
+                ]
+                .map(String::from)
+                .to_vec(),
+            ),
+            "collections visible to the caller; others answer 404",
+        )
+    };
+    let geo = |t: &str| json!({t: {"schema": {"type": "object"}}});
+    add(
+        "/ogc",
+        json!({"get": Op::new("OGC API – Features landing page").build()}),
+    );
+    add(
+        "/ogc/conformance",
+        json!({"get": Op::new("conformance classes").build()}),
+    );
+    add(
+        "/ogc/collections",
+        json!({"get": Op::new("the collections the caller may see").build()}),
+    );
+    add(
+        "/ogc/collections/{collectionId}",
+        json!({"get": Op::new("one collection").params(vec![collection()]).errors(&[404]).build()}),
+    );
+    add(
+        "/ogc/collections/{collectionId}/items",
+        json!({"get": Op::new("features the caller may see (bbox, datetime, limit, offset; other parameters filter by property)")
+        .params(vec![collection(), bbox(), query("datetime", json!({"type": "string", "format": "date-time"}), "an instant (intervals a/b with .. for open ends are accepted too)"),
+            limit(10_000), offset()])
+        .ok(200, Some(geo("application/geo+json"))).errors(&[400, 404]).build()}),
+    );
+    add(
+        "/ogc/collections/{collectionId}/items/{featureId}",
+        json!({"get": Op::new("one feature").params(vec![collection(), path("featureId", json!({"type": "string"}), "")])
+        .ok(200, Some(geo("application/geo+json"))).errors(&[404]).build()}),
+    );
     json!({
         "openapi": "3.0.3",
         "info": {"title": "民情地图 Minqing Map API", "version": env!("CARGO_PKG_VERSION"),
-                 "description": "Grid-based social governance: areas, hazards, shelters, places, incidents, special populations (by rights) and patrols. Coordinates are WGS84; times RFC 3339 (+08:00)."},
+                 "description": "Grid-based social governance: areas, hazards, shelters, places, incidents, special populations (by rights) and patrols. Coordinates are WGS84; times RFC 3339 (+08:00). Every error is {\"error\",\"detail\"}. Tiles are described by TileJSON at /tiles/{layer}.json."},
         "servers": [{"url": base}],
+        "security": [{}, {"bearer": []}, {"cookie": []}],
         "components": {
-            "schemas": {"Error": {"type": "object", "required": ["error", "detail"], "properties": {"error": {"type": "string"}, "detail": {"type": "string"}}}},
+            "schemas": {"Error": {"type": "object", "required": ["error", "detail"], "properties": {"error": {"type": "string"}, "detail": {"type": "string", "maxLength": 1000}}}},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}, "cookie": {"type": "apiKey", "in": "cookie", "name": "minqing_session"}},
         },
-        "paths": {
-            "/healthz": {"get": op("liveness", vec![], "200", None)},
-            "/readyz": {"get": op("readiness: 200 once the index is loaded, 503 before", vec![], "200", None)},
-            "/tiles/{layer}.json": {"get": op("TileJSON 3.0.0 of a layer", vec![path_id("layer")], "200", None)},
-            "/tiles/{layers}/{z}/{x}/{y}.mvt": {"get": op("Mapbox Vector Tile of one or more comma-separated layers; 204 when empty; ETag/304; gzip", vec![path_id("layers"), path_id("z"), path_id("x"), path_id("y")], "200", None)},
-            "/tiles/{layers}/{z}/{x}/{y}.geojson": {"get": op("the same tile as a GeoJSON FeatureCollection", vec![path_id("layers"), path_id("z"), path_id("x"), path_id("y")], "200", None)},
-            "/api/grids/at": {
-                "get": op("the grid containing a point, with ancestors; 404 outside every grid", vec![lon(), lat()], "200", None),
-                "post": op("batch: the grid code (or null) of each point, in order", vec![], "200", Some(r#"{"points":[[113.056,23.698]]}"#)),
-            },
-            "/api/areas/{code}": {"get": op("one area at any level with geometry, children and counts (people by rights)", vec![path_id("code")], "200", None)},
-            "/api/hazards/nearest": {"get": op("hazards nearest to a point, with distance_m", vec![lon(), lat(), param("k", "query", false, "integer", "default 10, max 100"), param("max_km", "query", false, "number", "search radius")], "200", None)},
-            "/api/query/within": {"post": op("hazards, shelters, open incidents and (by rights) people inside a GeoJSON polygon", vec![], "200", Some(r#"{"type":"Polygon","coordinates":[[[113.0,23.6],[113.1,23.6],[113.1,23.7],[113.0,23.6]]]}"#))},
-            "/api/auth/login": {"post": op("sign in: token and session cookie", vec![], "200", Some(r#"{"username":"wangge","password":"minqing-demo"}"#))},
-            "/api/auth/logout": {"post": op("sign out", vec![], "200", None)},
-            "/api/me": {"get": op("who am I", vec![], "200", None)},
-            "/api/incidents": {
-                "get": op("incidents by rights", vec![param("status", "query", false, "string", ""), param("area", "query", false, "string", "area code"), param("category", "query", false, "string", ""), param("bbox", "query", false, "string", "minlon,minlat,maxlon,maxlat"), param("since", "query", false, "string", "RFC 3339"), param("overdue", "query", false, "boolean", ""), limit(), offset()], "200", None),
-                "post": op("report an incident (Idempotency-Key header makes retries safe)", vec![param("Idempotency-Key", "header", false, "string", "")], "201", Some(r#"{"category":"邻里纠纷","description":"…","lon":113.056,"lat":23.698}"#)),
-            },
-            "/api/incidents/categories": {"get": op("incident categories", vec![], "200", None)},
-            "/api/incidents/{id}": {"get": op("one incident with its history", vec![path_id("id")], "200", None)},
-            "/api/events": {"get": op("Server-Sent Events of changes the caller may see; Last-Event-ID resumes", vec![param("Last-Event-ID", "header", false, "integer", "")], "200", None)},
-            "/api/people": {"get": op("masked special-population records in the caller's areas (audited)", vec![param("area", "query", false, "string", ""), param("category", "query", false, "string", ""), param("bbox", "query", false, "string", ""), limit(), offset()], "200", None)},
-            "/api/export/{layer}.{format}": {"get": op("a layer as a file (csv: UTF-8 with BOM; xlsx; geojson), by rights: grids/hazards/shelters/places for anyone (phones only signed in), incidents by area rights, people masked and audited; filters area, bbox, level, kind, risk, status, category", vec![path_id("layer"), path_id("format"), param("area", "query", false, "string", ""), param("bbox", "query", false, "string", ""), param("level", "query", false, "string", ""), param("kind", "query", false, "string", ""), param("risk", "query", false, "string", ""), param("status", "query", false, "string", ""), param("category", "query", false, "string", "")], "200", None)},
-            "/api/people/{id}": {"get": op("one record, masked; unmasked with ?purpose= for roles allowed it (audited)", vec![path_id("id"), param("purpose", "query", false, "string", "")], "200", None)},
-            "/api/audit": {"get": op("the audit log, newest first (admin)", vec![limit(), offset()], "200", None)},
-            "/api/patrol/tracks": {"post": op("a batch of GPS fixes (command, grid, admin): JSON as in the example, GeoJSON (application/geo+json: LineString/MultiPoint with properties.times or coordTimes, member in properties.member), GPX (application/gpx+xml) or CSV (text/csv: member,time,lon,lat); unknown members are created; noise is dropped and counted: {accepted, dropped: {too_fast, outside, duplicate, future}, member, members}", vec![param("crs", "query", false, "string", "wgs84 (default), cgcs2000, gcj02 or bd09"), param("member", "query", false, "string", "member of fixes the body does not name (GPX, CSV without a member column)")], "200", Some(r#"{"member":"M001","points":[{"lon":113.056,"lat":23.698,"time":"2026-06-01T08:00:00+08:00"}]}"#))},
-            "/api/patrol/coverage": {"get": op("per grid under an area: coverage (share of area within reach_m of a track in the window), places_visited, places_missed (due and not visited, with last_visit), last_visits", vec![param("area", "query", false, "string", "area code; default the caller's first area"), param("from", "query", false, "string", "RFC 3339; default to − 1 day"), param("to", "query", false, "string", "RFC 3339; default now"), param("reach_m", "query", false, "number", "default 50, capped at 500")], "200", None)},
-            "/api/patrol/gaps": {"get": op("grids where incidents outrun patrols, highest score first: score = (1 − coverage) × r / (r + 1), r = incidents per day of the window", vec![param("area", "query", false, "string", "area code"), param("from", "query", false, "string", "RFC 3339"), param("to", "query", false, "string", "RFC 3339"), param("reach_m", "query", false, "number", "default 50"), param("limit", "query", false, "integer", "default 20, capped at 1000")], "200", None)},
-            "/ogc": {"get": op("OGC API – Features landing page", vec![], "200", None)},
-            "/ogc/conformance": {"get": op("conformance classes", vec![], "200", None)},
-            "/ogc/collections": {"get": op("collections", vec![], "200", None)},
-            "/ogc/collections/{collectionId}": {"get": op("one collection", vec![path_id("collectionId")], "200", None)},
-            "/ogc/collections/{collectionId}/items": {"get": op("features (bbox, datetime, limit, offset, property filters)", vec![path_id("collectionId"), param("bbox", "query", false, "string", ""), param("datetime", "query", false, "string", ""), limit(), offset()], "200", None)},
-            "/ogc/collections/{collectionId}/items/{featureId}": {"get": op("one feature", vec![path_id("collectionId"), path_id("featureId")], "200", None)},
-        }
+        "paths": paths,
     })
 }
 

@@ -112,10 +112,14 @@ pub async fn post(
         .transpose()
         .map_err(|d| AppError::BadRequest("bad_parameter", d))?
         .unwrap_or_default();
-    let opts = ParseOptions {
-        crs,
-        member: q.get("member").cloned(),
-    };
+    let member = q
+        .get("member")
+        .map(|m| {
+            crate::patrol::parse::check_member(m)
+                .map_err(|why| AppError::BadRequest("bad_parameter", format!("`member` {why}")))
+        })
+        .transpose()?;
+    let opts = ParseOptions { crs, member };
     let body = String::from_utf8(body.to_vec())
         .map_err(|_| AppError::BadRequest("bad_track", "the body must be UTF-8".into()))?;
     ready(&state)?;

@@ -157,7 +157,7 @@ pub async fn audit(
 ) -> Result<Json<Value>, AppError> {
     caller.may(Kind::Audit, Action::Read)?;
     let limit = count_param(&q, "limit", 100, 10_000)?;
-    let offset = offset_param(&q)? as i64;
-    let items = state.store.audit_log(limit as i64, offset.max(0)).await?;
+    let offset = i64::try_from(offset_param(&q)?).unwrap_or(i64::MAX);
+    let items = state.store.audit_log(limit as i64, offset).await?;
     Ok(Json(json!({"items": items})))
 }

@@ -67,6 +67,28 @@ pub fn parse_area(body: &Value) -> Result<MultiPolygon<f64>, AppError> {
             ));
         }
     };
+    // geojson's conversion indexes positions blindly: a position with fewer
+    // than two numbers would panic there, so check every one first.
+    let short = match &geom.value {
+        geojson::GeometryValue::Polygon { coordinates } => {
+            coordinates.iter().flatten().any(|p| p.len() < 2)
+        }
+        geojson::GeometryValue::MultiPolygon { coordinates } => {
+            coordinates.iter().flatten().flatten().any(|p| p.len() < 2)
+        }
+        _ => {
+            return Err(AppError::BadRequest(
+                "bad_geojson",
+                "the geometry must be a Polygon or MultiPolygon".into(),
+            ));
+        }
+    };
+    if short {
+        return Err(AppError::BadRequest(
+            "bad_geojson",
+            "every position needs a longitude and a latitude".into(),
+        ));
+    }
     let g: geo_types::Geometry<f64> = geom
         .try_into()
         .map_err(|e| AppError::BadRequest("bad_geojson", format!("{e}")))?;

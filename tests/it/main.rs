@@ -7,6 +7,7 @@ mod api;
 mod attack;
 mod browser;
 mod demo;
+mod fuzz;
 mod import;
 mod index;
 mod live;
