@@ -289,6 +289,7 @@ async fn prepare(state: &AppState, config: &AppConfig) -> anyhow::Result<()> {
     // Everything up to `last` is in the index already: remember the recent window as applied.
     let window = crate::service::CATCH_UP_WINDOW;
     let recent = store.changes_since((last - window).max(0), window).await?;
+    state.load_warnings().await?;
     state.install_index(index, last, &recent);
     if store.meta("demo").await?.is_some() {
         tracing::info!(

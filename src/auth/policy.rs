@@ -32,6 +32,8 @@ pub enum Kind {
     Audit,
     /// Accounts (admin pages).
     Accounts,
+    /// 预警区 warning areas.
+    Warnings,
 }
 
 /// What is done to a kind.
@@ -146,6 +148,16 @@ pub const RULES: &[Rule] = &[
         who: &[Some(Role::Command), Some(Role::Grid)],
         reach: Reach::InAreas,
     },
+    // Warnings: flood, command and admin issue, extend and lift them; staff whose areas a
+    // warning touches read it; heads confirm the hazards of their areas.
+    Rule { kind: Kind::Warnings, action: Action::Read, who: ADMIN, reach: Reach::Everywhere },
+    Rule { kind: Kind::Warnings, action: Action::Read, who: AREA_STAFF, reach: Reach::InAreas },
+    Rule { kind: Kind::Warnings, action: Action::Create, who: ADMIN, reach: Reach::Everywhere },
+    Rule { kind: Kind::Warnings, action: Action::Create, who: &[Some(Role::Flood), Some(Role::Command)], reach: Reach::InAreas },
+    Rule { kind: Kind::Warnings, action: Action::Change, who: ADMIN, reach: Reach::Everywhere },
+    Rule { kind: Kind::Warnings, action: Action::Change, who: &[Some(Role::Flood), Some(Role::Command)], reach: Reach::InAreas },
+    Rule { kind: Kind::Hazards, action: Action::Change, who: ADMIN, reach: Reach::Everywhere },
+    Rule { kind: Kind::Hazards, action: Action::Change, who: LEADERS_AND_HEADS, reach: Reach::InAreas },
     Rule { kind: Kind::Audit, action: Action::Read, who: ADMIN, reach: Reach::Everywhere },
     Rule { kind: Kind::Accounts, action: Action::Read, who: ADMIN, reach: Reach::Everywhere },
     Rule { kind: Kind::Accounts, action: Action::Change, who: ADMIN, reach: Reach::Everywhere },
@@ -333,6 +345,47 @@ pub fn people_counts(who: Option<&Principal>) -> Option<PeopleCounts> {
     Some(PeopleCounts {
         exact,
         protected_elsewhere,
+    })
+}
+
+/// Who may read people records through a warning, and which.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeopleInWarning {
+    /// the records' areas in reach (further limited to the warning's area by the caller)
+    pub scope: Scope,
+    /// only the evacuation categories (独居老人, 残疾人, 留守儿童 …)
+    pub evacuation_only: bool,
+}
+
+/// The contract's flood rule: the flood role reads masked records of the
+/// evacuation categories inside active warnings it issued (closed when the
+/// warning is lifted or expires); other roles read their usual people scope
+/// inside a warning. `None`: no people at all.
+///
+/// ```
+/// use minqing::auth::{Principal, Role};
+/// use minqing::auth::policy::people_in_warning;
+/// let f = Principal { username: "fangxun".into(), role: Role::Flood, areas: vec![] };
+/// assert!(people_in_warning(Some(&f), "fangxun", true).unwrap().evacuation_only);
+/// assert!(people_in_warning(Some(&f), "fangxun", false).is_none(), "lifted or expired: closed");
+/// assert!(people_in_warning(Some(&f), "other_flood", true).is_none(), "another account's warning");
+/// ```
+pub fn people_in_warning(
+    who: Option<&Principal>,
+    issued_by: &str,
+    active: bool,
+) -> Option<PeopleInWarning> {
+    let p = who?;
+    if p.role == Role::Flood {
+        return (active && p.username == issued_by).then_some(PeopleInWarning {
+            scope: Scope::All,
+            evacuation_only: true,
+        });
+    }
+    let scope = read(who, Kind::People);
+    (!scope.is_nothing()).then_some(PeopleInWarning {
+        scope,
+        evacuation_only: false,
     })
 }
 

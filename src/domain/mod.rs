@@ -8,6 +8,7 @@ pub mod incident;
 pub mod layer;
 pub mod patrol;
 pub mod person;
+pub mod warning;
 pub mod workflow;
 
 pub use area::{Area, AreaCode, GridHead, Level};
@@ -17,3 +18,4 @@ pub use incident::{Incident, IncidentStatus};
 pub use layer::Layer;
 pub use patrol::{PatrolMember, PatrolPoint};
 pub use person::{Person, PersonCategory};
+pub use warning::{Warning, WarningStatus};

@@ -17,6 +17,7 @@ pub mod people;
 pub mod query;
 pub mod stats;
 pub mod tiles;
+pub mod warnings;
 pub mod web;
 
 use std::collections::HashMap;
@@ -432,6 +433,10 @@ fn routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/open311/v2/requests/{file}", get(open311::get_request)),
         ("/api/patrol/gaps", get(patrol::gaps)),
         ("/api/patrol/tracks", post(patrol_tracks::post)),
+        ("/api/warnings", get(warnings::list).post(warnings::post)),
+        ("/api/warnings/{id}", get(warnings::detail)),
+        ("/api/warnings/{id}/actions", post(warnings::act)),
+        ("/api/warnings/{id}/{file}", get(warnings::file)),
         ("/basemap/rivers.geojson", get(web::rivers)),
         ("/", get(web::index)),
         ("/wall", get(web::index)),

@@ -550,6 +550,55 @@ pub fn document(base: &str) -> Value {
         .params(vec![path("id", json!({"type": "string", "pattern": "^[^./]+$"}), "service request id"), key()])
         .ok(200, Some(json_content(json!({"type": "array"})))).errors(&[401, 404]).build()}),
     );
+    let levels_of_risk = enum_of(Risk::ALL.iter().map(|r| r.as_str().to_owned()).collect());
+    add(
+        "/api/warnings",
+        json!({
+            "get": Op::new("warning areas touching the caller's areas, active first").ok(200, Some(list_of(json!({"type": "object", "required": ["id", "name", "level", "status"]}))))
+                .errors(&[401]).build(),
+            "post": Op::new("issue a warning area (flood, command, admin): name, level 红/橙/黄/蓝, kind, area (GeoJSON, inside your areas), until (at most 31 days ahead)")
+                .params(vec![header("Idempotency-Key", json!({"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"}), "makes retries safe")])
+                .body(json!({"type": "object", "required": ["name", "level", "kind", "area", "until"], "properties": {
+                    "name": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"}, "level": levels_of_risk,
+                    "kind": {"type": "string", "minLength": 1, "maxLength": 20, "pattern": "\\S", "example": "暴雨"},
+                    "area": {"oneOf": [polygon, multi]}, "until": {"type": "string", "format": "date-time"}}}))
+                .ok(201, Some(json_content(json!({"type": "object", "required": ["id"]}))))
+                .errors(&[400, 401, 403, 413]).build(),
+        }),
+    );
+    let warning_id = || path("id", json!({"type": "string"}), "warning id");
+    add(
+        "/api/warnings/{id}",
+        json!({"get": Op::new("the answer for a warning, always current: hazards with the persons to call, households and persons, shelters inside and nearest outside, capacity shortfall, grids with heads, seen and confirmed shares, open incidents and (by rights) people to check on")
+        .params(vec![warning_id()]).errors(&[401, 404]).build()}),
+    );
+    add(
+        "/api/warnings/{id}/actions",
+        json!({"post": Op::new("extend (until), lift, or confirm a hazard checked (heads of its area)")
+        .params(vec![warning_id()])
+        .body(json!({"oneOf": [
+            {"type": "object", "required": ["action", "until"], "properties": {"action": {"type": "string", "enum": ["extend"]}, "until": {"type": "string", "format": "date-time"}}},
+            {"type": "object", "required": ["action"], "properties": {"action": {"type": "string", "enum": ["lift"]}}},
+            {"type": "object", "required": ["action", "hazard"], "properties": {"action": {"type": "string", "enum": ["confirm"]}, "hazard": {"type": "string"}}},
+        ]}))
+        .errors(&[400, 401, 403, 404, 409]).build()}),
+    );
+    add(
+        "/api/warnings/{id}/cap.xml",
+        json!({"get": Op::new("the warning as a CAP 1.2 alert (Alert, Update on extend, Cancel on lift)")
+        .params(vec![warning_id()]).ok(200, Some(text("application/xml"))).errors(&[401, 404]).build()}),
+    );
+    add(
+        "/api/warnings/{id}/calls.csv",
+        json!({"get": Op::new("the call list in call order (CSV, UTF-8 with BOM)")
+        .params(vec![warning_id()]).ok(200, Some(text("text/csv"))).errors(&[401, 404]).build()}),
+    );
+    add(
+        "/api/warnings/{id}/calls.xlsx",
+        json!({"get": Op::new("the call list in call order (XLSX)")
+        .params(vec![warning_id()]).ok(200, Some(json!({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}})))
+        .errors(&[401, 404]).build()}),
+    );
     let collection = || {
         path(
             "collectionId",

@@ -3,10 +3,12 @@
 //! catching up on other instances' writes, and answers that depend on the
 //! caller's rights but not on HTTP (protected people counts).
 
+pub mod area;
 pub mod incidents;
 pub mod limit;
 pub mod metrics;
 pub mod patrol;
+pub mod warnings;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,9 +19,9 @@ use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
 use crate::auth::Principal;
-use crate::auth::policy::{self, PeopleCounts};
+use crate::auth::policy::{self, Kind, PeopleCounts};
 use crate::auth::suppress::{self, Protected};
-use crate::domain::{Incident, Layer};
+use crate::domain::{Incident, Layer, Warning};
 use crate::spatial::{BBox, SpatialIndex};
 use crate::store::{Change, Store};
 use crate::tiles::cache::TileCache;
@@ -30,12 +32,14 @@ use crate::tiles::cache::TileCache;
 pub struct LiveEvent {
     /// the change-log entry
     pub change: Change,
-    /// the layer it touches (decides who may receive it)
-    pub layer: Layer,
+    /// the kind of record (decides who may receive it)
+    pub kind: Kind,
+    /// the map layer whose tiles it makes stale, if any
+    pub layer: Option<Layer>,
     /// JSON payload
     pub data: Value,
-    /// owning grid, for rights filtering
-    pub grid: Option<String>,
+    /// grids the record belongs to or touches (empty: the district's own)
+    pub grids: Vec<String>,
     /// the account that created the record (a public reporter's own cases)
     pub owner: Option<String>,
 }
@@ -53,10 +57,34 @@ impl LiveEvent {
             data["action"] = json!(a);
         }
         LiveEvent {
-            layer: Layer::Incidents,
+            kind: Kind::Incidents,
+            layer: Some(Layer::Incidents),
             data,
-            grid: i.grid.clone(),
+            grids: i.grid.iter().cloned().collect(),
             owner: i.reporter.clone(),
+            change,
+        }
+    }
+
+    /// A warning issued or changed, for the staff of the grids it touches.
+    pub fn warning(
+        change: Change,
+        w: &Warning,
+        grids: Vec<String>,
+        now: chrono::DateTime<Utc>,
+    ) -> LiveEvent {
+        let action = w
+            .history
+            .last()
+            .map(|e| e.action.as_str())
+            .unwrap_or("issue");
+        LiveEvent {
+            kind: Kind::Warnings,
+            layer: None,
+            data: json!({"kind": change.kind, "id": w.id, "name": w.name, "level": w.level.as_str(),
+                         "status": w.status(now), "action": action, "bbox": change.bbox}),
+            grids,
+            owner: None,
             change,
         }
     }
@@ -64,18 +92,25 @@ impl LiveEvent {
     /// Any other change (patrol batches, imports): kind, id and the box it touched.
     pub fn other(change: Change, layer: Layer) -> LiveEvent {
         LiveEvent {
-            layer,
+            kind: policy::kind_of(layer),
+            layer: Some(layer),
             data: json!({"kind": change.kind, "id": change.record_id, "bbox": change.bbox}),
-            grid: None,
+            grids: vec![],
             owner: None,
             change,
         }
     }
 
-    /// True when `who` may receive this event (the policy's read rule of its layer).
+    /// True when `who` may receive this event (the policy's read rule of its kind).
     pub fn visible_to(&self, who: &Principal) -> bool {
-        policy::read(Some(who), policy::kind_of(self.layer))
-            .allows(self.grid.as_deref(), self.owner.as_deref())
+        let scope = policy::read(Some(who), self.kind);
+        if self.grids.is_empty() {
+            scope.allows(None, self.owner.as_deref())
+        } else {
+            self.grids
+                .iter()
+                .any(|g| scope.allows(Some(g), self.owner.as_deref()))
+        }
     }
 }
 
@@ -105,6 +140,8 @@ pub struct AppState {
     net: Net,
     /// the bounded pool for CPU-heavy work
     heavy: Heavy,
+    /// warning areas, all of them (few), newest state
+    warnings: RwLock<Vec<Warning>>,
 }
 
 /// CPU-heavy work (polygon checks, big queries, exports, low-zoom tiles)
@@ -179,7 +216,48 @@ impl AppState {
             people_counts: Default::default(),
             net,
             heavy: Heavy::new(),
+            warnings: Default::default(),
         }
+    }
+
+    /// Every warning as it stands.
+    pub fn warnings(&self) -> Vec<Warning> {
+        self.warnings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// One warning.
+    pub fn warning(&self, id: &str) -> Option<Warning> {
+        self.warnings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .find(|w| w.id == id)
+            .cloned()
+    }
+
+    /// Replaces (or adds) a warning after the store committed it.
+    pub fn put_warning(&self, w: Warning) {
+        let mut g = self.warnings.write().unwrap_or_else(|p| p.into_inner());
+        match g.iter_mut().find(|x| x.id == w.id) {
+            Some(slot) => *slot = w,
+            None => g.push(w),
+        }
+    }
+
+    /// Loads the stored warnings (start-up).
+    pub async fn load_warnings(&self) -> anyhow::Result<()> {
+        let mut all = Vec::new();
+        for body in self.store.warnings().await? {
+            match serde_json::from_str::<Warning>(&body) {
+                Ok(w) => all.push(w),
+                Err(e) => tracing::warn!(error = %e, "a stored warning does not parse; skipped"),
+            }
+        }
+        *self.warnings.write().unwrap_or_else(|p| p.into_inner()) = all;
+        Ok(())
     }
 
     /// Runs CPU-heavy `work` off the async workers, in the bounded pool.
@@ -284,16 +362,18 @@ impl AppState {
             let mut g = self.index.write().unwrap_or_else(|p| p.into_inner());
             apply(&mut g);
         }
-        let b = event.change.bbox;
-        self.tiles.invalidate(
-            event.layer.as_str(),
-            &BBox {
-                min_lon: b[0],
-                min_lat: b[1],
-                max_lon: b[2],
-                max_lat: b[3],
-            },
-        );
+        if let Some(layer) = event.layer {
+            let b = event.change.bbox;
+            self.tiles.invalidate(
+                layer.as_str(),
+                &BBox {
+                    min_lon: b[0],
+                    min_lat: b[1],
+                    max_lon: b[2],
+                    max_lat: b[3],
+                },
+            );
+        }
         // No listeners is fine.
         let _ = self.events.send(event);
     }
@@ -301,6 +381,11 @@ impl AppState {
     /// The live event of a logged change as it stands now (for replay), or
     /// `None` when the change names nothing a listener can be told of.
     pub fn replay_event(&self, change: Change) -> Option<LiveEvent> {
+        if change.kind.starts_with("warning.") {
+            let w = self.warning(&change.record_id)?;
+            let grids = warnings::touched_grids(&self.index(), &w);
+            return Some(LiveEvent::warning(change, &w, grids, Utc::now()));
+        }
         let layer = Layer::of_change(&change.kind)?;
         if layer == Layer::Incidents {
             let index = self.index();
@@ -322,6 +407,18 @@ impl AppState {
                 .seen
                 .contains(&change.seq)
             {
+                continue;
+            }
+            if change.kind.starts_with("warning.") {
+                if let Some(body) = self.store.warning(&change.record_id).await?
+                    && let Ok(w) = serde_json::from_str::<Warning>(&body)
+                {
+                    let grids = warnings::touched_grids(&self.index(), &w);
+                    let event = LiveEvent::warning(change, &w, grids, Utc::now());
+                    self.commit(event, |_| {});
+                    self.put_warning(w);
+                    n += 1;
+                }
                 continue;
             }
             match Layer::of_change(&change.kind) {

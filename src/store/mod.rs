@@ -135,6 +135,21 @@ pub struct AuditEntry {
     pub purpose: Option<String>,
 }
 
+/// A warning as stored: the JSON document and what the store indexes.
+#[derive(Debug, Clone)]
+pub struct WarningDoc<'a> {
+    /// id
+    pub id: &'a str,
+    /// the whole record as JSON
+    pub body: &'a str,
+    /// the version this write makes
+    pub version: i64,
+    /// the area as a GeoJSON geometry (PostGIS keeps it as a geometry too)
+    pub area_geojson: &'a str,
+    /// the area's box, for the change log
+    pub bbox: [f64; 4],
+}
+
 /// What creating an incident produced.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Created {
@@ -187,6 +202,23 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Change>;
     /// The history of an incident, oldest first.
     async fn incident_history(&self, id: &str) -> StoreResult<Vec<HistoryEntry>>;
+
+    /// Writes a warning's whole document with one change-log entry `kind`:
+    /// a new warning when `expected_version` is `None` (an idempotency key
+    /// replays as for incidents), else only if the stored version is still
+    /// `expected_version` (else [`StoreError::Conflict`]).
+    async fn put_warning(
+        &self,
+        doc: &WarningDoc<'_>,
+        expected_version: Option<i64>,
+        kind: &str,
+        idempotency: Option<(&str, &str)>,
+        answer: &str,
+    ) -> StoreResult<Created>;
+    /// Every warning document, oldest first.
+    async fn warnings(&self) -> StoreResult<Vec<String>>;
+    /// One warning document.
+    async fn warning(&self, id: &str) -> StoreResult<Option<String>>;
 
     /// One incident as stored now.
     async fn incident(&self, id: &str) -> StoreResult<Option<Incident>>;

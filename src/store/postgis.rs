@@ -10,7 +10,7 @@ use sqlx::postgres::PgPoolOptions;
 
 use super::{
     AuditEntry, Change, Created, HistoryEntry, SessionRecord, Store, StoreError, StoreResult,
-    UserRecord,
+    UserRecord, WarningDoc,
 };
 use crate::config::redact_url;
 use crate::domain::{Dataset, Incident, LayerRecords};
@@ -349,6 +349,78 @@ impl Store for PostgisStore {
             .await?;
         tx.commit().await?;
         Ok(Created::New(change))
+    }
+
+    async fn put_warning(
+        &self,
+        doc: &WarningDoc<'_>,
+        expected: Option<i64>,
+        kind: &str,
+        idem: Option<(&str, &str)>,
+        answer: &str,
+    ) -> StoreResult<Created> {
+        let mut tx = self.pool.begin().await?;
+        if let Some((user, key)) = idem {
+            let inserted = sqlx::query("insert into idempotency (username, key, answer, created_at) values ($1, $2, $3, now()) on conflict do nothing")
+                .bind(user).bind(key).bind(answer).execute(&mut *tx).await?;
+            if inserted.rows_affected() == 0 {
+                let prior: String = sqlx::query_scalar(
+                    "select answer from idempotency where username = $1 and key = $2",
+                )
+                .bind(user)
+                .bind(key)
+                .fetch_one(&mut *tx)
+                .await?;
+                return Ok(Created::Replayed(prior));
+            }
+        }
+        let geom = "st_multi(st_setsrid(st_geomfromgeojson($3), 4326))";
+        match expected {
+            None => {
+                sqlx::query(sqlx::AssertSqlSafe(format!("insert into warnings (id, body, geom, version, updated_at) values ($1, $2::jsonb, {geom}, $4, now())")))
+                    .bind(doc.id).bind(doc.body).bind(doc.area_geojson).bind(doc.version)
+                    .execute(&mut *tx).await?;
+            }
+            Some(v) => {
+                let done = sqlx::query(sqlx::AssertSqlSafe(format!("update warnings set body = $2::jsonb, geom = {geom}, version = $4, updated_at = now() where id = $1 and version = $5")))
+                    .bind(doc.id).bind(doc.body).bind(doc.area_geojson).bind(doc.version).bind(v)
+                    .execute(&mut *tx).await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Conflict(format!(
+                        "warning {} was changed by someone else; reload and retry",
+                        doc.id
+                    )));
+                }
+            }
+        }
+        let b = doc.bbox;
+        let row = sqlx::query("insert into changes (at, kind, record_id, minx, miny, maxx, maxy) values (now(), $1, $2, $3, $4, $5, $6) returning *")
+            .bind(kind).bind(doc.id).bind(b[0]).bind(b[1]).bind(b[2]).bind(b[3])
+            .fetch_one(&mut *tx).await?;
+        let change = map::change(&row)?;
+        sqlx::query("select pg_notify('minqing_changes', $1)")
+            .bind(change.seq.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Created::New(change))
+    }
+
+    async fn warnings(&self) -> StoreResult<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("select body::text from warnings order by updated_at, id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn warning(&self, id: &str) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("select body::text from warnings where id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn apply_incident_action(

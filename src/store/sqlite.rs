@@ -11,7 +11,7 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use super::{
     AuditEntry, Change, Created, HistoryEntry, SessionRecord, Store, StoreError, StoreResult,
-    UserRecord,
+    UserRecord, WarningDoc,
 };
 use crate::domain::{Dataset, Incident, LayerRecords};
 use crate::spatial::BBox;
@@ -406,6 +406,83 @@ impl Store for SqliteStore {
         let change = map::change(&change)?;
         tx.commit().await?;
         Ok(Created::New(change))
+    }
+
+    async fn put_warning(
+        &self,
+        doc: &WarningDoc<'_>,
+        expected: Option<i64>,
+        kind: &str,
+        idem: Option<(&str, &str)>,
+        answer: &str,
+    ) -> StoreResult<Created> {
+        let mut tx = self.write().await?;
+        if let Some((user, key)) = idem {
+            let prior: Option<String> =
+                sqlx::query_scalar("select answer from idempotency where username = ? and key = ?")
+                    .bind(user)
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(a) = prior {
+                return Ok(Created::Replayed(a));
+            }
+            sqlx::query(
+                "insert into idempotency (username, key, answer, created_at) values (?, ?, ?, ?)",
+            )
+            .bind(user)
+            .bind(key)
+            .bind(answer)
+            .bind(Utc::now())
+            .execute(&mut *tx)
+            .await?;
+        }
+        match expected {
+            None => {
+                sqlx::query(
+                    "insert into warnings (id, body, version, updated_at) values (?, ?, ?, ?)",
+                )
+                .bind(doc.id)
+                .bind(doc.body)
+                .bind(doc.version)
+                .bind(Utc::now())
+                .execute(&mut *tx)
+                .await?;
+            }
+            Some(v) => {
+                let done = sqlx::query("update warnings set body = ?, version = ?, updated_at = ? where id = ? and version = ?")
+                    .bind(doc.body).bind(doc.version).bind(Utc::now()).bind(doc.id).bind(v)
+                    .execute(&mut *tx).await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Conflict(format!(
+                        "warning {} was changed by someone else; reload and retry",
+                        doc.id
+                    )));
+                }
+            }
+        }
+        let b = doc.bbox;
+        let row = sqlx::query("insert into changes (at, kind, record_id, minx, miny, maxx, maxy) values (?, ?, ?, ?, ?, ?, ?) returning *")
+            .bind(Utc::now()).bind(kind).bind(doc.id).bind(b[0]).bind(b[1]).bind(b[2]).bind(b[3])
+            .fetch_one(&mut *tx).await?;
+        let change = map::change(&row)?;
+        tx.commit().await?;
+        Ok(Created::New(change))
+    }
+
+    async fn warnings(&self) -> StoreResult<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("select body from warnings order by rowid")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn warning(&self, id: &str) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar("select body from warnings where id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn apply_incident_action(

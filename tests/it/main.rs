@@ -16,3 +16,4 @@ mod patrol;
 mod rights;
 mod store_story;
 mod tiles;
+mod warnings;

@@ -72,6 +72,10 @@ enum Row {
     Grant(Kind, Action),
     /// Patrol reads of an area: 2xx when the patrol scope covers it.
     PatrolArea,
+    /// A warning by id (with this method, path suffix and body): visible
+    /// (not 404) exactly when the policy lets the caller read a warning
+    /// touching that grid.
+    Warning(&'static str, &'static str, Option<&'static str>),
 }
 
 type Probe = fn(Kind, Target) -> Req;
@@ -276,6 +280,16 @@ fn rows() -> Vec<(&'static str, Row)> {
             "/api/patrol/tracks",
             Row::Grant(Kind::Patrol, Action::Create),
         ),
+        ("/api/warnings", Row::SignedIn),
+        ("/api/warnings/{id}", Row::Warning("GET", "", None)),
+        (
+            "/api/warnings/{id}/actions",
+            Row::Warning("POST", "/actions", Some(r#"{"action": "matrix-probe"}"#)),
+        ),
+        (
+            "/api/warnings/{id}/{file}",
+            Row::Warning("GET", "/cap.xml", None),
+        ),
         (
             "/basemap/rivers.geojson",
             Row::Public("/basemap/rivers.geojson"),
@@ -345,6 +359,21 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             .await;
         assert_eq!(s, 200, "admin dispatches {id}: {v}");
     }
+    // One warning over each south grid, issued by the admin.
+    let mut warnings = Vec::new();
+    for (grid, x0) in [
+        (fixture::WEST_SOUTH_GRID, 113.01),
+        (fixture::EAST_SOUTH_GRID, 113.06),
+    ] {
+        let (x1, y0, y1) = (x0 + 0.03, 23.01, 23.04);
+        let until = (chrono::Utc::now() + chrono::Duration::hours(6)).to_rfc3339();
+        let (s, v) = app
+            .post_json_as(Some(&admin), "/api/warnings", &json!({"name": "矩阵", "level": "黄", "kind": "暴雨", "until": until,
+                "area": {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}}))
+            .await;
+        assert_eq!(s, 201, "admin issues a warning over {grid}: {v}");
+        warnings.push((grid, v["id"].as_str().unwrap().to_owned()));
+    }
     let mut users: Vec<Option<&str>> = vec![None];
     users.extend(fixture::USERS.iter().map(|(n, _, _)| Some(*n)));
     let mut checked = 0;
@@ -396,6 +425,30 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                         want.contains(&s),
                         "{user:?} {path}: expected {want:?}, got {s}: {body}"
                     );
+                }
+                Row::Warning(method, suffix, body) => {
+                    for (grid, id) in &warnings {
+                        let req = Req {
+                            method,
+                            path: format!("/api/warnings/{id}{suffix}"),
+                            body: body.map(|b| serde_json::from_str(b).unwrap()),
+                            find: Find::Status,
+                        };
+                        let (s, text) = send(&app, t, &req, false).await;
+                        let scope = policy::read(who.as_ref(), Kind::Warnings);
+                        let may = scope.allows(Some(grid), None);
+                        let want: &[u16] = match (who.is_some(), may) {
+                            (false, _) => &[401],
+                            (true, false) => &[404],
+                            (true, true) if method == "POST" => &[400],
+                            (true, true) => &[200],
+                        };
+                        assert!(
+                            want.contains(&s),
+                            "{user:?} {method} {path} for a warning over {grid}: expected {want:?}, got {s}: {text}"
+                        );
+                        checked += 1;
+                    }
                 }
                 Row::PatrolArea => {
                     for area in [fixture::WEST_SOUTH_GRID, fixture::EAST_SOUTH_GRID] {
