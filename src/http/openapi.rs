@@ -84,8 +84,12 @@ pub fn document(base: &str) -> Value {
             "/ogc/conformance": {"get": op("conformance classes", vec![], "200", None)},
             "/ogc/collections": {"get": op("collections", vec![], "200", None)},
             "/ogc/collections/{collectionId}": {"get": op("one collection", vec![path_id("collectionId")], "200", None)},
-            "/ogc/collections/{collectionId}/items": {"get": op("features (bbox, datetime, limit, offset, property filters)", vec![path_id("collectionId"), param("bbox", "query", false, "string", ""), param("datetime", "query", false, "string", ""), limit(), offset()], "200", None)},
-            "/ogc/collections/{collectionId}/items/{featureId}": {"get": op("one feature", vec![path_id("collectionId"), path_id("featureId")], "200", None)},
+            "/ogc/collections/{collectionId}/items": {"get": op("features (bbox, datetime, limit, offset, property filters, CQL2 filter, sortby, crs); the full OGC API definition is /ogc/api", vec![path_id("collectionId"), param("bbox", "query", false, "string", ""), param("bbox-crs", "query", false, "string", "OGC CRS URI of bbox"), param("datetime", "query", false, "string", ""), limit(), offset(), param("filter", "query", false, "string", "CQL2 on the queryables"), param("filter-lang", "query", false, "string", "cql2-text (default) or cql2-json"), param("filter-crs", "query", false, "string", "OGC CRS URI of filter geometries"), param("sortby", "query", false, "string", "name,-other"), param("crs", "query", false, "string", "OGC CRS URI of the answer: CRS84 (default), EPSG 4490, 4326, 3857")], "200", None)},
+            "/ogc/collections/{collectionId}/items/{featureId}": {"get": op("one feature", vec![path_id("collectionId"), path_id("featureId"), param("crs", "query", false, "string", "OGC CRS URI")], "200", None)},
+            "/ogc/collections/{collectionId}/queryables": {"get": op("queryables (JSON Schema)", vec![path_id("collectionId")], "200", None)},
+            "/ogc/tileMatrixSets": {"get": op("OGC API – Tiles: tile matrix sets (WebMercatorQuad)", vec![], "200", None)},
+            "/ogc/collections/{collectionId}/tiles": {"get": op("OGC API – Tiles: a collection's vector tilesets (the same tiles and cache as /tiles)", vec![path_id("collectionId")], "200", None)},
+            "/ogc/tiles": {"get": op("OGC API – Tiles: one tileset of every collection the caller may see", vec![], "200", None)},
         }
     })
 }

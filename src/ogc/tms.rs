@@ -37,17 +37,27 @@ pub fn web_mercator_quad() -> Value {
                 "id": z.to_string(), "scaleDenominator": cell / 0.000_28, "cellSize": cell,
                 "cornerOfOrigin": "topLeft", "pointOfOrigin": [-HALF, HALF],
                 "tileWidth": 256, "tileHeight": 256, "matrixWidth": n, "matrixHeight": n,
+                // TMS 1.0 names of the same values, for readers that predate 2.0
+                "identifier": z.to_string(), "topLeftCorner": [-HALF, HALF],
             })
         })
         .collect();
+    let crs = "http://www.opengis.net/def/crs/EPSG/0/3857";
     json!({
         "id": WEB_MERCATOR_QUAD,
         "title": "Google Maps Compatible for the World",
         "uri": WEB_MERCATOR_QUAD_URI,
-        "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+        "crs": crs,
         "orderedAxes": ["X", "Y"],
         "wellKnownScaleSet": "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible",
         "tileMatrices": matrices,
+        // GDAL 3.6 (Debian 12) reads only the TMS 1.0 encoding: its members
+        // ride along; a TMS 2.0 reader ignores them.
+        "type": "TileMatrixSetType",
+        "identifier": WEB_MERCATOR_QUAD,
+        "supportedCRS": crs,
+        "boundingBox": {"type": "BoundingBoxType", "crs": crs, "lowerCorner": [-HALF, -HALF], "upperCorner": [HALF, HALF]},
+        "tileMatrix": matrices,
     })
 }
 
