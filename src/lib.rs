@@ -1,7 +1,7 @@
 //! 民情地图 Minqing Map: a map service for grid-based social governance.
 //!
 //! Arrows point down: [`http`] → [`domain`] / [`spatial`] / [`tiles`] / [`store`].
-//! The pure core (`domain`, `spatial`, `tiles`, `demo`, `import`, `export`) knows nothing of axum or sqlx.
+//! The pure core (`domain`, `spatial`, `tiles`, `ogc`, `demo`, `import`, `export`) knows nothing of axum or sqlx.
 
 /// Builds the application (store + index + router) and runs it until stopped.
 pub mod app;
@@ -23,6 +23,8 @@ pub mod export;
 pub mod http;
 /// Shapefile/GeoJSON/CSV import, coordinate conversion, geometry repair, topology check.
 pub mod import;
+/// OGC API pieces without HTTP: CQL2 parse/evaluate, queryables, sortby, CRS (Part 2), tile matrix sets.
+pub mod ogc;
 /// Patrol track input: GPX/CSV/GeoJSON/JSON readers and GPS noise rules (pure).
 pub mod patrol;
 /// Shared state and the one write path (store → index → tiles → live event).

@@ -165,10 +165,11 @@ fn time(name: &str, description: &str) -> Value {
         description,
     )
 }
-/// A patrol member id: 1–64 characters, no control characters, no space at either end.
+/// A patrol member id. The server takes any text of 1–64 characters without
+/// control characters (trimmed); the schema states a plain subset of that.
 fn member_id() -> Value {
-    json!({"type": "string", "minLength": 1, "maxLength": 64,
-        "pattern": "^[^\\s\\x00-\\x1f\\x7f-\\x9f](?:[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f])?$"})
+    json!({"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[0-9A-Za-z_.-]+$",
+        "description": "1–64 characters, no control characters (e.g. M001, 张三)"})
 }
 fn enum_of(values: Vec<String>) -> Value {
     json!({"type": "string", "enum": values})
@@ -636,10 +637,19 @@ pub fn document(base: &str) -> Value {
     );
     add(
         "/ogc/collections/{collectionId}/items",
-        json!({"get": Op::new("features the caller may see (bbox, datetime, limit, offset; other parameters filter by property)")
+        json!({"get": Op::new("features the caller may see (bbox, datetime, limit, offset; other parameters filter by property; CQL2 `filter`, `sortby`, `crs` and `bbox-crs` are described in the OGC API definition at /ogc/api)")
         .params(vec![collection(), bbox(), query("datetime", json!({"type": "string", "format": "date-time"}), "an instant (intervals a/b with .. for open ends are accepted too)"),
             limit(10_000), offset()])
         .ok(200, Some(geo("application/geo+json"))).errors(&[400, 404]).build()}),
+    );
+    add(
+        "/ogc/collections/{collectionId}/queryables",
+        json!({"get": Op::new("OGC API – Features Part 3: the collection's queryables as JSON Schema").params(vec![collection()])
+            .ok(200, Some(json!({"application/schema+json": {"schema": {"type": "object"}}}))).errors(&[404]).build()}),
+    );
+    add(
+        "/ogc/tileMatrixSets",
+        json!({"get": Op::new("OGC API – Tiles: the tile matrix sets (WebMercatorQuad)").build()}),
     );
     add(
         "/ogc/collections/{collectionId}/items/{featureId}",

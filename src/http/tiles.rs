@@ -120,8 +120,27 @@ pub async fn tile(
     };
     let tile = TileCoord::parse(&z, &x, y).map_err(|d| AppError::BadRequest("bad_tile", d))?;
     let names = parse_layers(&layers_raw, &caller)?;
-    ready(&state)?;
-    let rights = rights(&caller);
+    serve(&state, &caller, &headers, names, tile, format).await
+}
+
+/// Answers one tile of layers the caller may see (checked by the caller of
+/// this function), from the cache or built and cached. `/tiles/…` and the
+/// OGC API – Tiles paths both come here, so a tile is cut once whichever asked.
+pub async fn serve(
+    state: &Arc<AppState>,
+    caller: &Caller,
+    headers: &HeaderMap,
+    names: Vec<Layer>,
+    tile: TileCoord,
+    format: &'static str,
+) -> Result<Response, AppError> {
+    ready(state)?;
+    let layers_raw = names
+        .iter()
+        .map(|l| l.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let rights = rights(caller);
     let key = TileKey {
         layers: layers_raw.clone(),
         tile,

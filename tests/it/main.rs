@@ -12,6 +12,7 @@ mod import;
 mod index;
 mod live;
 mod matrix;
+mod ogc;
 mod patrol;
 mod rights;
 mod store_story;

@@ -176,6 +176,60 @@ fn rows() -> Vec<(&'static str, Row)> {
                 )
             }),
         ),
+        ("/ogc/api", Row::Public("/ogc/api")),
+        (
+            "/ogc/collections/{id}/queryables",
+            Row::Records(&[Incidents], |_, _| {
+                get("/ogc/collections/incidents/queryables".into(), Find::Status)
+            }),
+        ),
+        ("/ogc/tileMatrixSets", Row::Public("/ogc/tileMatrixSets")),
+        (
+            "/ogc/tileMatrixSets/{tms}",
+            Row::Public("/ogc/tileMatrixSets/WebMercatorQuad"),
+        ),
+        (
+            "/ogc/collections/{id}/tiles",
+            Row::Records(&[Incidents], |_, _| {
+                get("/ogc/collections/incidents/tiles".into(), Find::Status)
+            }),
+        ),
+        (
+            "/ogc/collections/{id}/tiles/{tms}",
+            Row::Records(&[Incidents], |_, _| {
+                get(
+                    "/ogc/collections/incidents/tiles/WebMercatorQuad".into(),
+                    Find::Status,
+                )
+            }),
+        ),
+        (
+            "/ogc/collections/{id}/tiles/{tms}/{z}/{row}/{col}",
+            Row::Records(&[Incidents], |_, t| {
+                let (z, x, y) = tile_of(t.lon, t.lat, 15);
+                get(
+                    format!(
+                        "/ogc/collections/incidents/tiles/WebMercatorQuad/{z}/{y}/{x}?f=geojson"
+                    ),
+                    Find::IdInBody,
+                )
+            }),
+        ),
+        ("/ogc/tiles", Row::Public("/ogc/tiles")),
+        (
+            "/ogc/tiles/{tms}",
+            Row::Public("/ogc/tiles/WebMercatorQuad"),
+        ),
+        (
+            "/ogc/tiles/{tms}/{z}/{row}/{col}",
+            Row::Records(&[Incidents], |_, t| {
+                let (z, x, y) = tile_of(t.lon, t.lat, 15);
+                get(
+                    format!("/ogc/tiles/WebMercatorQuad/{z}/{y}/{x}?f=geojson"),
+                    Find::IdInBody,
+                )
+            }),
+        ),
         (
             "/api/hazards/nearest",
             Row::Public("/api/hazards/nearest?lon=113.01&lat=23.01"),
@@ -488,7 +542,11 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                         let may = match *path {
                             // counts of a whole area need rights over all of it
                             "/api/areas/{code}" => scope.covers_area(target.grid),
-                            "/ogc/collections/{id}" => !scope.is_nothing(),
+                            // the collection (and its metadata) exists for whoever may read some of it
+                            "/ogc/collections/{id}"
+                            | "/ogc/collections/{id}/queryables"
+                            | "/ogc/collections/{id}/tiles"
+                            | "/ogc/collections/{id}/tiles/{tms}" => !scope.is_nothing(),
                             "/api/incidents/{id}/actions" => scope.allows(Some(target.grid), None),
                             _ => scope.allows(Some(target.grid), None),
                         };

@@ -1,153 +1,65 @@
-//! OGC API – Features Part 1 (core, GeoJSON, OAS 3.0) over every layer, so
-//! QGIS and GDAL (`ogrinfo OAPIF:http://…/ogc`) open them directly.
+//! `…/items` and `…/items/{id}`: the records the policy lets the caller see,
+//! then bbox, datetime, property filters, CQL2 `filter`, `sortby`, paging,
+//! and coordinates in the asked `crs`.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use geo_types::{Geometry, Point};
 use serde_json::{Map, Value, json};
 
-use super::{BaseUrl, Caller, Params, count_param, offset_param, ready};
+use super::find_collection;
 use crate::auth::policy::{self, Kind};
 use crate::domain::Layer;
 use crate::error::{AppError, clip};
+use crate::http::{BaseUrl, Caller, Params, count_param, offset_param, ready};
+use crate::ogc::cql2::{self, Expr, Lang, Record, Val};
+use crate::ogc::crs::ServedCrs;
+use crate::ogc::queryables;
+use crate::ogc::sort::{self, SortKey};
 use crate::service::AppState;
 use crate::spatial::{BBox, SpatialIndex};
 use crate::views::{IncidentView, to_value};
 
-/// Collections and their titles. Which of them exist for a caller is the policy's call.
-const COLLECTIONS: [(Layer, &str); 6] = [
-    (
-        Layer::Grids,
-        "网格 Areas (district, streets, communities, grids)",
-    ),
-    (Layer::Hazards, "隐患点 Hazard points"),
-    (Layer::Shelters, "安置点 Shelters"),
-    (Layer::Places, "重点场所 Key places"),
-    (Layer::Incidents, "事件 Incidents (by rights)"),
-    (
-        Layer::People,
-        "特殊人群 Special populations: counts per grid (by rights)",
-    ),
-];
+/// Most vertices the geometry literals of one filter may have (as for any geometry in a request).
+const MAX_FILTER_VERTICES: usize = 100_000;
 
-fn geojson_response(v: Value) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/geo+json")],
-        axum::Json(v),
-    )
-        .into_response()
-}
-
-fn json_response(v: Value) -> Response {
-    axum::Json(v).into_response()
-}
-
-/// `GET /ogc`
-pub async fn landing(BaseUrl(b): BaseUrl) -> Response {
-    json_response(json!({
-        "title": "民情地图 Minqing Map",
-        "description": "Grid-based social governance layers as OGC API – Features",
-        "links": [
-            {"href": format!("{b}/ogc"), "rel": "self", "type": "application/json", "title": "this document"},
-            {"href": format!("{b}/api/openapi.json"), "rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "title": "the API definition"},
-            {"href": format!("{b}/ogc/conformance"), "rel": "conformance", "type": "application/json", "title": "conformance classes"},
-            {"href": format!("{b}/ogc/collections"), "rel": "data", "type": "application/json", "title": "collections"},
-        ]
-    }))
-}
-
-/// `GET /ogc/conformance`
-pub async fn conformance() -> Response {
-    json_response(json!({"conformsTo": [
-        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-    ]}))
-}
-
-fn collection_json(b: &str, id: &str, title: &str, bbox: [f64; 4]) -> Value {
-    let mut c = json!({
-        "id": id, "title": title, "itemType": "feature",
-        "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
-        "extent": {"spatial": {"bbox": [bbox], "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
-        "links": [
-            {"href": format!("{b}/ogc/collections/{id}"), "rel": "self", "type": "application/json"},
-            {"href": format!("{b}/ogc/collections/{id}/items"), "rel": "items", "type": "application/geo+json"},
-        ],
-    });
-    if id == "incidents" {
-        c["extent"]["temporal"] = json!({"interval": [[null, null]], "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"});
-    }
-    c
-}
-
-fn district_bbox(state: &AppState) -> [f64; 4] {
-    state
-        .index()
-        .areas
-        .roots()
-        .next()
-        .map(|e| e.bbox.to_array())
-        .unwrap_or([-180.0, -90.0, 180.0, 90.0])
-}
-
-/// `GET /ogc/collections`
-pub async fn collections(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    BaseUrl(b): BaseUrl,
-) -> Result<Response, AppError> {
-    ready(&state)?;
-    let bbox = district_bbox(&state);
-    Ok(json_response(json!({
-        "links": [{"href": format!("{b}/ogc/collections"), "rel": "self", "type": "application/json"}],
-        "collections": COLLECTIONS
-            .iter()
-            .filter(|(l, _)| policy::sees_layer(caller.who(), *l))
-            .map(|(l, t)| collection_json(&b, l.as_str(), t, bbox))
-            .collect::<Vec<_>>(),
-    })))
-}
-
-/// A collection the caller may see, or 404 (one answer for "hidden" and "absent").
-fn find_collection(id: &str, caller: &Caller) -> Result<(Layer, &'static str), AppError> {
-    COLLECTIONS
-        .iter()
-        .find(|(l, _)| l.as_str() == id && policy::sees_layer(caller.who(), *l))
-        .copied()
-        .ok_or_else(|| AppError::NotFound(format!("no collection {:?}", clip(id))))
-}
-
-/// `GET /ogc/collections/{id}`
-pub async fn collection(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    BaseUrl(b): BaseUrl,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let (_, title) = find_collection(&id, &caller)?;
-    ready(&state)?;
-    Ok(json_response(collection_json(
-        &b,
-        &id,
-        title,
-        district_bbox(&state),
-    )))
-}
-
-/// One feature before filtering: its id, GeoJSON geometry, properties and time.
+/// One feature before filtering: its id, geometry (lon/lat), properties and time.
 struct Item {
     id: String,
     bbox: BBox,
-    geometry: Value,
+    geom: Geometry<f64>,
     properties: Map<String, Value>,
     time: Option<DateTime<Utc>>,
 }
 
-fn point(lon: f64, lat: f64) -> (BBox, Value) {
+impl Record for Item {
+    fn value(&self, property: &str) -> Val<'_> {
+        if property == "geometry" {
+            return Val::Geom(Cow::Borrowed(&self.geom));
+        }
+        match self.properties.get(property) {
+            Some(Value::String(s)) => Val::Str(Cow::Borrowed(s)),
+            Some(Value::Number(n)) => n.as_f64().map_or(Val::Null, Val::Num),
+            Some(Value::Bool(b)) => Val::Bool(*b),
+            None if property == "id" => Val::Str(Cow::Borrowed(&self.id)),
+            _ => Val::Null,
+        }
+    }
+}
+
+impl Item {
+    fn feature(&self, crs: ServedCrs) -> Value {
+        json!({"type": "Feature", "id": self.id, "geometry": geojson::Geometry::from(&crs.project(&self.geom)), "properties": self.properties})
+    }
+}
+
+fn point(lon: f64, lat: f64) -> (BBox, Geometry<f64>) {
     (
         BBox {
             min_lon: lon,
@@ -155,7 +67,7 @@ fn point(lon: f64, lat: f64) -> (BBox, Value) {
             max_lon: lon,
             max_lat: lat,
         },
-        json!({"type": "Point", "coordinates": [lon, lat]}),
+        Geometry::Point(Point::new(lon, lat)),
     )
 }
 
@@ -193,7 +105,7 @@ fn items(
                         p["head_phone"] = json!(h.phone);
                     }
                 }
-                Item { id: a.code.as_str().to_owned(), bbox: e.bbox, geometry: json!(geojson::Geometry::from(&a.geometry)), properties: props(p), time: None }
+                Item { id: a.code.as_str().to_owned(), bbox: e.bbox, geom: Geometry::MultiPolygon(a.geometry.clone()), properties: props(p), time: None }
             })
             .collect(),
         Layer::Hazards => index
@@ -202,14 +114,14 @@ fn items(
             .iter()
             .enumerate()
             .map(|(i, h)| {
-                let (bbox, geometry) = point(h.lon, h.lat);
+                let (bbox, geom) = point(h.lon, h.lat);
                 let mut p = json!({"id": h.id, "name": h.name, "kind": h.kind, "risk": h.risk.as_str(), "threatened_households": h.threatened_households,
                                    "threatened_persons": h.threatened_persons, "monitor": h.monitor.name, "leader": h.leader.name, "shelter": h.shelter, "status": h.status, "grid": grid_code(index, index.hazards.grid[i])});
                 if signed_in {
                     p["monitor_phone"] = json!(h.monitor.phone);
                     p["leader_phone"] = json!(h.leader.phone);
                 }
-                Item { id: h.id.clone(), bbox, geometry, properties: props(p), time: None }
+                Item { id: h.id.clone(), bbox, geom, properties: props(p), time: None }
             })
             .collect(),
         Layer::Shelters => index
@@ -218,8 +130,8 @@ fn items(
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let (bbox, geometry) = point(s.lon, s.lat);
-                Item { id: s.id.clone(), bbox, geometry, properties: props(json!({"id": s.id, "name": s.name, "capacity": s.capacity, "address": s.address, "grid": grid_code(index, index.shelters.grid[i])})), time: None }
+                let (bbox, geom) = point(s.lon, s.lat);
+                Item { id: s.id.clone(), bbox, geom, properties: props(json!({"id": s.id, "name": s.name, "capacity": s.capacity, "address": s.address, "grid": grid_code(index, index.shelters.grid[i])})), time: None }
             })
             .collect(),
         Layer::Places => index
@@ -228,8 +140,8 @@ fn items(
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let (bbox, geometry) = point(s.lon, s.lat);
-                Item { id: s.id.clone(), bbox, geometry, properties: props(json!({"id": s.id, "name": s.name, "kind": s.kind, "visit_every_hours": s.visit_every_hours, "grid": grid_code(index, index.places.grid[i])})), time: None }
+                let (bbox, geom) = point(s.lon, s.lat);
+                Item { id: s.id.clone(), bbox, geom, properties: props(json!({"id": s.id, "name": s.name, "kind": s.kind, "visit_every_hours": s.visit_every_hours, "grid": grid_code(index, index.places.grid[i])})), time: None }
             })
             .collect(),
         Layer::Incidents => {
@@ -241,13 +153,13 @@ fn items(
                 .iter()
                 .filter(|i| scope.allows(i.grid.as_deref(), i.reporter.as_deref()))
                 .map(|i| {
-                    let (bbox, geometry) = point(i.lon, i.lat);
+                    let (bbox, geom) = point(i.lon, i.lat);
                     let mut v = to_value(&IncidentView::of(i, now));
                     if let Some(o) = v.as_object_mut() {
                         o.remove("lon");
                         o.remove("lat");
                     }
-                    Item { id: i.id.clone(), bbox, geometry, properties: props(v), time: Some(i.reported_at) }
+                    Item { id: i.id.clone(), bbox, geom, properties: props(v), time: Some(i.reported_at) }
                 })
                 .collect()
         }
@@ -274,7 +186,7 @@ fn items(
                     for (cat, n) in by_cat {
                         p[cat.zh()] = to_value(&n);
                     }
-                    Some(Item { id: code.to_owned(), bbox: e.bbox, geometry: json!(geojson::Geometry::from(&e.area.geometry)), properties: props(p), time: None })
+                    Some(Item { id: code.to_owned(), bbox: e.bbox, geom: Geometry::MultiPolygon(e.area.geometry.clone()), properties: props(p), time: None })
                 })
                 .collect()
         }
@@ -294,7 +206,10 @@ fn parse_datetime(raw: &str) -> Result<Interval, AppError> {
                 .map_err(|_| {
                     AppError::BadRequest(
                         "bad_parameter",
-                        format!("`datetime` must be RFC 3339 or an interval a/b, got {raw:?}"),
+                        format!(
+                            "`datetime` must be RFC 3339 or an interval a/b, got {:?}",
+                            clip(raw)
+                        ),
                     )
                 }),
         }
@@ -323,7 +238,100 @@ fn prop_matches(p: &Value, v: &str) -> bool {
 }
 
 /// Parameters that are not property filters.
-const RESERVED: [&str; 5] = ["bbox", "limit", "offset", "datetime", "f"];
+const RESERVED: [&str; 11] = [
+    "bbox",
+    "bbox-crs",
+    "limit",
+    "offset",
+    "datetime",
+    "f",
+    "crs",
+    "filter",
+    "filter-lang",
+    "filter-crs",
+    "sortby",
+];
+
+fn crs_param(q: &HashMap<String, String>, name: &str) -> Result<ServedCrs, AppError> {
+    q.get(name)
+        .map(|c| {
+            ServedCrs::parse(c)
+                .map_err(|d| AppError::BadRequest("bad_crs", format!("`{name}`: {d}")))
+        })
+        .transpose()
+        .map(|c| c.unwrap_or(ServedCrs::Crs84))
+}
+
+/// The `filter` of a request, checked against the collection's queryables
+/// and with its geometries brought to lon/lat.
+fn filter_param(q: &HashMap<String, String>, layer: Layer) -> Result<Option<Expr>, AppError> {
+    let bad = |d: String| AppError::BadRequest("bad_filter", d);
+    let Some(text) = q.get("filter") else {
+        if q.contains_key("filter-lang") || q.contains_key("filter-crs") {
+            return Err(bad("`filter-lang` and `filter-crs` need a `filter`".into()));
+        }
+        return Ok(None);
+    };
+    let lang = q
+        .get("filter-lang")
+        .map(|l| Lang::parse(l))
+        .transpose()
+        .map_err(bad)?
+        .unwrap_or(Lang::Text);
+    let mut e = cql2::parse(text, lang).map_err(|d| {
+        bad(format!(
+            "`filter` is not valid {}: {d}",
+            if lang == Lang::Json {
+                "CQL2 JSON"
+            } else {
+                "CQL2 text"
+            }
+        ))
+    })?;
+    for p in e.properties() {
+        queryables::check(layer, p).map_err(bad)?;
+    }
+    let n = e.vertex_count();
+    if n > MAX_FILTER_VERTICES {
+        return Err(AppError::TooLarge(format!(
+            "the filter's geometries have {n} vertices; at most {MAX_FILTER_VERTICES}"
+        )));
+    }
+    let fcrs = crs_param(q, "filter-crs")?;
+    e.map_geometries(&|g| fcrs.unproject(g));
+    Ok(Some(e))
+}
+
+fn sortby_param(q: &HashMap<String, String>, layer: Layer) -> Result<Vec<SortKey>, AppError> {
+    let Some(raw) = q.get("sortby") else {
+        return Ok(vec![]);
+    };
+    let keys = sort::parse(raw).map_err(|d| AppError::BadRequest("bad_sortby", d))?;
+    for k in &keys {
+        let found = queryables::check(layer, &k.property)
+            .map_err(|d| AppError::BadRequest("bad_sortby", format!("sortby: {d}")))?;
+        if matches!(found.kind, queryables::Kind::Geometry(_)) {
+            return Err(AppError::BadRequest(
+                "bad_sortby",
+                "sortby: a geometry has no order".into(),
+            ));
+        }
+    }
+    Ok(keys)
+}
+
+fn geojson_with_crs(v: Value, crs: ServedCrs) -> Response {
+    let mut res = (
+        [(header::CONTENT_TYPE, "application/geo+json")],
+        axum::Json(v),
+    )
+        .into_response();
+    res.headers_mut().insert(
+        "content-crs",
+        HeaderValue::from_str(&format!("<{}>", crs.uri())).expect("a URI is a header value"),
+    );
+    res
+}
 
 /// `GET /ogc/collections/{id}/items`
 pub async fn items_page(
@@ -336,15 +344,23 @@ pub async fn items_page(
     let (layer, _) = find_collection(&id, &caller)?;
     let limit = count_param(&q, "limit", 100, 10_000)?;
     let offset = offset_param(&q)?;
+    let bbox_crs = crs_param(&q, "bbox-crs")?;
     let bbox = q
         .get("bbox")
-        .map(|b| BBox::parse(b).map_err(|d| AppError::BadRequest("bad_parameter", d)))
+        .map(|b| {
+            bbox_crs
+                .bbox_to_lon_lat(b)
+                .map_err(|d| AppError::BadRequest("bad_parameter", d))
+        })
         .transpose()?;
     let (from, to) = q
         .get("datetime")
         .map(|d| parse_datetime(d))
         .transpose()?
         .unwrap_or((None, None));
+    let crs = crs_param(&q, "crs")?;
+    let filter = filter_param(&q, layer)?;
+    let sortby = sortby_param(&q, layer)?;
     ready(&state)?;
     let mut filters: Vec<(&str, &str)> = q
         .iter()
@@ -353,18 +369,14 @@ pub async fn items_page(
         .collect();
     filters.sort_unstable();
     let (matched, page) = {
-        let index = state.index();
-        let all = items(&state, &index, layer, &caller)?;
-        let matched: Vec<Item> = all
+        let all = {
+            let index = state.index();
+            items(&state, &index, layer, &caller)?
+        };
+        // Everything below narrows what the policy chose; nothing widens it.
+        let mut matched: Vec<Item> = all
             .into_iter()
-            .filter(|it| {
-                bbox.as_ref().is_none_or(|b| {
-                    it.bbox.min_lon <= b.max_lon
-                        && it.bbox.max_lon >= b.min_lon
-                        && it.bbox.min_lat <= b.max_lat
-                        && it.bbox.max_lat >= b.min_lat
-                })
-            })
+            .filter(|it| bbox.as_ref().is_none_or(|b| it.bbox.intersects(b)))
             .filter(|it| {
                 from.is_none_or(|f| it.time.is_some_and(|t| t >= f))
                     && to.is_none_or(|t2| it.time.is_some_and(|t| t <= t2))
@@ -374,13 +386,25 @@ pub async fn items_page(
                     .iter()
                     .all(|(k, v)| it.properties.get(*k).is_some_and(|p| prop_matches(p, v)))
             })
+            .filter(|it| filter.as_ref().is_none_or(|e| cql2::matches(e, it)))
             .collect();
+        if !sortby.is_empty() {
+            matched.sort_by(|a, b| {
+                sortby
+                    .iter()
+                    .map(|k| {
+                        sort::order(&a.value(&k.property), &b.value(&k.property), k.descending)
+                    })
+                    .find(|o| o.is_ne())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+        }
         let n = matched.len();
         let page: Vec<Value> = matched
-            .into_iter()
+            .iter()
             .skip(offset)
             .take(limit)
-            .map(|it| json!({"type": "Feature", "id": it.id, "geometry": it.geometry, "properties": it.properties}))
+            .map(|it| it.feature(crs))
             .collect();
         (n, page)
     };
@@ -409,10 +433,13 @@ pub async fn items_page(
         links.push(json!({"href": link(offset.saturating_sub(limit)), "rel": "prev", "type": "application/geo+json"}));
     }
     let returned = page.len();
-    Ok(geojson_response(json!({
-        "type": "FeatureCollection", "features": page, "numberMatched": matched, "numberReturned": returned,
-        "timeStamp": Utc::now().to_rfc3339(), "links": links,
-    })))
+    Ok(geojson_with_crs(
+        json!({
+            "type": "FeatureCollection", "features": page, "numberMatched": matched, "numberReturned": returned,
+            "timeStamp": Utc::now().to_rfc3339(), "links": links,
+        }),
+        crs,
+    ))
 }
 
 fn url_encode(s: &str) -> String {
@@ -425,8 +452,10 @@ pub async fn item(
     caller: Caller,
     BaseUrl(b): BaseUrl,
     Path((id, item_id)): Path<(String, String)>,
+    q: Params,
 ) -> Result<Response, AppError> {
     let (layer, _) = find_collection(&id, &caller)?;
+    let crs = crs_param(&q, "crs")?;
     ready(&state)?;
     let found = {
         let index = state.index();
@@ -436,11 +465,10 @@ pub async fn item(
     };
     let it =
         found.ok_or_else(|| AppError::NotFound(format!("no item {:?} in {id}", clip(&item_id))))?;
-    Ok(geojson_response(json!({
-        "type": "Feature", "id": it.id, "geometry": it.geometry, "properties": it.properties,
-        "links": [
-            {"href": format!("{b}/ogc/collections/{id}/items/{}", url_encode(&item_id)), "rel": "self", "type": "application/geo+json"},
-            {"href": format!("{b}/ogc/collections/{id}"), "rel": "collection", "type": "application/json"},
-        ],
-    })))
+    let mut f = it.feature(crs);
+    f["links"] = json!([
+        {"href": format!("{b}/ogc/collections/{id}/items/{}", url_encode(&item_id)), "rel": "self", "type": "application/geo+json"},
+        {"href": format!("{b}/ogc/collections/{id}"), "rel": "collection", "type": "application/json"},
+    ]);
+    Ok(geojson_with_crs(f, crs))
 }
