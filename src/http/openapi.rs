@@ -63,6 +63,7 @@ pub fn document(base: &str) -> Value {
             "/api/areas/{code}": {"get": op("one area at any level with geometry, children and counts (people by rights)", vec![path_id("code")], "200", None)},
             "/api/hazards/nearest": {"get": op("hazards nearest to a point, with distance_m", vec![lon(), lat(), param("k", "query", false, "integer", "default 10, max 100"), param("max_km", "query", false, "number", "search radius")], "200", None)},
             "/api/query/within": {"post": op("hazards, shelters, open incidents and (by rights) people inside a GeoJSON polygon", vec![], "200", Some(r#"{"type":"Polygon","coordinates":[[[113.0,23.6],[113.1,23.6],[113.1,23.7],[113.0,23.6]]]}"#))},
+            "/api/search": search_path(),
             "/api/auth/login": {"post": op("sign in: token and session cookie", vec![], "200", Some(r#"{"username":"wangge","password":"minqing-demo"}"#))},
             "/api/auth/logout": {"post": op("sign out", vec![], "200", None)},
             "/api/me": {"get": op("who am I", vec![], "200", None)},
@@ -88,6 +89,26 @@ pub fn document(base: &str) -> Value {
             "/ogc/collections/{collectionId}/items/{featureId}": {"get": op("one feature", vec![path_id("collectionId"), path_id("featureId")], "200", None)},
         }
     })
+}
+
+/// `/api/search`, with the constraints the handler enforces.
+fn search_path() -> Value {
+    let max_q = super::search::MAX_QUESTION;
+    let max_limit = super::search::MAX_LIMIT;
+    json!({"get": {
+        "summary": "one search over area names and codes at every level (and their pinyin initials), hazards, shelters, key places, grid heads and, by rights, incident ids; best match first (exact code, code prefix, name); the same answer wherever the map is",
+        "parameters": [
+            {"name": "q", "in": "query", "required": true, "description": "a name, code, id or pinyin initials (fcjd → 凤城街道)",
+             "schema": {"type": "string", "minLength": 1, "maxLength": max_q, "pattern": "\\S"}},
+            {"name": "limit", "in": "query", "required": false, "description": format!("most results, default {}, capped at {max_limit}", super::search::DEFAULT_LIMIT),
+             "schema": {"type": "integer", "minimum": 1, "default": super::search::DEFAULT_LIMIT}},
+        ],
+        "responses": {
+            "200": {"description": "{items:[{kind (area, hazard, shelter, place, head, incident), code or id, name, level (areas), lon, lat, bbox (areas)}]}"},
+            "400": {"description": "q missing, blank or too long; limit not a whole number ≥ 1", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "503": {"description": "not ready yet"},
+        },
+    }})
 }
 
 /// `GET /api/openapi.json`

@@ -105,6 +105,8 @@ pub struct AppState {
     net: Net,
     /// the bounded pool for CPU-heavy work
     heavy: Heavy,
+    /// the base map under the layers (`--basemap`)
+    pub basemap: crate::basemap::Basemap,
 }
 
 /// CPU-heavy work (polygon checks, big queries, exports, low-zoom tiles)
@@ -179,7 +181,13 @@ impl AppState {
             people_counts: Default::default(),
             net,
             heavy: Heavy::new(),
+            basemap: crate::basemap::Basemap::Offline,
         }
+    }
+
+    /// The same state with a base map other than the offline outline.
+    pub fn with_basemap(self, basemap: crate::basemap::Basemap) -> AppState {
+        AppState { basemap, ..self }
     }
 
     /// Runs CPU-heavy `work` off the async workers, in the bounded pool.
