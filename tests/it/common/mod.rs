@@ -97,8 +97,14 @@ impl TestApp {
 
     /// The full demo district on `backend` (slow: use once).
     pub async fn demo(backend: Backend) -> TestApp {
+        TestApp::demo_with_basemap(backend, None).await
+    }
+
+    /// The full demo district with `--basemap SOURCE`.
+    pub async fn demo_with_basemap(backend: Backend, basemap: Option<String>) -> TestApp {
         let (url, dir) = fresh_store_url(backend).await;
         let mut cfg = AppConfig::new(&url, "127.0.0.1:0".parse().unwrap());
+        cfg.basemap = basemap;
         cfg.demo = true;
         // The demo's clock is the real one, so "today", overdue and patrol windows look as in production.
         cfg.demo_now = None;
