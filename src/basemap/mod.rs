@@ -187,7 +187,7 @@ fn extension(p: &Path) -> Option<String> {
 /// # tokio_test_block(async {
 /// let b = Basemap::open(Some("http://tiles.local/{z}/{x}/{y}.png | http://tiles.local/labels/{z}/{x}/{y}.png")).await.unwrap();
 /// assert_eq!(b.origins(), vec!["http://tiles.local", "http://tiles.local"]);
-/// assert!(Basemap::open(Some("http://tiles.local/{z}/{x}.png")).await.is_err(), "no {y}");
+/// assert!(Basemap::open(Some("http://tiles.local/{z}/{x}.png")).await.is_err(), "no {{y}}");
 /// # });
 /// # fn tokio_test_block(f: impl std::future::Future<Output = ()>) {
 /// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
