@@ -35,6 +35,8 @@ pub struct AppConfig {
     pub header_read_timeout: std::time::Duration,
     /// most open connections from one client address
     pub max_connections_per_address: usize,
+    /// `--basemap`: a .pmtiles/.mbtiles path or XYZ URL template(s); `None` = offline outline
+    pub basemap: Option<String>,
 }
 
 impl AppConfig {
@@ -49,6 +51,7 @@ impl AppConfig {
             trust_proxy: Vec::new(),
             header_read_timeout: std::time::Duration::from_secs(10),
             max_connections_per_address: 256,
+            basemap: None,
         }
     }
 }
@@ -64,6 +67,8 @@ pub struct App {
 impl App {
     /// Opens and migrates the store and binds the listener. Errors are one line for the CLI.
     pub async fn build(config: AppConfig) -> anyhow::Result<App> {
+        // A base map that cannot be read stops the start with one clear line.
+        let basemap = crate::basemap::Basemap::open(config.basemap.as_deref()).await?;
         let store = store::open(&config.store_url).await?;
         store.migrate().await?;
         let listener = TcpListener::bind(config.bind)
@@ -74,7 +79,8 @@ impl App {
             tls: false,
             trusted_proxies: config.trust_proxy.clone(),
         };
-        let state = Arc::new(AppState::new(store, config.tile_cache_bytes, net));
+        let state =
+            Arc::new(AppState::new(store, config.tile_cache_bytes, net).with_basemap(basemap));
         Ok(App {
             state,
             listener,

@@ -68,6 +68,12 @@ pub struct ServeArgs {
     /// are believed (repeat or comma-separate for several); from anyone else they are ignored.
     #[arg(long, env = "MINQING_TRUST_PROXY", value_delimiter = ',')]
     pub trust_proxy: Vec<std::net::IpAddr>,
+    /// Base map under the layers: a local .pmtiles or .mbtiles file (vector or
+    /// raster, served by this binary), or an http(s) XYZ URL template with {z},
+    /// {x}, {y} (several, bottom first, joined by " | ", e.g. Tianditu vec_w and
+    /// cva_w). Absent: the built-in offline outline.
+    #[arg(long, env = "MINQING_BASEMAP")]
+    pub basemap: Option<String>,
 }
 
 /// `import` options.

@@ -29,6 +29,8 @@ pub enum AppError {
     Busy(String, u64),
     /// 408: the request took too long.
     Timeout(String),
+    /// 416: a byte range outside a file of this length.
+    RangeNotSatisfiable(String, u64),
     /// 500: a bug; the detail is logged, never sent.
     Internal(String),
 }
@@ -67,6 +69,10 @@ impl IntoResponse for AppError {
             AppError::Unavailable(_) => Some(2),
             _ => None,
         };
+        let file_len = match &self {
+            AppError::RangeNotSatisfiable(_, len) => Some(*len),
+            _ => None,
+        };
         let (status, code, detail) = match self {
             AppError::BadRequest(code, d) => (StatusCode::BAD_REQUEST, code, d),
             AppError::Unauthorized(d) => (StatusCode::UNAUTHORIZED, "unauthorized", d),
@@ -78,6 +84,9 @@ impl IntoResponse for AppError {
             AppError::Unavailable(d) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", d),
             AppError::Busy(d, _) => (StatusCode::SERVICE_UNAVAILABLE, "busy", d),
             AppError::Timeout(d) => (StatusCode::REQUEST_TIMEOUT, "timeout", d),
+            AppError::RangeNotSatisfiable(d, _) => {
+                (StatusCode::RANGE_NOT_SATISFIABLE, "bad_range", d)
+            }
             AppError::Internal(d) => {
                 tracing::error!(error = %d, "internal error");
                 (
@@ -100,6 +109,11 @@ impl IntoResponse for AppError {
         if let Some(s) = retry_after {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from(s.max(1)));
+        }
+        if let Some(len) = file_len
+            && let Ok(v) = header::HeaderValue::from_str(&format!("bytes */{len}"))
+        {
+            res.headers_mut().insert(header::CONTENT_RANGE, v);
         }
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(

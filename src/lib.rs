@@ -7,6 +7,8 @@
 pub mod app;
 /// Accounts, sessions, rights by role × area, masking of person records.
 pub mod auth;
+/// The base map under our layers: a PMTiles/MBTiles file served by the binary, XYZ templates, or the offline outline.
+pub mod basemap;
 /// The CLI commands that join the store and the pure core (`import`, `check`).
 pub mod commands;
 /// Command-line and environment configuration; store URLs redacted in logs.

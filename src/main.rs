@@ -66,6 +66,7 @@ async fn serve(store_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode> {
     config.demo = args.demo || store_url == DEFAULT_STORE;
     config.tile_cache_bytes = args.tile_cache_mb << 20;
     config.trust_proxy = args.trust_proxy;
+    config.basemap = args.basemap;
     let app = App::build(config).await?;
     tracing::info!(store = %redact_url(store_url), "serving 民情地图 on http://{}", app.local_addr());
     app.run(shutdown_signal()).await?;

@@ -3,6 +3,7 @@
 
 pub mod areas;
 pub mod auth;
+pub mod basemap;
 pub mod events;
 pub mod export;
 pub mod health;
@@ -15,6 +16,7 @@ pub mod patrol;
 pub mod patrol_tracks;
 pub mod people;
 pub mod query;
+pub mod search;
 pub mod stats;
 pub mod tiles;
 pub mod warnings;
@@ -385,8 +387,14 @@ pub fn ready(state: &AppState) -> Result<(), AppError> {
     state.ready()
 }
 
-/// The content security policy: our own origin only.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+/// The content security policy: our own origin only, plus the tile servers
+/// of XYZ base-map templates when the operator configured some.
+fn csp(extra_origins: &[String]) -> String {
+    let extra: String = extra_origins.iter().map(|o| format!(" {o}")).collect();
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{extra}; font-src 'self' data:; connect-src 'self'{extra}; worker-src 'self' blob:; child-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
+}
 
 /// Every route: one table, so tests can check that each has its row in the
 /// rights matrix (a new endpoint without one fails the test).
@@ -427,6 +435,7 @@ fn routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/ogc/tiles/{tms}/{z}/{row}/{col}", get(ogc::dataset_tile)),
         ("/api/hazards/nearest", get(query::nearest_hazards)),
         ("/api/query/within", post(query::within)),
+        ("/api/search", get(search::search)),
         ("/api/auth/login", post(auth::login)),
         ("/api/auth/logout", post(auth::logout)),
         ("/api/me", get(auth::me)),
@@ -454,6 +463,9 @@ fn routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/api/warnings/{id}/actions", post(warnings::act)),
         ("/api/warnings/{id}/{file}", get(warnings::file)),
         ("/basemap/rivers.geojson", get(web::rivers)),
+        ("/basemap/tiles.json", get(basemap::tilejson)),
+        ("/basemap/tiles/{z}/{x}/{y}", get(basemap::tile)),
+        ("/basemap/source.pmtiles", get(basemap::pmtiles_file)),
         ("/", get(web::index)),
         ("/wall", get(web::index)),
         ("/grid", get(web::index)),
@@ -473,11 +485,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fold(Router::new(), |r, (path, m)| r.route(path, m))
         .fallback(web::asset);
     let m = state.clone();
+    let policy = HeaderValue::from_str(&csp(&state.basemap.origins()))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     api.with_state(state)
         .layer(axum::middleware::from_fn_with_state(m, metrics::count))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
+            policy,
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -527,6 +541,7 @@ fn error_code(status: StatusCode) -> &'static str {
         409 => "conflict",
         413 => "too_large",
         415 => "unsupported_media_type",
+        416 => "bad_range",
         422 => "unprocessable",
         429 => "rate_limited",
         503 => "unavailable",

@@ -339,6 +339,7 @@ pub fn document(base: &str) -> Value {
         .body(json!({"oneOf": [polygon, multi, feature]}))
         .errors(&[400, 413]).build()}),
     );
+    add("/api/search", search_path());
     add(
         "/api/auth/login",
         json!({"post": Op::new("sign in: a token and a session cookie; failures from one address slow down that address")
@@ -668,6 +669,18 @@ pub fn document(base: &str) -> Value {
         },
         "paths": paths,
     })
+}
+
+/// `/api/search`, with the constraints the handler enforces.
+fn search_path() -> Value {
+    let max_q = super::search::MAX_QUESTION;
+    json!({"get": Op::new("one search over area names and codes at every level (and their pinyin initials), hazards, shelters, key places, grid heads and, by rights, incident ids; best match first (exact code, code prefix, name); the same answer wherever the map is")
+        .params(vec![
+            query_required("q", json!({"type": "string", "minLength": 1, "maxLength": max_q, "pattern": "\\S"}), "a name, code, id or pinyin initials (fcjd → 凤城街道)"),
+            query("limit", json!({"type": "integer", "minimum": 1}), &format!("most results, default {}, capped at {}", super::search::DEFAULT_LIMIT, super::search::MAX_LIMIT)),
+        ])
+        .ok(200, Some(list_of(json!({"type": "object", "required": ["kind", "name"]}))))
+        .errors(&[400]).build()})
 }
 
 /// `GET /api/openapi.json`

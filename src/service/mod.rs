@@ -142,6 +142,8 @@ pub struct AppState {
     heavy: Heavy,
     /// warning areas, all of them (few), newest state
     warnings: RwLock<Vec<Warning>>,
+    /// the base map under the layers (`--basemap`)
+    pub basemap: crate::basemap::Basemap,
 }
 
 /// CPU-heavy work (polygon checks, big queries, exports, low-zoom tiles)
@@ -217,7 +219,13 @@ impl AppState {
             net,
             heavy: Heavy::new(),
             warnings: Default::default(),
+            basemap: crate::basemap::Basemap::Offline,
         }
+    }
+
+    /// The same state with a base map other than the offline outline.
+    pub fn with_basemap(self, basemap: crate::basemap::Basemap) -> AppState {
+        AppState { basemap, ..self }
     }
 
     /// Every warning as it stands.

@@ -9,6 +9,7 @@ pub mod geom;
 pub mod index;
 pub mod nearest;
 pub mod raster;
+pub mod search;
 pub mod tracks;
 pub mod valid;
 

@@ -4,7 +4,7 @@
 //
 // Env: BASE_URL (default http://127.0.0.1:8080), SHOT_DIR (default target/screenshots, relative
 // to the working directory), CHROMIUM (default /usr/bin/chromium), E2E_TIMEOUT_MS (per wait,
-// default 60000), E2E_ONLY (comma list of: anon,wall,grid,general,flood — default all).
+// default 60000), E2E_ONLY (comma list of: anon,wall,grid,general,flood,base,lang — default all).
 // Needs a server started with the demo district (--demo) and its demo accounts.
 //
 // Prints one line per check ("ok   name" / "FAIL name: why"), then "N passed, N failed".
@@ -18,7 +18,7 @@ const BASE = new URL(BASE_URL);
 const SHOT_DIR = path.resolve(process.env.SHOT_DIR || 'target/screenshots');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const T = Number(process.env.E2E_TIMEOUT_MS || 60000);
-const ONLY = new Set((process.env.E2E_ONLY || 'anon,wall,grid,general,flood').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.E2E_ONLY || 'anon,wall,grid,general,flood,base,lang').split(',').map((s) => s.trim()));
 const PASSWORD = process.env.DEMO_PASSWORD || 'minqing-demo';
 // The grid head's demo grid contains this point (shared/contract.md, demo accounts).
 const WANGGE_POINT = [113.056, 23.698];
@@ -568,6 +568,125 @@ async function floodAsLeader(browser) {
 
 /* ---------------- main ---------------- */
 
+/* ---------------- base map, search, both languages ---------------- */
+
+const CJK = /[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff60]/;
+
+async function jump(page, center, zoom) {
+  await page.evaluate(([c, z]) => new Promise((r) => { const m = window.__map; m.jumpTo({ center: c, zoom: z }); m.once('idle', r); }), [center, zoom]);
+}
+
+async function basemapAndSearch(browser) {
+  const g = await guardedPage(browser, { label: 'base' });
+  const { page } = g;
+  try {
+    await page.goto(BASE_URL + '/', { waitUntil: 'domcontentloaded', timeout: T });
+    await waitReady(page);
+    const info = await page.evaluate(() => fetch('/basemap/tiles.json').then((r) => r.json()));
+    if (info.type !== 'vector') { ok('base: no vector base map configured, base map checks skipped'); return; }
+    await check('base: roads of the vector base map are drawn under our layers', async () => {
+      await jump(page, WANGGE_POINT, 15);
+      const order = await page.evaluate(() => window.__map.getStyle().layers.map((l) => l.id));
+      const road = order.indexOf('base-transportation');
+      expect(road >= 0, `no base-transportation layer (${order.slice(0, 12)})`);
+      expect(road < order.indexOf('z-fill') && road < order.indexOf('grids-fill'), 'base roads must sit under our fills');
+      const c = await rendered(page, ['base-transportation', 'grids-fill', 'hazards-circle']);
+      expect(c['base-transportation'] > 0 && c['grids-fill'] > 0, JSON.stringify(c));
+      return `roads ${c['base-transportation']}, grids ${c['grids-fill']}`;
+    });
+    await check('base: screenshot basemap-z15.png', async () => path.relative(process.cwd(), await shot(page, 'basemap-z15.png')));
+    await jump(page, WANGGE_POINT, 12);
+    await page.waitForTimeout(300);
+    await check('base: screenshot basemap-z12.png', async () => path.relative(process.cwd(), await shot(page, 'basemap-z12.png')));
+
+    const search = async (q) => {
+      await page.fill('#search-input', q);
+      const [resp] = await Promise.all([
+        page.waitForResponse((r) => r.url().includes('/api/search?'), { timeout: T }),
+        page.click('#search-go'),
+      ]);
+      expect(resp.status() === 200, `search answered ${resp.status()}`);
+      await page.waitForSelector('#search-results li', { timeout: 5000 });
+      return page.$$eval('#search-results li', (els) => els.map((e) => `${e.dataset.kind}:${e.dataset.key}:${e.querySelector('.name').textContent}`));
+    };
+    const here = await check('search: fcjd lists 凤城街道 first', async () => {
+      const r = await search('fcjd');
+      expect(r[0] && r[0].endsWith(':凤城街道'), `first result ${r[0]} of ${r.length}`);
+      return r;
+    });
+    await check('search: the same list from another map position', async () => {
+      await page.keyboard.press('Escape');
+      await jump(page, [113.3, 23.9], 10);
+      const there = await search('fcjd');
+      expect(JSON.stringify(there) === JSON.stringify(here), `${there.slice(0, 3)} vs ${here && here.slice(0, 3)}`);
+    });
+    await check('search: choosing a result zooms to it and outlines the area', async () => {
+      const z0 = await page.evaluate(() => window.__map.getZoom());
+      await page.click('#search-results li >> nth=0');
+      await page.waitForFunction(() => document.body.dataset.outlined && !window.__map.isMoving(), null, { timeout: 10000 });
+      const z1 = await page.evaluate(() => window.__map.getZoom());
+      expect(z1 > z0, `zoom ${z0} → ${z1}`);
+      await page.waitForTimeout(700);
+      await shot(page, 'search-fcjd.png');
+      return `z ${z0.toFixed(1)} → ${z1.toFixed(1)}`;
+    });
+    await check('base: no console error, no other host, no 4xx/5xx', async () => assertNoProblems(g, 'base'));
+  } finally {
+    await g.context.close();
+  }
+}
+
+/** Text the user reads: the page's text, placeholders, titles and labels (not the map canvas). */
+async function uiText(page) {
+  return page.evaluate(() => {
+    const out = [document.title];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      // Not UI strings: the language switch (bilingual on purpose), data values, and the map's
+      // attribution, which quotes the data's own notices (the mandated 边界示意，非审图号地图 mark
+      // of our tiles, the base-map file's credits).
+      if (!el || el.closest('#lang-toggle, script, style, noscript, [data-value], .maplibregl-ctrl-attrib')) continue;
+      const s = n.textContent.trim();
+      if (s) out.push(s);
+    }
+    for (const el of document.querySelectorAll('[placeholder], [title], [aria-label]')) {
+      if (el.closest('#lang-toggle')) continue;
+      for (const a of ['placeholder', 'title', 'aria-label']) if (el.getAttribute(a)) out.push(el.getAttribute(a));
+    }
+    return out;
+  });
+}
+
+async function languagesEverywhere(browser) {
+  for (const lang of ['en', 'zh']) {
+    for (const v of VIEWS) {
+      const g = await guardedPage(browser, { viewport: v.viewport, mobile: v.mobile, label: `${lang} ${v.path}` });
+      const { page } = g;
+      try {
+        await page.addInitScript((l) => localStorage.setItem('minqing.lang', l), lang);
+        await check(`${lang} ${v.path}: every UI string is in ${lang === 'en' ? 'English' : 'Chinese'}`, async () => {
+          await page.goto(BASE_URL + v.path, { waitUntil: 'domcontentloaded', timeout: T });
+          await waitReady(page);
+          if (v.path === '/') { // open every legend
+            for (const box of await page.$$('#panel input[data-layer]:not([disabled])')) if (!(await box.isChecked())) await box.check();
+          }
+          const texts = await uiText(page);
+          // Chinese UI: English words of three or more letters are untranslated, except names of things.
+          // Names are not words to translate: the demo accounts and their password, file formats.
+          const allowed = /^(MapLibre|OpenStreetMap|CSV|GeoJSON|KPI|SSE|EN|zhihui|wangge|fangxun|minqing|demo)$/;
+          const bad = lang === 'en' ? texts.filter((s) => CJK.test(s))
+            : texts.flatMap((s) => s.match(/[A-Za-z]{3,}/g) || []).filter((w) => !allowed.test(w));
+          expect(bad.length === 0, `untranslated: ${[...new Set(bad)].slice(0, 8).join(' | ')}`);
+          return `${texts.length} strings`;
+        });
+      } finally {
+        await g.context.close();
+      }
+    }
+  }
+}
+
 async function main() {
   console.log(`e2e: BASE_URL=${BASE_URL} SHOT_DIR=${path.relative(process.cwd(), SHOT_DIR) || '.'}`);
   if (!(await waitForFile(CHROMIUM, 10 * 60 * 1000))) throw new Error(`${CHROMIUM} does not exist`);
@@ -597,6 +716,8 @@ async function main() {
     }
     if (ONLY.has('general')) await generalSignedIn(browser);
     if (ONLY.has('flood')) await floodAsLeader(browser);
+    if (ONLY.has('base')) await basemapAndSearch(browser);
+    if (ONLY.has('lang')) await languagesEverywhere(browser);
   } finally {
     await browser.close();
   }

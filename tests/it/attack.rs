@@ -232,6 +232,8 @@ async fn outsiders_get_no_incident_or_person_data_by_any_path() {
             "/open311/v2/requests.json".into(),
             "/open311/v2/requests/SJ-1.json".into(),
             "/api/stats/incidents?level=grid&from=2020-01-01T00:00:00Z".into(),
+            "/api/search?q=SJ-1".into(),
+            "/api/search?q=sj&limit=100".into(),
         ];
         for (who, token) in [
             ("anonymous", None),
@@ -565,6 +567,63 @@ async fn a_public_reporter_sees_only_its_own_reports_and_duplicates() {
         assert_eq!(
             s, 404,
             "{backend:?}: another reporter's case is not there for the public"
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn search_finds_no_incident_outside_the_callers_rights() {
+    for backend in Backend::BOTH {
+        let app = TestApp::fixture(backend).await;
+        let public = app.login_as("public").await;
+        let east = app.login_as("east_grid").await;
+        let (_, mine) = app
+            .post_json_as(
+                Some(&public),
+                "/api/incidents",
+                &json!({"category": "安全隐患", "description": "路灯不亮", "lon": 113.02, "lat": 23.02}),
+            )
+            .await;
+        let mine = mine["id"].as_str().expect("the public's report").to_owned();
+        // Every spelling an attacker might try: exact, other case, prefixes, one letter.
+        let questions = ["SJ-1", "sj-1", "SJ-", "sj", "s", "SJ-2", "SJ-3", "1"];
+        for (who, token) in [
+            ("anonymous", None),
+            ("public", Some(public.as_str())),
+            ("east_grid", Some(east.as_str())),
+        ] {
+            for q in questions {
+                let (s, body) = text_as(&app, token, &format!("/api/search?q={q}&limit=100")).await;
+                assert_eq!(s, 200, "{backend:?} {who} q={q}: {body}");
+                for secret in ["SJ-1", "SJ-2", "SJ-3"] {
+                    assert!(
+                        !body.contains(&format!("\"{secret}\"")),
+                        "{backend:?} {who} finds west-grid incident {secret} by searching {q:?}: {body}"
+                    );
+                }
+                if token.is_none() {
+                    assert!(
+                        !body.contains("\"incident\""),
+                        "{backend:?}: anonymous searches find no incident at all: {body}"
+                    );
+                }
+            }
+        }
+        let (_, body) = text_as(&app, Some(&public), &format!("/api/search?q={mine}")).await;
+        assert!(
+            body.contains(&format!("\"{mine}\"")),
+            "{backend:?}: the public finds its own report by id: {body}"
+        );
+        let (_, body) = text_as(&app, None, &format!("/api/search?q={mine}")).await;
+        assert!(
+            !body.contains(&format!("\"{mine}\"")),
+            "{backend:?}: nobody else's search shows it anonymously: {body}"
+        );
+        let (_, body) = text_as(&app, None, "/api/search?q=张三明").await;
+        assert!(
+            body.contains("张三明") && !body.contains("13800000000"),
+            "{backend:?}: anonymous callers find a grid head without the phone: {body}"
         );
         app.stop().await;
     }

@@ -8,7 +8,12 @@ use crate::common::{Backend, TestApp};
 
 #[tokio::test]
 async fn the_three_views_load_and_the_grid_and_flood_flows_work_in_chromium() {
-    let app = TestApp::demo(Backend::Sqlite).await;
+    // A vector base map fixture (roads, a lake, a village) around wangge's grid,
+    // so the suite sees roads under our layers, served by the binary itself.
+    let base_dir = tempfile::tempdir().unwrap();
+    let base = base_dir.path().join("roads.pmtiles");
+    crate::common::basemap::write_pmtiles(&base, [112.98, 23.62, 113.14, 23.78], 10..=14);
+    let app = TestApp::demo_with_basemap(Backend::Sqlite, Some(base.display().to_string())).await;
     let root = env!("CARGO_MANIFEST_DIR");
     let shots = format!("{root}/target/screenshots");
     let base = app.base.clone();

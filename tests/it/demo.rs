@@ -67,6 +67,34 @@ fn shared() -> &'static Demo {
     })
 }
 
+#[test]
+fn pinyin_initials_find_fengcheng_street_first() {
+    use minqing::spatial::search::{Rights, search};
+    let index = SpatialIndex::build(shared().stored.clone());
+    let rights = Rights {
+        phones: false,
+        incident: None,
+    };
+    let names = |q: &str| -> Vec<String> {
+        search(&index, q, 5, &rights)
+            .into_iter()
+            .map(|h| h.name)
+            .collect()
+    };
+    let fcjd = names("fcjd");
+    assert_eq!(
+        fcjd.first().map(String::as_str),
+        Some("凤城街道"),
+        "fcjd → 凤城街道 first: {fcjd:?}"
+    );
+    let prefix = names("凤城");
+    assert_eq!(
+        prefix.first().map(String::as_str),
+        Some("凤城街道"),
+        "a name prefix finds the street: {prefix:?}"
+    );
+}
+
 /// Geodesic area in m², whatever the rings' winding.
 fn m2(mp: &MultiPolygon<f64>) -> f64 {
     mp.orient(Direction::Default).geodesic_area_signed().abs()

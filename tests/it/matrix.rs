@@ -249,6 +249,12 @@ fn rows() -> Vec<(&'static str, Row)> {
                 }
             }),
         ),
+        (
+            "/api/search",
+            Row::Records(&[Incidents], |_, t| {
+                get(format!("/api/search?q={}&limit=100", t.id), Find::IdInBody)
+            }),
+        ),
         ("/api/auth/login", Row::Public("")),
         ("/api/auth/logout", Row::SignedIn),
         ("/api/me", Row::SignedIn),
@@ -348,6 +354,13 @@ fn rows() -> Vec<(&'static str, Row)> {
             "/basemap/rivers.geojson",
             Row::Public("/basemap/rivers.geojson"),
         ),
+        ("/basemap/tiles.json", Row::Public("/basemap/tiles.json")),
+        (
+            "/basemap/tiles/{z}/{x}/{y}",
+            Row::Public("/basemap/tiles/12/3333/1780.pbf"),
+        ),
+        // 404 without a PMTiles base map; tests/it/basemap.rs serves one.
+        ("/basemap/source.pmtiles", Row::Public("")),
         ("/", Row::Public("/")),
         ("/wall", Row::Public("/wall")),
         ("/grid", Row::Public("/grid")),

@@ -9,11 +9,11 @@ const zh = {
   'login.password': '密码', 'login.submit': '登录', 'login.cancel': '取消', 'login.failed': '登录失败',
   'login.needed': '此页面需要登录', 'login.hint': '演示账号：zhihui（指挥中心）、wangge（网格员）、fangxun（防汛），密码 minqing-demo',
   'login.ok': '已登录', 'logout.ok': '已退出',
-  'search.placeholder': '搜索网格编码或名称', 'search.none': '未找到', 'search.go': '搜索',
+  'search.placeholder': '搜索地名、编码、隐患点、网格员（可用拼音首字母）', 'search.none': '未找到', 'search.go': '搜索',
   'panel.layers': '图层', 'panel.legend': '图例', 'panel.toggle': '图层',
   'layer.grids': '网格', 'layer.hazards': '隐患点', 'layer.shelters': '避难场所', 'layer.places': '重点场所',
   'layer.incidents': '事件', 'layer.people': '重点人群（统计）', 'layer.patrol': '巡查覆盖',
-  'layer.heatmap': '事件热力图', 'layer.needsLogin': '登录后可见', 'count.hidden': '不公开', 'layer.notForRole': '本账号无权查看',
+  'layer.heatmap': '事件热力图', 'layer.needsLogin': '（登录后可见）', 'count.hidden': '不公开', 'layer.notForRole': '（本账号无权查看）',
   'level.district': '区', 'level.street': '街道/镇', 'level.community': '村/社区', 'level.grid': '网格',
   'f.code': '编码', 'f.name': '名称', 'f.level': '层级', 'f.parent': '上级', 'f.head': '网格员',
   'f.phone': '电话', 'f.households': '户数', 'f.residents': '人口', 'f.kind': '类型', 'f.risk': '风险等级',
@@ -46,6 +46,16 @@ const zh = {
   'flood.print': '打印', 'flood.empty': '请先在地图上划定范围', 'flood.querying': '查询中…',
   'flood.nearestTitle': '最近隐患点',
   'err.network': '网络错误', 'err.server': '服务出错',
+  'err.bad_request': '请求有误', 'err.bad_parameter': '参数有误', 'err.missing_parameter': '缺少必填参数',
+  'err.unauthorized': '请先登录', 'err.forbidden': '本账号无权进行此操作', 'err.not_found': '未找到',
+  'err.conflict': '记录已被他人修改，请刷新后重试', 'err.too_large': '内容过大', 'err.rate_limited': '操作过于频繁，请稍后再试',
+  'err.unavailable': '服务正在启动，请稍后再试', 'err.busy': '服务繁忙，请稍后再试', 'err.timeout': '请求超时',
+  'err.internal': '服务出错', 'err.bad_geojson': '范围图形无效', 'err.bad_tile': '瓦片地址无效',
+  'err.area_required': '该角色需要指定区域', 'err.unprocessable': '有数据行未通过校验',
+  'kind.area': '区域', 'kind.hazard': '隐患点', 'kind.shelter': '避难场所', 'kind.place': '重点场所',
+  'kind.head': '网格员', 'kind.incident': '事件',
+  'legend.kind': '隐患类型', 'legend.placesNote': '本身是隐患点或避难场所的重点场所只画一次', 'legend.heat': '稀疏 → 密集',
+  'map.label': '地图', 'map.zoomIn': '放大', 'map.zoomOut': '缩小', 'map.attribution': '显示或隐藏数据来源', 'base.offline': '离线底图', 'base.file': '本地底图', 'base.xyz': '外部瓦片底图',
   'unit.m': '米', 'unit.km': '公里', 'unit.h': '小时', 'unit.d': '天', 'unit.min': '分钟',
   'total': '合计',
 };
@@ -59,11 +69,11 @@ const en = {
   'login.password': 'Password', 'login.submit': 'Sign in', 'login.cancel': 'Cancel', 'login.failed': 'Sign-in failed',
   'login.needed': 'This view needs a signed-in user', 'login.hint': 'Demo accounts: zhihui (command), wangge (grid head), fangxun (flood); password minqing-demo',
   'login.ok': 'Signed in', 'logout.ok': 'Signed out',
-  'search.placeholder': 'Search grid code or name', 'search.none': 'Nothing found', 'search.go': 'Search',
+  'search.placeholder': 'Search places, codes, hazards, grid heads (pinyin initials work)', 'search.none': 'Nothing found', 'search.go': 'Search',
   'panel.layers': 'Layers', 'panel.legend': 'Legend', 'panel.toggle': 'Layers',
   'layer.grids': 'Grids', 'layer.hazards': 'Hazards', 'layer.shelters': 'Shelters', 'layer.places': 'Key places',
   'layer.incidents': 'Incidents', 'layer.people': 'Special groups (counts)', 'layer.patrol': 'Patrol coverage',
-  'layer.heatmap': 'Incident heatmap', 'layer.needsLogin': 'sign in to see', 'count.hidden': 'withheld', 'layer.notForRole': 'not available to this account',
+  'layer.heatmap': 'Incident heatmap', 'layer.needsLogin': ' (sign in to see)', 'count.hidden': 'withheld', 'layer.notForRole': ' (not available to this account)',
   'level.district': 'District', 'level.street': 'Street/town', 'level.community': 'Community', 'level.grid': 'Grid',
   'f.code': 'Code', 'f.name': 'Name', 'f.level': 'Level', 'f.parent': 'Parent', 'f.head': 'Grid head',
   'f.phone': 'Phone', 'f.households': 'Households', 'f.residents': 'Residents', 'f.kind': 'Kind', 'f.risk': 'Risk',
@@ -96,6 +106,16 @@ const en = {
   'flood.print': 'Print', 'flood.empty': 'Draw an area on the map first', 'flood.querying': 'Querying…',
   'flood.nearestTitle': 'Nearest hazards',
   'err.network': 'Network error', 'err.server': 'Server error',
+  'err.bad_request': 'Bad request', 'err.bad_parameter': 'A parameter is wrong', 'err.missing_parameter': 'A required parameter is missing',
+  'err.unauthorized': 'Please sign in first', 'err.forbidden': 'This account may not do that', 'err.not_found': 'Not found',
+  'err.conflict': 'Someone else changed this record; reload and retry', 'err.too_large': 'Too large', 'err.rate_limited': 'Too many attempts; wait a moment',
+  'err.unavailable': 'The server is starting; try again shortly', 'err.busy': 'The server is busy; try again shortly', 'err.timeout': 'The request took too long',
+  'err.internal': 'Server error', 'err.bad_geojson': 'The drawn area is not valid', 'err.bad_tile': 'Bad tile address',
+  'err.area_required': 'This role needs an area', 'err.unprocessable': 'Some rows did not pass the checks',
+  'kind.area': 'Area', 'kind.hazard': 'Hazard', 'kind.shelter': 'Shelter', 'kind.place': 'Key place',
+  'kind.head': 'Grid head', 'kind.incident': 'Incident',
+  'legend.kind': 'Hazard kind', 'legend.placesNote': 'Key places that are a hazard or shelter are drawn once', 'legend.heat': 'sparse → dense',
+  'map.label': 'Map', 'map.zoomIn': 'Zoom in', 'map.zoomOut': 'Zoom out', 'map.attribution': 'Show or hide data credits', 'base.offline': 'Offline base map', 'base.file': 'Local base map', 'base.xyz': 'Tile server base map',
   'unit.m': 'm', 'unit.km': 'km', 'unit.h': 'h', 'unit.d': 'd', 'unit.min': 'min',
   'total': 'Total',
 };
@@ -133,6 +153,19 @@ export function t(key, vars) {
   return s;
 }
 
+/**
+ * The message of a failed request in the UI's language: the server's error code is translated
+ * (its English `detail` is for logs and API users, never shown in the Chinese UI).
+ */
+export function errText(e) {
+  const code = e && e.data && e.data.error;
+  if (code && (dicts[lang]['err.' + code])) return t('err.' + code);
+  if (e && e.status === 0) return t('err.network');
+  const byStatus = { 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict',
+    413: 'too_large', 429: 'rate_limited', 503: 'unavailable' }[e && e.status];
+  return t('err.' + (byStatus || 'server'));
+}
+
 /** Translate a data value (status code, level, risk, kind); unknown values pass through. */
 export function tv(v) {
   if (v == null) return '–';
@@ -142,6 +175,11 @@ export function tv(v) {
 
 export function applyI18n(root = document) {
   document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  document.title = t('app.title');
+  // MapLibre's own control titles.
+  for (const [sel, key] of [['.maplibregl-ctrl-zoom-in', 'map.zoomIn'], ['.maplibregl-ctrl-zoom-out', 'map.zoomOut'], ['.maplibregl-ctrl-attrib-button', 'map.attribution']]) {
+    for (const el of document.querySelectorAll(sel)) { el.title = t(key); el.setAttribute('aria-label', t(key)); }
+  }
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of root.querySelectorAll('[data-i18n-title]')) { el.title = t(el.dataset.i18nTitle); el.setAttribute('aria-label', el.title); }

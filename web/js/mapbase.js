@@ -4,6 +4,8 @@ import * as maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
 import { h, fmtNum, fmtTime } from '/js/dom.js';
 import { t, tv, onLangChange } from '/js/i18n.js';
 import { api, mayShow, OPEN_LAYERS } from '/js/api.js';
+import { baseInfo, addBasemap } from '/js/basemap.js';
+import { addIcons, hazardIcon, HAZARD_SHAPES, iconCanvas } from '/js/icons.js';
 
 export { maplibregl };
 
@@ -11,17 +13,21 @@ export const DISTRICT = '441802';
 // 清城区 roughly; replaced by the grids TileJSON bounds when they look like a district.
 export const DEFAULT_BOUNDS = [[112.88, 23.55], [113.38, 23.98]];
 
-export const RISK_COLORS = { 红: '#d7191c', 橙: '#fd8d3c', 黄: '#fecc5c', 蓝: '#2c7bb6' };
+export { RISK_COLORS, SHELTER_COLOR, PLACE_COLOR } from '/js/icons.js';
+import { RISK_COLORS, SHELTER_COLOR, PLACE_COLOR, OVERDUE_COLOR, OTHER_SHAPE } from '/js/icons.js';
 export const RISK_ORDER = ['红', '橙', '黄', '蓝'];
+// One rule for incidents: open cases warm (orange → purple as work advances), finished
+// cases cool blues and greys (never green: green is for shelters); overdue has its own mark.
 export const STATUS_COLORS = {
   reported: '#e6550d', accepted: '#fd8d3c', dispatched: '#fdae6b', in_progress: '#756bb1',
-  resolved: '#74c476', verified: '#31a354', revisited: '#238b45', closed: '#969696', rejected: '#bdbdbd',
+  resolved: '#6baed6', verified: '#4292c6', revisited: '#2171b5', closed: '#969696', rejected: '#bdbdbd',
 };
 export const OPEN_STATUSES = ['reported', 'accepted', 'dispatched', 'in_progress'];
 export const COVERAGE_RAMP = [[0, '#d7191c'], [0.5, '#fecc5c'], [1, '#1a9641']];
 export const PEOPLE_RAMP = [[0, '#fee5d9'], [5, '#fcae91'], [20, '#fb6a4a'], [50, '#cb181d']];
-export const SHELTER_COLOR = '#1a9850';
-export const PLACE_COLOR = '#8856a7';
+export const HEAT_RAMP = [[0, 'rgba(255,255,178,0)'], [0.3, '#fecc5c'], [0.6, '#fd8d3c'], [0.85, '#f03b20'], [1, '#bd0026']];
+// Key places that are the hazard or shelter itself are drawn once, by their own layer.
+const PLACE_DUPLICATES = ['隐患点', '安置点', '避难场所'];
 
 /** Layers every anonymous visitor may load; the others answer 401 without a session. */
 export const PUBLIC_LAYERS = OPEN_LAYERS;
@@ -85,34 +91,39 @@ function layerDefs(theme) {
         paint: { 'circle-radius': 5, 'circle-color': '#ffffff', 'circle-stroke-color': '#e6550d', 'circle-stroke-width': 2.5 } },
     ],
     hazards: [
-      { group: 'point', id: 'hazards-circle', type: 'circle', source: 'hazards', 'source-layer': 'hazards',
-        paint: {
-          'circle-color': matchColors('risk', RISK_COLORS, '#888888'),
-          'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, ['match', ['get', 'risk'], '红', 4.5, '橙', 4, 3],
-            14, ['match', ['get', 'risk'], '红', 9, '橙', 8, 7]],
-          'circle-stroke-color': c.pointStroke, 'circle-stroke-width': 1.2,
+      // A shape per kind, coloured by risk; red ones larger and drawn on top.
+      { group: 'point', id: 'hazards-circle', type: 'symbol', source: 'hazards', 'source-layer': 'hazards',
+        layout: {
+          'icon-image': ['concat', 'hz-', ['match', ['get', 'kind'], ...Object.entries(HAZARD_SHAPES).flat(), OTHER_SHAPE],
+            '-', ['match', ['get', 'risk'], RISK_ORDER, ['get', 'risk'], 'x']],
+          'icon-size': ['interpolate', ['linear'], ['zoom'], 8, ['match', ['get', 'risk'], '红', 0.8, '橙', 0.7, 0.6],
+            14, ['match', ['get', 'risk'], '红', 1.4, '橙', 1.25, 1.1]],
+          'icon-allow-overlap': true, 'icon-ignore-placement': true,
+          'symbol-sort-key': ['match', ['get', 'risk'], '红', 4, '橙', 3, '黄', 2, 1],
         } },
       { group: 'label', ...label('hazards-label', 'hazards', 'hazards',
         { minzoom: 13.5, layout: { 'text-size': 11, 'text-offset': [0, 1.1], 'text-anchor': 'top', 'text-optional': true } }) },
     ],
     shelters: [
-      { group: 'point', id: 'shelters-circle', type: 'circle', source: 'shelters', 'source-layer': 'shelters',
-        paint: { 'circle-color': SHELTER_COLOR, 'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, 3, 14, 7],
-          'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2 } },
+      { group: 'point', id: 'shelters-circle', type: 'symbol', source: 'shelters', 'source-layer': 'shelters',
+        layout: { 'icon-image': 'shelter', 'icon-size': ['interpolate', ['linear'], ['zoom'], 8, 0.6, 14, 1.2],
+          'icon-allow-overlap': true, 'icon-ignore-placement': true } },
       { group: 'label', ...label('shelters-label', 'shelters', 'shelters',
-        { minzoom: 14, layout: { 'text-size': 11, 'text-offset': [0, 1.1], 'text-anchor': 'top', 'text-optional': true },
+        { minzoom: 14, layout: { 'text-size': 11, 'text-offset': [0, 1.3], 'text-anchor': 'top', 'text-optional': true },
           paint: { 'text-color': SHELTER_COLOR } }) },
     ],
     places: [
-      { group: 'point', id: 'places-circle', type: 'circle', source: 'places', 'source-layer': 'places',
-        paint: { 'circle-color': PLACE_COLOR, 'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, 2, 14, 5],
-          'circle-stroke-color': c.pointStroke, 'circle-stroke-width': 1 } },
+      { group: 'point', id: 'places-circle', type: 'symbol', source: 'places', 'source-layer': 'places',
+        filter: ['!', ['in', ['get', 'kind'], ['literal', PLACE_DUPLICATES]]],
+        layout: { 'icon-image': 'place', 'icon-size': ['interpolate', ['linear'], ['zoom'], 8, 0.5, 14, 1.1],
+          'icon-allow-overlap': true } },
     ],
     incidents: [
       { group: 'cluster', id: 'incidents-heat', type: 'heatmap', source: 'incidents', 'source-layer': 'incidents_clusters',
         layout: { visibility: 'none' },
         paint: { 'heatmap-weight': ['interpolate', ['linear'], ['to-number', ['get', 'count'], 1], 1, 0.3, 50, 1],
-          'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 6, 18, 12, 40], 'heatmap-opacity': 0.75 } },
+          'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 6, 18, 12, 40], 'heatmap-opacity': 0.75,
+          'heatmap-color': ['interpolate', ['linear'], ['heatmap-density'], ...HEAT_RAMP.flat()] } },
       { group: 'cluster', id: 'incidents-cluster', type: 'circle', source: 'incidents', 'source-layer': 'incidents_clusters',
         paint: {
           'circle-color': ['case', ['>', ['to-number', ['get', 'overdue'], 0], 0], '#d7191c', '#e6550d'],
@@ -130,6 +141,11 @@ function layerDefs(theme) {
           'circle-stroke-color': ['case', ['to-boolean', ['get', 'overdue']], '#d7191c', '#ffffff'],
           'circle-stroke-width': ['case', ['to-boolean', ['get', 'overdue']], 3, 1.2],
         } },
+      // Overdue cannot be missed: a dark-red ring with "!" over the status dot.
+      { group: 'point', id: 'incidents-overdue', type: 'symbol', source: 'incidents', 'source-layer': 'incidents',
+        filter: ['to-boolean', ['get', 'overdue']],
+        layout: { 'icon-image': 'overdue', 'icon-size': ['interpolate', ['linear'], ['zoom'], 13, 0.9, 17, 1.4],
+          'icon-allow-overlap': true, 'icon-ignore-placement': true } },
     ],
   };
 }
@@ -139,7 +155,8 @@ const GROUPS = ['fill', 'line', 'cluster', 'point', 'label', 'top'];
 
 /** Creates the map. opts: {container, theme, layers: names to show, bounds} */
 export async function createMap({ container = 'map', theme = 'light', layers = PUBLIC_LAYERS, interactive = true, preserveDrawingBuffer = false, padding = 20 } = {}) {
-  const bounds = await districtBounds();
+  const [bounds, base] = await Promise.all([districtBounds(), baseInfo()]);
+  const offline = !base || base.type === 'offline' || !Array.isArray(base.sources);
   const map = new maplibregl.Map({
     container,
     style: {
@@ -148,17 +165,19 @@ export async function createMap({ container = 'map', theme = 'light', layers = P
       sources: {
         anchor: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         // The offline base: rivers of the district, served by our own binary.
-        rivers: { type: 'geojson', data: `${location.origin}/basemap/rivers.geojson` },
+        ...(offline ? { rivers: { type: 'geojson', data: `${location.origin}/basemap/rivers.geojson` } } : {}),
       },
       layers: [
         { id: 'background', type: 'background', paint: { 'background-color': THEMES[theme].bg } },
-        { id: 'rivers', type: 'line', source: 'rivers', paint: { 'line-color': theme === 'dark' ? '#1f4f7a' : '#8fc1e3', 'line-width': ['interpolate', ['linear'], ['zoom'], 8, 1.5, 14, 6] } },
+        ...(offline ? [{ id: 'rivers', type: 'line', source: 'rivers', paint: { 'line-color': theme === 'dark' ? '#1f4f7a' : '#8fc1e3', 'line-width': ['interpolate', ['linear'], ['zoom'], 8, 1.5, 14, 6] } }] : []),
         ...GROUPS.map((g) => ({ id: 'z-' + g, type: 'symbol', source: 'anchor', layout: { visibility: 'none' } })),
       ],
     },
     bounds,
     fitBoundsOptions: { padding },
     attributionControl: false,
+    locale: { 'NavigationControl.ZoomIn': t('map.zoomIn'), 'NavigationControl.ZoomOut': t('map.zoomOut'),
+      'AttributionControl.ToggleAttribution': t('map.attribution') },
     localIdeographFontFamily: "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', 'Source Han Sans SC', sans-serif",
     interactive,
     canvasContextAttributes: { preserveDrawingBuffer },
@@ -177,6 +196,13 @@ export async function createMap({ container = 'map', theme = 'light', layers = P
     map.addControl(map._minqingAttribution, 'bottom-right');
   });
   map._minqingAttribution = attribution;
+  // The canvas and its region are named in the UI's language, not MapLibre's English default.
+  const label = () => {
+    map.getCanvas().setAttribute('aria-label', t('map.label'));
+    map.getContainer().setAttribute('aria-label', t('map.label'));
+  };
+  label();
+  onLangChange(label);
   if (interactive) map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   map.on('error', (e) => {
@@ -187,6 +213,10 @@ export async function createMap({ container = 'map', theme = 'light', layers = P
   map._minqingVisible = new Set();
   window.__map = map;
   await new Promise((resolve) => (map.loaded() ? resolve() : map.once('load', resolve)));
+  // The user's base map goes under every layer of ours.
+  map._minqingBase = offline ? 'offline' : base.type;
+  if (!offline) addBasemap(map, base, theme, 'z-fill');
+  addIcons(map);
   for (const name of layers) showLayer(map, name, true);
   map.once('idle', () => { document.body.dataset.ready = '1'; });
   return map;
@@ -264,6 +294,16 @@ export function highlightArea(map, geometry, color = '#ff7f00') {
   src.setData(geometry ? { type: 'Feature', properties: {}, geometry } : { type: 'FeatureCollection', features: [] });
 }
 
+/** Outlines one area (its whole boundary, not the tile-clipped piece that was clicked). */
+export async function outlineArea(map, code) {
+  try {
+    const a = await api(`/api/areas/${encodeURIComponent(code)}`);
+    if (a && a.geometry) highlightArea(map, a.geometry);
+    document.body.dataset.outlined = code;
+    return a;
+  } catch { return null; }
+}
+
 export function fitBbox(map, bbox, opts = {}) {
   if (!Array.isArray(bbox) || bbox.length < 4) return;
   map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: 40, maxZoom: 17, duration: 0, ...opts });
@@ -273,6 +313,7 @@ export function fitBbox(map, bbox, opts = {}) {
 
 export function legendFor(name) {
   const row = (sw, text) => h('div.legend-row', sw, h('span', text));
+  const icon = (canvas) => { canvas.className = 'swatch icon'; return canvas; };
   const dot = (color, stroke) => { const s = h('span.swatch.dot'); s.style.background = color; if (stroke) s.style.borderColor = stroke; return s; };
   const box = (color) => { const s = h('span.swatch.box'); s.style.background = color; return s; };
   const line = (color) => { const s = h('span.swatch.line'); s.style.background = color; return s; };
@@ -285,12 +326,17 @@ export function legendFor(name) {
     case 'grids': return h('div.legend', ['district', 'street', 'community', 'grid'].map((l) =>
       row(line(THEMES.light[l]), t('level.' + l))));
     case 'hazards': return h('div.legend', h('div.legend-title', t('legend.risk')),
-      RISK_ORDER.map((r) => row(dot(RISK_COLORS[r]), `${r}${tv(r) !== r ? ' ' + tv(r) : ''}`)));
-    case 'shelters': return h('div.legend', row(dot(SHELTER_COLOR, '#fff'), t('layer.shelters')));
-    case 'places': return h('div.legend', row(dot(PLACE_COLOR), t('layer.places')));
+      RISK_ORDER.map((r) => row(icon(iconCanvas('ring', RISK_COLORS[r])), tv(r))),
+      h('div.legend-title', t('legend.kind')),
+      Object.entries(HAZARD_SHAPES).map(([k, shape]) => row(icon(iconCanvas(shape, '#777777')), tv(k))));
+    case 'shelters': return h('div.legend', row(icon(iconCanvas('house', SHELTER_COLOR, { mark: 'cross' })), t('layer.shelters')));
+    case 'places': return h('div.legend', row(icon(iconCanvas('diamond', PLACE_COLOR, { mark: 'dot' })), t('layer.places')),
+      h('div.legend-note', t('legend.placesNote')));
     case 'incidents': return h('div.legend', h('div.legend-title', t('legend.status')),
       Object.entries(STATUS_COLORS).map(([s, c]) => row(dot(c), tv(s))),
-      row(dot('#ffffff', '#d7191c'), t('legend.overdue')), h('div.legend-note', t('legend.cluster')));
+      row(icon(iconCanvas('ring', OVERDUE_COLOR, { stroke: '#000000', mark: 'bang' })), t('legend.overdue')),
+      h('div.legend-note', t('legend.cluster')),
+      h('div.legend-title', t('layer.heatmap')), gradient(HEAT_RAMP, t('legend.heat')));
     case 'people': return h('div.legend', gradient(PEOPLE_RAMP, `${t('legend.people')}: <3 … ${PEOPLE_RAMP.at(-1)[0]}+`));
     case 'patrol': return h('div.legend', gradient(COVERAGE_RAMP, `${t('legend.coverage')} 0–100%`),
       row(line('#3182bd'), t('legend.track')), row(dot('#ffffff', '#e6550d'), t('legend.missed')));
@@ -300,7 +346,7 @@ export function legendFor(name) {
 
 /* ---------------- popups ---------------- */
 
-const PICK_ORDER = ['incidents-circle', 'incidents-cluster', 'hazards-circle', 'shelters-circle', 'places-circle',
+const PICK_ORDER = ['incidents-overdue', 'incidents-circle', 'incidents-cluster', 'hazards-circle', 'shelters-circle', 'places-circle',
   'patrol-missed', 'people-fill', 'patrol-fill', 'grids-fill'];
 
 export function kv(rows) {
@@ -321,6 +367,7 @@ export function featureContent(map, f) {
       kv([['f.capacity', fmtNum(p.capacity)], ['f.grid', p.grid], ['f.id', p.id]]));
     case 'places-circle': return h('div.popup', h('div.popup-title', p.name),
       kv([['f.kind', p.kind], ['f.visit_every_hours', p.visit_every_hours], ['f.grid', p.grid]]));
+    case 'incidents-overdue':
     case 'incidents-circle': return h('div.popup', h('div.popup-title', tv(p.category)),
       kv([['f.status', tv(p.status)], ['f.reported_at', fmtTime(p.reported_at)], ['f.deadline', fmtTime(p.deadline)],
         ['f.overdue', p.overdue === true || p.overdue === 'true' ? t('yes') : t('no')], ['f.grid', p.grid], ['f.id', p.id]]));
@@ -370,6 +417,8 @@ export function enablePopups(map, { pointsOnly = false, onNothing } = {}) {
     const content = featureContent(map, f);
     if (!content) return;
     popup.setLngLat(e.lngLat).setDOMContent(content).addTo(map);
+    if (f.layer.id === 'grids-fill' && f.properties.code) outlineArea(map, String(f.properties.code));
+    else highlightArea(map, null);
     if (f.layer.id === 'grids-fill' && f.properties.level === 'grid') {
       gridDetail(e.lngLat).then((d) => { if (d && popup.isOpen()) content.append(d); });
     }

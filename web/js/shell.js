@@ -1,6 +1,6 @@
 // The page frame shared by all views: header, view links, 中/EN toggle, login panel.
 import { h, $, toast } from '/js/dom.js';
-import { t, toggleLang, applyI18n, onLangChange } from '/js/i18n.js';
+import { t, toggleLang, applyI18n, onLangChange, errText } from '/js/i18n.js';
 import { login, logout, getUser, onAuthChange } from '/js/api.js';
 
 export const VIEWS = [
@@ -24,7 +24,7 @@ export function buildShell(view) {
   const userBox = h('div.user#userbox');
   const lang = h('button.lang#lang-toggle', { type: 'button', title: 'Language / 语言', on: { click: toggleLang } }, '中/EN');
   header.append(
-    h('a.brand', { href: '/' }, h('span.logo', '民'), h('span.brand-name', { 'data-i18n': 'app.title' }, t('app.title'))),
+    h('a.brand', { href: '/' }, h('span.logo', { 'aria-hidden': 'true', dataset: { value: 'logo' } }, '民'), h('span.brand-name', { 'data-i18n': 'app.title' }, t('app.title'))),
     nav,
     h('div.header-slot#header-slot'),
     lang,
@@ -81,7 +81,7 @@ function buildLoginDialog() {
       dlg.close();
       toast(t('login.ok'));
     } catch (e) {
-      err.textContent = `${t('login.failed')}: ${e.message}`;
+      err.textContent = `${t('login.failed')}: ${errText(e)}`;
     } finally {
       btn.disabled = false;
     }

@@ -1,6 +1,7 @@
 //! `TestApp`: the real app on port 0 against a real store, with typed helpers,
 //! and a small synthetic district with known answers.
 
+pub mod basemap;
 pub mod fixture;
 
 use std::net::SocketAddr;
@@ -79,18 +80,31 @@ pub const PASSWORD: &str = "fixture-password";
 impl TestApp {
     /// The fixture district on `backend`, with one account per role.
     pub async fn fixture(backend: Backend) -> TestApp {
+        TestApp::fixture_with_basemap(backend, None).await
+    }
+
+    /// The fixture district with `--basemap SOURCE`.
+    pub async fn fixture_with_basemap(backend: Backend, basemap: Option<String>) -> TestApp {
         let (url, dir) = fresh_store_url(backend).await;
         let s = store::open(&url).await.expect("open store");
         s.migrate().await.expect("migrate");
         s.seed(&fixture::dataset()).await.expect("seed fixture");
         add_fixture_users(s.as_ref()).await;
-        TestApp::start(AppConfig::new(&url, "127.0.0.1:0".parse().unwrap()), dir).await
+        let mut cfg = AppConfig::new(&url, "127.0.0.1:0".parse().unwrap());
+        cfg.basemap = basemap;
+        TestApp::start(cfg, dir).await
     }
 
     /// The full demo district on `backend` (slow: use once).
     pub async fn demo(backend: Backend) -> TestApp {
+        TestApp::demo_with_basemap(backend, None).await
+    }
+
+    /// The full demo district with `--basemap SOURCE`.
+    pub async fn demo_with_basemap(backend: Backend, basemap: Option<String>) -> TestApp {
         let (url, dir) = fresh_store_url(backend).await;
         let mut cfg = AppConfig::new(&url, "127.0.0.1:0".parse().unwrap());
+        cfg.basemap = basemap;
         cfg.demo = true;
         // The demo's clock is the real one, so "today", overdue and patrol windows look as in production.
         cfg.demo_now = None;

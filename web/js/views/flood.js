@@ -1,7 +1,7 @@
 // `/flood`: hazards by risk; draw a polygon or a circle (our own interaction) → /api/query/within
 // → hazards, households/persons, shelters with capacity, people (by rights); CSV export and print.
 import { h, $, fmtNum, toast, download, csv } from '/js/dom.js';
-import { t, tv, onLangChange } from '/js/i18n.js';
+import { t, tv, onLangChange, errText } from '/js/i18n.js';
 import { api, isLoggedIn, onAuthChange } from '/js/api.js';
 import { createMap, showLayer, enablePopups, legendFor, RISK_COLORS, RISK_ORDER } from '/js/mapbase.js';
 import { Draw } from '/js/draw.js';
@@ -59,7 +59,7 @@ async function query(geometry, meta) {
   try {
     last.data = await api('/api/query/within', { method: 'POST', body: geometry });
   } catch (e) {
-    box.replaceChildren(h('p.form-error', `${t('err.server')}: ${e.message}`));
+    box.replaceChildren(h('p.form-error', errText(e)));
     return;
   }
   renderResults();
@@ -73,7 +73,7 @@ async function nearest(ll) {
     const r = await api(`/api/hazards/nearest?lon=${ll.lng.toFixed(6)}&lat=${ll.lat.toFixed(6)}&k=10`);
     last = { kind: 'nearest', at: [ll.lng, ll.lat], data: r };
   } catch (e) {
-    box.replaceChildren(h('p.form-error', `${t('err.server')}: ${e.message}`));
+    box.replaceChildren(h('p.form-error', errText(e)));
     return;
   }
   renderResults();

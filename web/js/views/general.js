@@ -48,7 +48,7 @@ export async function start() {
       }
       return h('div.layer-row', { dataset: { layer: name } },
         h('label', cb, h('span.layer-name', t('layer.' + name)),
-          locked ? h('span.locked', `（${t(isLoggedIn() ? 'layer.notForRole' : 'layer.needsLogin')}）`) : null),
+          locked ? h('span.locked', t(isLoggedIn() ? 'layer.notForRole' : 'layer.needsLogin')) : null),
         heat, legend);
     });
     panel.replaceChildren(h('h2', t('panel.layers')), ...rows);

@@ -2,7 +2,7 @@
 // (masked, as the server gives them), open incidents with the time left, patrol gaps; tap the
 // map to report an incident.
 import { h, $, fmtNum, fmtTime, toast, uuid } from '/js/dom.js';
-import { t, tv, onLangChange } from '/js/i18n.js';
+import { t, tv, onLangChange, errText } from '/js/i18n.js';
 import { api, getUser, isLoggedIn, onAuthChange } from '/js/api.js';
 import { maplibregl, createMap, showLayer, enablePopups, dropPrivateLayers, fitBbox, highlightArea,
   OPEN_STATUSES, RISK_COLORS, RISK_ORDER, STATUS_COLORS } from '/js/mapbase.js';
@@ -54,7 +54,7 @@ async function loadMyArea() {
   try {
     area = await api(`/api/areas/${encodeURIComponent(code)}`);
   } catch (e) {
-    toast(`${t('err.server')}: ${e.message}`, 'error');
+    toast(errText(e), 'error');
     return;
   }
   if (area.geometry) highlightArea(map, area.geometry, '#e6550d');
@@ -221,7 +221,7 @@ async function openReport(lngLat) {
   $('#report-error', dlg).textContent = '';
   $('#report-where', dlg).textContent = `${pending.lon.toFixed(5)}, ${pending.lat.toFixed(5)}`;
   if (!dlg.open) dlg.show(); // non-modal: the map stays visible above the sheet
-  try { await loadCategories(); } catch (e) { $('#report-error', dlg).textContent = e.message; }
+  try { await loadCategories(); } catch (e) { $('#report-error', dlg).textContent = errText(e); }
   document.body.dataset.reportOpen = '1';
 }
 
@@ -257,7 +257,7 @@ async function submitReport() {
     renderPanel($('#panel'));
     if (map.getSource('incidents')) map.refreshTiles('incidents');
   } catch (e) {
-    err.textContent = `${t('err.server')}: ${e.message}`;
+    err.textContent = errText(e);
   } finally {
     btn.disabled = false;
   }
