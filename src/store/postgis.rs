@@ -56,6 +56,31 @@ pub struct PostgisStore {
     url: String,
 }
 
+/// Takes an idempotency key inside a transaction; the first answer when the
+/// key was taken before. The insert comes first, so a concurrent retry waits
+/// on the row lock and then replays.
+async fn claim_key(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    idem: Option<(&str, &str)>,
+    answer: &str,
+) -> StoreResult<Option<String>> {
+    let Some((user, key)) = idem else {
+        return Ok(None);
+    };
+    let inserted = sqlx::query("insert into idempotency (username, key, answer, created_at) values ($1, $2, $3, now()) on conflict do nothing")
+        .bind(user).bind(key).bind(answer).execute(&mut **tx).await?;
+    if inserted.rows_affected() > 0 {
+        return Ok(None);
+    }
+    let prior: String =
+        sqlx::query_scalar("select answer from idempotency where username = $1 and key = $2")
+            .bind(user)
+            .bind(key)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(Some(prior))
+}
+
 impl PostgisStore {
     /// Connects (fails fast when the server is unreachable).
     pub async fn open(url: &str) -> StoreResult<PostgisStore> {
@@ -319,20 +344,8 @@ impl Store for PostgisStore {
         answer: &str,
     ) -> StoreResult<Created> {
         let mut tx = self.pool.begin().await?;
-        if let Some((user, key)) = idem {
-            // The insert takes the key first, so a concurrent retry waits on it and then replays.
-            let inserted = sqlx::query("insert into idempotency (username, key, answer, created_at) values ($1, $2, $3, now()) on conflict do nothing")
-                .bind(user).bind(key).bind(answer).execute(&mut *tx).await?;
-            if inserted.rows_affected() == 0 {
-                let prior: String = sqlx::query_scalar(
-                    "select answer from idempotency where username = $1 and key = $2",
-                )
-                .bind(user)
-                .bind(key)
-                .fetch_one(&mut *tx)
-                .await?;
-                return Ok(Created::Replayed(prior));
-            }
+        if let Some(prior) = claim_key(&mut tx, idem, answer).await? {
+            return Ok(Created::Replayed(prior));
         }
         sqlx::query("insert into incidents (id, category, source, description, grid, status, reported_at, deadline, version, geom, reporter) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, st_setsrid(st_makepoint($10, $11), 4326), $12)")
             .bind(&i.id).bind(&i.category).bind(&i.source).bind(&i.description).bind(&i.grid).bind(i.status.as_str())
@@ -360,19 +373,8 @@ impl Store for PostgisStore {
         answer: &str,
     ) -> StoreResult<Created> {
         let mut tx = self.pool.begin().await?;
-        if let Some((user, key)) = idem {
-            let inserted = sqlx::query("insert into idempotency (username, key, answer, created_at) values ($1, $2, $3, now()) on conflict do nothing")
-                .bind(user).bind(key).bind(answer).execute(&mut *tx).await?;
-            if inserted.rows_affected() == 0 {
-                let prior: String = sqlx::query_scalar(
-                    "select answer from idempotency where username = $1 and key = $2",
-                )
-                .bind(user)
-                .bind(key)
-                .fetch_one(&mut *tx)
-                .await?;
-                return Ok(Created::Replayed(prior));
-            }
+        if let Some(prior) = claim_key(&mut tx, idem, answer).await? {
+            return Ok(Created::Replayed(prior));
         }
         let geom = "st_multi(st_setsrid(st_geomfromgeojson($3), 4326))";
         match expected {

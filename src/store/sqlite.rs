@@ -47,6 +47,35 @@ pub struct SqliteStore {
     path: String,
 }
 
+/// Takes an idempotency key inside a write transaction; the first answer
+/// when the key was taken before (the caller then replays it).
+async fn claim_key(
+    tx: &mut sqlx::Transaction<'static, Sqlite>,
+    idem: Option<(&str, &str)>,
+    answer: &str,
+) -> StoreResult<Option<String>> {
+    let Some((user, key)) = idem else {
+        return Ok(None);
+    };
+    let prior: Option<String> =
+        sqlx::query_scalar("select answer from idempotency where username = ? and key = ?")
+            .bind(user)
+            .bind(key)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if prior.is_some() {
+        return Ok(prior);
+    }
+    sqlx::query("insert into idempotency (username, key, answer, created_at) values (?, ?, ?, ?)")
+        .bind(user)
+        .bind(key)
+        .bind(answer)
+        .bind(Utc::now())
+        .execute(&mut **tx)
+        .await?;
+    Ok(None)
+}
+
 impl SqliteStore {
     /// A write transaction. `BEGIN IMMEDIATE` takes the write lock at the
     /// start, so concurrent writers queue on the busy timeout. A deferred
@@ -374,25 +403,8 @@ impl Store for SqliteStore {
         answer: &str,
     ) -> StoreResult<Created> {
         let mut tx = self.write().await?;
-        if let Some((user, key)) = idem {
-            let prior: Option<String> =
-                sqlx::query_scalar("select answer from idempotency where username = ? and key = ?")
-                    .bind(user)
-                    .bind(key)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if let Some(a) = prior {
-                return Ok(Created::Replayed(a));
-            }
-            sqlx::query(
-                "insert into idempotency (username, key, answer, created_at) values (?, ?, ?, ?)",
-            )
-            .bind(user)
-            .bind(key)
-            .bind(answer)
-            .bind(Utc::now())
-            .execute(&mut *tx)
-            .await?;
+        if let Some(prior) = claim_key(&mut tx, idem, answer).await? {
+            return Ok(Created::Replayed(prior));
         }
         sqlx::query("insert into incidents (id, category, source, description, grid, status, reported_at, deadline, version, lon, lat, reporter) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(&i.id).bind(&i.category).bind(&i.source).bind(&i.description).bind(&i.grid).bind(i.status.as_str())
@@ -417,25 +429,8 @@ impl Store for SqliteStore {
         answer: &str,
     ) -> StoreResult<Created> {
         let mut tx = self.write().await?;
-        if let Some((user, key)) = idem {
-            let prior: Option<String> =
-                sqlx::query_scalar("select answer from idempotency where username = ? and key = ?")
-                    .bind(user)
-                    .bind(key)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if let Some(a) = prior {
-                return Ok(Created::Replayed(a));
-            }
-            sqlx::query(
-                "insert into idempotency (username, key, answer, created_at) values (?, ?, ?, ?)",
-            )
-            .bind(user)
-            .bind(key)
-            .bind(answer)
-            .bind(Utc::now())
-            .execute(&mut *tx)
-            .await?;
+        if let Some(prior) = claim_key(&mut tx, idem, answer).await? {
+            return Ok(Created::Replayed(prior));
         }
         match expected {
             None => {
