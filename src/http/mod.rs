@@ -1,6 +1,7 @@
 //! Thin HTTP handlers: parse → call the core → respond. The caller's identity
 //! is resolved first; every status comes from [`crate::error::AppError`].
 
+pub mod admin;
 pub mod areas;
 pub mod auth;
 pub mod basemap;
@@ -458,6 +459,8 @@ fn routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/open311/v2/requests/{file}", get(open311::get_request)),
         ("/api/patrol/gaps", get(patrol::gaps)),
         ("/api/patrol/tracks", post(patrol_tracks::post)),
+        ("/api/admin/users", get(admin::list).post(admin::create)),
+        ("/api/admin/users/{name}", post(admin::change)),
         ("/api/warnings", get(warnings::list).post(warnings::post)),
         ("/api/warnings/{id}", get(warnings::detail)),
         ("/api/warnings/{id}/actions", post(warnings::act)),

@@ -552,6 +552,36 @@ pub fn document(base: &str) -> Value {
         .params(vec![path("id", json!({"type": "string", "pattern": "^[^./]+$"}), "service request id"), key()])
         .ok(200, Some(json_content(json!({"type": "array"})))).errors(&[401, 404]).build()}),
     );
+    let roles = |of: &[&str]| enum_of(of.iter().map(|r| (*r).to_owned()).collect());
+    let areas_list =
+        |min: u64| json!({"type": "array", "minItems": min, "maxItems": 20, "items": area_code()});
+    let username = json!({"type": "string", "pattern": "^[A-Za-z0-9_.@-]{1,64}$"});
+    let password_schema = json!({"type": "string", "minLength": 8, "maxLength": 200});
+    let account = |role: Value, min_areas: u64| {
+        json!({"type": "object", "required": ["username", "role", "areas", "password"], "properties": {
+        "username": username.clone(), "role": role, "areas": areas_list(min_areas), "password": password_schema.clone()}})
+    };
+    add(
+        "/api/admin/users",
+        json!({
+            "get": Op::new("accounts (admin)").ok(200, Some(list_of(json!({"type": "object", "required": ["username", "role", "areas", "disabled"]})))).errors(&[401, 403]).build(),
+            "post": Op::new("create an account (admin); street, community and grid accounts need an area (else 400 area_required)")
+                .body(json!({"oneOf": [
+                    account(roles(&["street", "community", "grid"]), 1),
+                    account(roles(&["admin", "command", "flood", "public"]), 0),
+                ]}))
+                .ok(201, Some(json_content(json!({"type": "object", "required": ["username", "role", "areas", "disabled"]}))))
+                .links(json!({"change": {"operationId": "accountChange", "parameters": {"name": "$response.body#/username"}}}))
+                .errors(&[400, 401, 403, 409]).build(),
+        }),
+    );
+    let mut change = Op::new("change an account (admin): role, areas, disabled, a new password; disabling or a new password ends its sessions; not one's own account")
+        .params(vec![path("name", json!({"type": "string"}), "login name")])
+        .body(json!({"type": "object", "properties": {"role": roles(&["admin", "command", "street", "community", "grid", "flood", "public"]),
+            "areas": areas_list(0), "disabled": {"type": "boolean"}, "password": password_schema.clone()}}))
+        .errors(&[400, 401, 403, 404]).build();
+    change["operationId"] = json!("accountChange");
+    add("/api/admin/users/{name}", json!({"post": change}));
     let levels_of_risk = enum_of(Risk::ALL.iter().map(|r| r.as_str().to_owned()).collect());
     add(
         "/api/warnings",

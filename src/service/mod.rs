@@ -3,6 +3,7 @@
 //! catching up on other instances' writes, and answers that depend on the
 //! caller's rights but not on HTTP (protected people counts).
 
+pub mod accounts;
 pub mod area;
 pub mod incidents;
 pub mod limit;

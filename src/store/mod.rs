@@ -274,6 +274,10 @@ pub trait Store: Send + Sync {
     async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
     /// Deletes a session (logout).
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Ends every session of an account (disabled, password reset).
+    async fn end_sessions(&self, username: &str) -> StoreResult<()>;
+    /// Every account, by name.
+    async fn users(&self) -> StoreResult<Vec<UserRecord>>;
 
     /// Appends to the audit log.
     async fn audit(

@@ -723,6 +723,23 @@ impl Store for PostgisStore {
         Ok(())
     }
 
+    async fn end_sessions(&self, username: &str) -> StoreResult<()> {
+        sqlx::query("delete from sessions where username = $1")
+            .bind(username)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn users(&self) -> StoreResult<Vec<UserRecord>> {
+        sqlx::query("select * from users order by username")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(map::user)
+            .collect()
+    }
+
     async fn audit(
         &self,
         username: &str,

@@ -312,6 +312,11 @@ fn rows() -> Vec<(&'static str, Row)> {
             }),
         ),
         ("/api/audit", Row::Grant(Kind::Audit, Action::Read)),
+        ("/api/admin/users", Row::Grant(Kind::Accounts, Action::Read)),
+        (
+            "/api/admin/users/{name}",
+            Row::Grant(Kind::Accounts, Action::Change),
+        ),
         (
             "/api/export/{file}",
             Row::Records(&[Incidents, People], |k, _| {
@@ -478,6 +483,13 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                             ),
                             find: Find::Status,
                         },
+                        // A change to an account that does not exist: rights are checked first.
+                        (Kind::Accounts, Action::Change) => Req {
+                            method: "POST",
+                            path: "/api/admin/users/nobody-here".into(),
+                            body: Some(json!({"disabled": true})),
+                            find: Find::Status,
+                        },
                         _ => get((*path).into(), Find::Status),
                     };
                     let (s, body) = send(&app, t, &req, false).await;
@@ -486,7 +498,7 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                         (false, _) => &[401],
                         (true, false) => &[403],
                         // an empty track is refused as bad input after the rights check
-                        (true, true) => &[200, 400],
+                        (true, true) => &[200, 400, 404],
                     };
                     assert!(
                         want.contains(&s),
