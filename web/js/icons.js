@@ -11,6 +11,12 @@ export const HAZARD_SHAPES = {
 };
 export const OTHER_SHAPE = 'hexagon';
 
+/** A mark per incident category, drawn small and white on the status-coloured dot. */
+export const CATEGORY_SHAPES = {
+  邻里纠纷: 'ring', 婚姻家庭: 'house', 土地山林: 'triangle', 物业管理: 'square', 劳资纠纷: 'bar',
+  征地拆迁: 'diamond', 环境污染: 'drop', 治安隐患: 'hexagon', 安全隐患: 'wave', 民生诉求: 'dot',
+};
+
 const SIZE = 30; // px at pixelRatio 2, shown at 15 px
 
 function path(ctx, shape, s) {
@@ -27,6 +33,7 @@ function path(ctx, shape, s) {
     case 'wave': ctx.moveTo(c - r, c + r * 0.7); ctx.lineTo(c - r * 0.3, c - r); ctx.lineTo(c + r * 0.1, c - r * 0.1);
       ctx.lineTo(c + r * 0.5, c - r * 0.6); ctx.lineTo(c + r, c + r * 0.7); break;
     case 'bar': ctx.rect(c - r, c - r * 0.45, r * 2, r * 0.9); break;
+    case 'dot': ctx.arc(c, c, r * 0.55, 0, Math.PI * 2); break;
     case 'house': ctx.moveTo(c, c - r); ctx.lineTo(c + r, c - r * 0.1); ctx.lineTo(c + r * 0.7, c - r * 0.1);
       ctx.lineTo(c + r * 0.7, c + r * 0.8); ctx.lineTo(c - r * 0.7, c + r * 0.8); ctx.lineTo(c - r * 0.7, c - r * 0.1);
       ctx.lineTo(c - r, c - r * 0.1); break;
@@ -78,4 +85,7 @@ export function addIcons(map) {
   add('shelter', iconCanvas('house', SHELTER_COLOR, { mark: 'cross', size: 34 }));
   add('place', iconCanvas('diamond', PLACE_COLOR, { mark: 'dot', size: 24 }));
   add('overdue', iconCanvas('ring', OVERDUE_COLOR, { stroke: '#000000', mark: 'bang', size: 34 }));
+  for (const shape of new Set(Object.values(CATEGORY_SHAPES))) {
+    add(`cat-${shape}`, iconCanvas(shape, '#ffffff', { stroke: '#333333', size: 16 }));
+  }
 }

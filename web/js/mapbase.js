@@ -5,7 +5,7 @@ import { h, fmtNum, fmtTime } from '/js/dom.js';
 import { t, tv, onLangChange } from '/js/i18n.js';
 import { api, mayShow, OPEN_LAYERS } from '/js/api.js';
 import { baseInfo, addBasemap } from '/js/basemap.js';
-import { addIcons, hazardIcon, HAZARD_SHAPES, iconCanvas } from '/js/icons.js';
+import { addIcons, hazardIcon, HAZARD_SHAPES, CATEGORY_SHAPES, iconCanvas } from '/js/icons.js';
 
 export { maplibregl };
 
@@ -141,6 +141,11 @@ function layerDefs(theme) {
           'circle-stroke-color': ['case', ['to-boolean', ['get', 'overdue']], '#d7191c', '#ffffff'],
           'circle-stroke-width': ['case', ['to-boolean', ['get', 'overdue']], 3, 1.2],
         } },
+      // The category as a small white mark on the dot: colour tells the status, shape the kind of case.
+      { group: 'point', id: 'incidents-category', type: 'symbol', source: 'incidents', 'source-layer': 'incidents', minzoom: 14,
+        layout: { 'icon-image': ['concat', 'cat-', ['match', ['get', 'category'], ...Object.entries(CATEGORY_SHAPES).flat(), 'dot']],
+          'icon-size': ['interpolate', ['linear'], ['zoom'], 14, 0.8, 17, 1.2],
+          'icon-allow-overlap': true, 'icon-ignore-placement': true } },
       // Overdue cannot be missed: a dark-red ring with "!" over the status dot.
       { group: 'point', id: 'incidents-overdue', type: 'symbol', source: 'incidents', 'source-layer': 'incidents',
         filter: ['to-boolean', ['get', 'overdue']],
@@ -335,6 +340,8 @@ export function legendFor(name) {
     case 'incidents': return h('div.legend', h('div.legend-title', t('legend.status')),
       Object.entries(STATUS_COLORS).map(([s, c]) => row(dot(c), tv(s))),
       row(icon(iconCanvas('ring', OVERDUE_COLOR, { stroke: '#000000', mark: 'bang' })), t('legend.overdue')),
+      h('div.legend-title', t('legend.category')),
+      Object.entries(CATEGORY_SHAPES).map(([cat, shape]) => row(icon(iconCanvas(shape, '#ffffff', { stroke: '#333333' })), tv(cat))),
       h('div.legend-note', t('legend.cluster')),
       h('div.legend-title', t('layer.heatmap')), gradient(HEAT_RAMP, t('legend.heat')));
     case 'people': return h('div.legend', gradient(PEOPLE_RAMP, `${t('legend.people')}: <3 … ${PEOPLE_RAMP.at(-1)[0]}+`));
