@@ -585,6 +585,7 @@ function tool(cmd, args) {
 async function warningsFlow(browser) {
   const phone = await guardedPage(browser, { viewport: { width: 390, height: 844 }, mobile: true, label: 'warning phone' });
   const desk = await guardedPage(browser, { viewport: { width: 1920, height: 1080 }, label: 'warning flood' });
+  const wall = await guardedPage(browser, { viewport: { width: 1600, height: 900 }, label: 'warning wall' });
   const NAME = '凤城北江沿岸暴雨红色预警';
   try {
     const listening = await check('warning: wangge is signed in on /grid (390x844) and listening (SSE)', async () => {
@@ -602,6 +603,13 @@ async function warningsFlow(browser) {
       await login(desk.page, 'fangxun');
       await desk.page.waitForSelector('body[data-sse="open"]', { timeout: T, state: 'attached' });
       await desk.page.waitForSelector('#warn-list-box h2', { timeout: T });
+    });
+    const wallUp = await check('warning: zhihui\'s wall is open and listening', async () => {
+      await wall.page.goto(`${BASE_URL}/wall`, { timeout: T });
+      await waitReady(wall.page);
+      wall.state.anonymous = false;
+      await login(wall.page, 'zhihui');
+      await wall.page.waitForSelector('body[data-sse="open"]', { timeout: T, state: 'attached' });
     });
     if (!listening || !signed) return;
     const page = desk.page;
@@ -642,6 +650,17 @@ async function warningsFlow(browser) {
       return `${ms} ms after the 201`;
     });
     if (latency) await shot(phone.page, 'warning-phone-banner.png');
+    if (wallUp) {
+      await check('warning: the wall shows the active warning live (level colour, name)', async () => {
+        const t0 = Date.now();
+        await wall.page.waitForSelector(`#wall-warnings li[data-id="${id}"][data-level="红"]`, { timeout: 10000 });
+        const text = await wall.page.textContent(`#wall-warnings li[data-id="${id}"]`);
+        expect(text.includes(NAME), `wall reads ${text}`);
+        return `${Date.now() - t0} ms after the phone's banner`;
+      });
+      await wall.page.waitForTimeout(300);
+      await shot(wall.page, 'warning-wall.png');
+    }
     await check('warning: the flood view shows the call list first, exports and print at the top, the shortfall', async () => {
       const order = await page.evaluate(() => {
         const y = (sel) => { const e = document.querySelector(sel); return e ? e.getBoundingClientRect().top : null; };
@@ -720,10 +739,12 @@ async function warningsFlow(browser) {
     await check('warning: no console error, no other host, no 4xx/5xx (flood and phone)', async () => {
       assertNoProblems(desk, 'flood');
       assertNoProblems(phone, 'phone');
+      assertNoProblems(wall, 'wall');
     });
   } finally {
     await phone.context.close();
     await desk.context.close();
+    await wall.context.close();
   }
 }
 
