@@ -46,6 +46,7 @@ function applyRiskFilter() {
   const filter = ['in', ['get', 'risk'], ['literal', [...risks]]];
   for (const id of ['hazards-circle', 'hazards-label']) if (map.getLayer(id)) map.setFilter(id, filter);
   if (open) renderWarning();
+  if (last && last.data) renderResults();
 }
 
 function renderPanel(panel) {
@@ -110,7 +111,9 @@ async function nearest(ll) {
 }
 
 function hazardRows(items, withDistance) {
-  const sorted = [...items].sort((a, b) => (withDistance ? 0 : RISK_ORDER.indexOf(a.risk) - RISK_ORDER.indexOf(b.risk)));
+  // The risk filter applies to the lists as to the map.
+  const sorted = items.filter((z) => !z.risk || risks.has(z.risk))
+    .sort((a, b) => (withDistance ? 0 : RISK_ORDER.indexOf(a.risk) - RISK_ORDER.indexOf(b.risk)));
   const person = (x) => (x && typeof x === 'object' ? [x.name, x.phone].filter(Boolean).join(' ') : x ?? '');
   return sorted.map((z) => ({
     z,
