@@ -4,7 +4,7 @@
 //
 // Env: BASE_URL (default http://127.0.0.1:8080), SHOT_DIR (default target/screenshots, relative
 // to the working directory), CHROMIUM (default /usr/bin/chromium), E2E_TIMEOUT_MS (per wait,
-// default 60000), E2E_ONLY (comma list of: anon,wall,grid,general,flood,base,lang — default all).
+// default 60000), E2E_ONLY (comma list of: anon,wall,grid,general,flood,warning,base,lang — default all).
 // Needs a server started with the demo district (--demo) and its demo accounts.
 //
 // Prints one line per check ("ok   name" / "FAIL name: why"), then "N passed, N failed".
@@ -12,13 +12,14 @@
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 
 const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const BASE = new URL(BASE_URL);
 const SHOT_DIR = path.resolve(process.env.SHOT_DIR || 'target/screenshots');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const T = Number(process.env.E2E_TIMEOUT_MS || 60000);
-const ONLY = new Set((process.env.E2E_ONLY || 'anon,wall,grid,general,flood,base,lang').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.E2E_ONLY || 'anon,wall,grid,general,flood,warning,base,lang').split(',').map((s) => s.trim()));
 const PASSWORD = process.env.DEMO_PASSWORD || 'minqing-demo';
 // The grid head's demo grid contains this point (shared/contract.md, demo accounts).
 const WANGGE_POINT = [113.056, 23.698];
@@ -566,6 +567,187 @@ async function floodAsLeader(browser) {
   await g.context.close();
 }
 
+/* ---------------- warnings: issue → the grid head's phone → confirm → live share; printout ---------------- */
+
+/** Screen points of lon/lat corners on the map of `page`. */
+async function screenPoints(page, lonlats) {
+  return page.evaluate((lls) => {
+    const m = window.__map;
+    const c = m.getCanvas().getBoundingClientRect();
+    return lls.map((ll) => { const p = m.project(ll); return { x: c.left + p.x, y: c.top + p.y }; });
+  }, lonlats);
+}
+
+function tool(cmd, args) {
+  try { return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }); } catch { return null; }
+}
+
+async function warningsFlow(browser) {
+  const phone = await guardedPage(browser, { viewport: { width: 390, height: 844 }, mobile: true, label: 'warning phone' });
+  const desk = await guardedPage(browser, { viewport: { width: 1920, height: 1080 }, label: 'warning flood' });
+  const wall = await guardedPage(browser, { viewport: { width: 1600, height: 900 }, label: 'warning wall' });
+  const NAME = '凤城北江沿岸暴雨红色预警';
+  try {
+    const listening = await check('warning: wangge is signed in on /grid (390x844) and listening (SSE)', async () => {
+      await phone.page.goto(`${BASE_URL}/grid`, { timeout: T });
+      await waitReady(phone.page);
+      phone.state.anonymous = false;
+      await login(phone.page, 'wangge');
+      await phone.page.waitForSelector('body[data-sse="open"]', { timeout: T, state: 'attached' });
+      await phone.page.waitForSelector('body[data-warnings]', { timeout: T, state: 'attached' });
+    });
+    const signed = await check('warning: fangxun signs in on /flood (1920x1080)', async () => {
+      await desk.page.goto(`${BASE_URL}/flood`, { timeout: T });
+      await waitReady(desk.page);
+      desk.state.anonymous = false;
+      await login(desk.page, 'fangxun');
+      await desk.page.waitForSelector('body[data-sse="open"]', { timeout: T, state: 'attached' });
+      await desk.page.waitForSelector('#warn-list-box h2', { timeout: T });
+    });
+    const wallUp = await check('warning: zhihui\'s wall is open and listening', async () => {
+      await wall.page.goto(`${BASE_URL}/wall`, { timeout: T });
+      await waitReady(wall.page);
+      wall.state.anonymous = false;
+      await login(wall.page, 'zhihui');
+      await wall.page.waitForSelector('body[data-sse="open"]', { timeout: T, state: 'attached' });
+    });
+    if (!listening || !signed) return;
+    const page = desk.page;
+    let id = null;
+    let issuedAt = 0;
+    await check('warning: fangxun draws an area over the riverside and issues a red warning → 201', async () => {
+      await page.evaluate((c) => new Promise((r) => { window.__map.jumpTo({ center: c, zoom: 14 }); window.__map.once('idle', r); }), WANGGE_POINT);
+      const [x, y] = WANGGE_POINT;
+      const d = 0.012;
+      const pts = await screenPoints(page, [[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d]]);
+      await page.click('#draw-polygon');
+      for (const q of pts) { await page.mouse.click(q.x, q.y); await page.waitForTimeout(120); }
+      const [q] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/query/within'), { timeout: T }),
+        page.mouse.click(pts[0].x, pts[0].y),
+      ]);
+      expect(q.status() === 200, `query answered ${q.status()}`);
+      await page.waitForSelector('#warn-form', { timeout: T });
+      await page.fill('#warn-name', NAME);
+      await page.selectOption('#warn-level', '红');
+      await page.selectOption('#warn-kind', '暴雨');
+      const [resp] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/warnings') && r.request().method() === 'POST', { timeout: T }),
+        page.click('#warn-issue'),
+      ]);
+      issuedAt = Date.now();
+      expect(resp.status() === 201, `POST /api/warnings answered ${resp.status()}`);
+      id = (await resp.json()).id;
+      await page.waitForSelector(`body[data-warning="${id}"]`, { timeout: T, state: 'attached' });
+      return id;
+    });
+    if (!id) return;
+    const latency = await check('warning: the banner shows on the grid head\'s phone within 2 s, no reload (10 s limit)', async () => {
+      await phone.page.waitForSelector(`.warn-banner[data-id="${id}"]`, { timeout: 10000 });
+      const ms = Date.now() - issuedAt;
+      const text = await phone.page.textContent(`.warn-banner[data-id="${id}"]`);
+      expect(text.includes(NAME), `banner reads ${text}`);
+      return `${ms} ms after the 201`;
+    });
+    if (latency) await shot(phone.page, 'warning-phone-banner.png');
+    if (wallUp) {
+      await check('warning: the wall shows the active warning live (level colour, name)', async () => {
+        const t0 = Date.now();
+        await wall.page.waitForSelector(`#wall-warnings li[data-id="${id}"][data-level="红"]`, { timeout: 10000 });
+        const text = await wall.page.textContent(`#wall-warnings li[data-id="${id}"]`);
+        expect(text.includes(NAME), `wall reads ${text}`);
+        return `${Date.now() - t0} ms after the phone's banner`;
+      });
+      await wall.page.waitForTimeout(300);
+      await shot(wall.page, 'warning-wall.png');
+    }
+    await check('warning: the flood view shows the call list first, exports and print at the top, the shortfall', async () => {
+      const order = await page.evaluate(() => {
+        const y = (sel) => { const e = document.querySelector(sel); return e ? e.getBoundingClientRect().top : null; };
+        return { exports: y('#warn-calls-csv'), print: y('#warn-print'), calls: y('#call-list'), hazards: y('#warn-hazards'),
+          shelters: y('#warn-shelters-outside'), rows: document.querySelectorAll('#call-list tbody tr').length,
+          first: document.querySelector('#call-list tbody tr')?.dataset.role, alert: document.querySelector('#capacity-alert')?.textContent };
+      });
+      expect(order.rows > 0, 'empty call list');
+      expect(order.exports < order.calls && order.print < order.calls, `exports/print not above the call list ${JSON.stringify(order)}`);
+      expect(order.calls < order.hazards && order.hazards < order.shelters, `the call list is not first ${JSON.stringify(order)}`);
+      expect(order.first === '网格长', `first call is ${order.first}, not a grid head who has not seen it`);
+      expect(order.alert, 'no capacity line');
+      for (const [sel, want] of [['#warn-calls-csv', 'calls.csv'], ['#warn-calls-xlsx', 'calls.xlsx'], ['#warn-cap', 'cap.xml']]) {
+        const href = await page.getAttribute(sel, 'href');
+        const r = await page.request.get(BASE_URL + href);
+        expect(r.status() === 200 && href.endsWith(want), `${sel} ${href} answered ${r.status()}`);
+      }
+      return `${order.rows} calls; ${order.alert}`;
+    });
+    const seenBefore = await page.evaluate(() => document.body.dataset.seenShare);
+    const confirmedBefore = await page.evaluate(() => document.body.dataset.confirmedShare);
+    let hazard = null;
+    await check('warning: wangge opens the banner (seen) and confirms a hazard → the flood view\'s shares move live', async () => {
+      await Promise.all([
+        phone.page.waitForResponse((r) => r.url().endsWith(`/api/warnings/${id}`) && r.status() === 200, { timeout: T }),
+        phone.page.click(`.warn-banner[data-id="${id}"]`),
+      ]);
+      await phone.page.waitForSelector('#warn-detail', { timeout: T });
+      await page.waitForFunction((b) => document.body.dataset.seenShare !== b, seenBefore, { timeout: 10000 });
+      const btn = await phone.page.waitForSelector('#warn-check-list .check-btn', { timeout: T });
+      hazard = await btn.getAttribute('data-hazard');
+      const [resp] = await Promise.all([
+        phone.page.waitForResponse((r) => r.url().endsWith(`/api/warnings/${id}/actions`), { timeout: T }),
+        btn.click(),
+      ]);
+      expect(resp.status() === 200, `confirm answered ${resp.status()}`);
+      const t0 = Date.now();
+      await phone.page.waitForSelector(`#warn-check-list li[data-id="${hazard}"][data-confirmed="1"]`, { timeout: T });
+      await page.waitForFunction((b) => document.body.dataset.confirmedShare !== b, confirmedBefore, { timeout: 10000 });
+      await page.waitForSelector(`#warn-hazards tr[data-id="${hazard}"][data-confirmed="1"]`, { timeout: 10000 });
+      const after = await page.evaluate(() => [document.body.dataset.seenShare, document.body.dataset.confirmedShare]);
+      return `seen ${seenBefore} → ${after[0]}, confirmed ${confirmedBefore} → ${after[1]} (${Date.now() - t0} ms after the confirm)`;
+    });
+    await shot(phone.page, 'warning-phone-checked.png');
+    await page.waitForTimeout(300);
+    await shot(page, 'warning-flood.png');
+    await check('warning: the printout (PDF) has the title, level, map and call list on page 1', async () => {
+      fs.mkdirSync(SHOT_DIR, { recursive: true });
+      const file = path.join(SHOT_DIR, 'warning-print.pdf');
+      fs.writeFileSync(file, await page.pdf({ printBackground: true, preferCSSPageSize: true }));
+      // The print layout in print media at the A4 content box (190 × 277 mm at 96 dpi).
+      await page.setViewportSize({ width: 718, height: 1047 });
+      await page.emulateMedia({ media: 'print' });
+      await page.waitForTimeout(300);
+      const r = await page.evaluate(() => {
+        const box = (sel) => { const e = document.querySelector(sel); if (!e) return null; const b = e.getBoundingClientRect(); return { top: b.top + scrollY, bottom: b.bottom + scrollY, h: b.height, text: e.textContent }; };
+        return { head: box('#print-head'), map: box('#map'), legend: box('#print-legend'), call: box('#call-list tbody tr') };
+      });
+      for (const k of ['head', 'map', 'legend', 'call']) expect(r[k] && r[k].h > 0, `${k} not shown in print: ${JSON.stringify(r[k])}`);
+      expect(r.head.text.includes(NAME) && r.head.text.includes('红'), `print title ${r.head.text}`);
+      expect(r.head.top < r.map.top && r.map.bottom <= r.legend.top && r.legend.bottom <= r.call.top, `order ${JSON.stringify(r)}`);
+      expect(r.call.bottom < 1047, `the first call is below page 1 (${Math.round(r.call.bottom)} px > 1047)`);
+      const text = tool('pdftotext', ['-f', '1', '-l', '1', '-layout', file, '-']);
+      let how = 'print-media DOM';
+      if (text != null) {
+        for (const want of [NAME, '红', '呼叫名单']) expect(text.includes(want), `page 1 of the PDF lacks ${want}`);
+        how = 'pdftotext page 1 + print-media DOM';
+        tool('pdftoppm', ['-f', '1', '-l', '1', '-r', '80', '-png', '-singlefile', file, path.join(SHOT_DIR, 'warning-print-page1')]);
+      } else {
+        await page.screenshot({ path: path.join(SHOT_DIR, 'warning-print-page1.png'), clip: { x: 0, y: 0, width: 718, height: 1047 } });
+      }
+      await page.emulateMedia({ media: null });
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      return how;
+    });
+    await check('warning: no console error, no other host, no 4xx/5xx (flood and phone)', async () => {
+      assertNoProblems(desk, 'flood');
+      assertNoProblems(phone, 'phone');
+      assertNoProblems(wall, 'wall');
+    });
+  } finally {
+    await phone.context.close();
+    await desk.context.close();
+    await wall.context.close();
+  }
+}
+
 /* ---------------- main ---------------- */
 
 /* ---------------- base map, search, both languages ---------------- */
@@ -716,6 +898,7 @@ async function main() {
     }
     if (ONLY.has('general')) await generalSignedIn(browser);
     if (ONLY.has('flood')) await floodAsLeader(browser);
+    if (ONLY.has('warning')) await warningsFlow(browser);
     if (ONLY.has('base')) await basemapAndSearch(browser);
     if (ONLY.has('lang')) await languagesEverywhere(browser);
   } finally {

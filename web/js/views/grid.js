@@ -7,10 +7,11 @@ import { api, getUser, isLoggedIn, onAuthChange } from '/js/api.js';
 import { maplibregl, createMap, showLayer, enablePopups, dropPrivateLayers, fitBbox, highlightArea,
   OPEN_STATUSES, RISK_COLORS, RISK_ORDER, STATUS_COLORS } from '/js/mapbase.js';
 import { openLogin, closeLogin } from '/js/shell.js';
-import { flasher } from '/js/live.js';
+import { flasher, connectEvents } from '/js/live.js';
+import { listWarnings, levelColor, showAreas, isWarningEvent } from '/js/warnings.js';
 
-let map, flash, marker, area = null, categories = null;
-const state = { hazards: [], people: null, incidents: [], patrol: null, tab: 'incidents' };
+let map, flash, marker, es, area = null, categories = null;
+const state = { hazards: [], people: null, incidents: [], patrol: null, tab: 'incidents', warnings: [], warning: null };
 const TABS = ['incidents', 'hazards', 'people', 'patrol'];
 
 export async function start() {
@@ -28,13 +29,23 @@ export async function start() {
     if (!isLoggedIn()) {
       dropPrivateLayers(map);
       area = null;
-      Object.assign(state, { hazards: [], people: null, incidents: [], patrol: null });
+      Object.assign(state, { hazards: [], people: null, incidents: [], patrol: null, warnings: [], warning: null });
+      if (es) { es.close(); es = null; }
+      showAreas(map, []);
       highlightArea(map, null);
       render();
       openLogin({ required: true });
       return;
     }
     closeLogin();
+    // New warnings reach me live: an SSE `warning.issued` (or `.updated`) → refetch the list.
+    if (es) es.close();
+    es = connectEvents((ev) => {
+      if (!isWarningEvent(ev)) return;
+      loadWarnings();
+      if (state.warning && ev.id === state.warning.id) openWarning(ev.id);
+    });
+    loadWarnings();
     showLayer(map, 'incidents', true);
     showLayer(map, 'patrol', true);
     // Tracks and missed places only: the coverage colours would hide my grid.
@@ -83,6 +94,83 @@ function timeLeft(deadline) {
   return { overdue: ms < 0, text: ms < 0 ? `${t('grid.overdueBy')} ${text}` : `${t('grid.timeLeft')} ${text}` };
 }
 
+/* ---------------- warnings: a banner per active warning touching my grid ---------------- */
+
+async function loadWarnings() {
+  if (!isLoggedIn()) return;
+  try {
+    state.warnings = (await listWarnings()).filter((w) => w.status === 'active');
+  } catch (e) {
+    if (e.status !== 401) toast(errText(e), 'error');
+    return;
+  }
+  showAreas(map, state.warnings);
+  if (state.warning && !state.warnings.some((w) => w.id === state.warning.id)) state.warning = null;
+  renderBanners();
+  document.body.dataset.warnings = String(state.warnings.length);
+}
+
+async function openWarning(id) {
+  try {
+    state.warning = await api(`/api/warnings/${encodeURIComponent(id)}`); // records me as having seen it
+  } catch (e) {
+    toast(errText(e), 'error');
+    return;
+  }
+  renderBanners();
+  document.body.dataset.warningOpen = id;
+}
+
+async function confirmHazard(hazard, btn) {
+  const w = state.warning;
+  if (!w) return;
+  btn.disabled = true;
+  try {
+    await api(`/api/warnings/${encodeURIComponent(w.id)}/actions`, { method: 'POST', body: { action: 'confirm', hazard } });
+    await openWarning(w.id);
+  } catch (e) {
+    btn.disabled = false;
+    toast(errText(e), 'error');
+  }
+}
+
+function myCode() { return area?.code ?? getUser()?.areas?.[0]; }
+
+function renderBanners() {
+  let box = $('#warn-banners');
+  if (!isLoggedIn() || !state.warnings.length) { if (box) box.remove(); return; }
+  if (!box) { box = h('div#warn-banners'); $('#main').prepend(box); }
+  const code = myCode();
+  box.replaceChildren(...state.warnings.map((w) => {
+    const isOpen = state.warning && state.warning.id === w.id;
+    const banner = h('button.warn-banner', { type: 'button', dataset: { id: w.id, level: w.level }, 'aria-expanded': String(!!isOpen),
+      on: { click: () => { if (isOpen) { state.warning = null; renderBanners(); } else openWarning(w.id); } } },
+    h('span.warn-icon', { 'aria-hidden': 'true' }, '⚠'),
+    h('span.warn-text', h('strong', w.name), h('span.warn-sub', `${tv(w.level)} · ${tv(w.kind)} · ${t('warn.until')} ${fmtTime(w.until)}`)));
+    banner.style.background = levelColor(w.level);
+    if (!isOpen) return banner;
+    const d = state.warning;
+    const mine = (x) => !code || !x.grid || String(x.grid) === String(code);
+    const hazards = (d.hazards || []).filter(mine);
+    const people = ((d.people && d.people.items) || []).filter(mine);
+    return h('div.warn-open', banner, h('div.warn-detail#warn-detail',
+      h('h3', `${t('warn.checkHazards')} (${hazards.length})`),
+      hazards.length ? h('ul.list#warn-check-list', hazards.map((z) => {
+        const dot = h('span.swatch.dot'); dot.style.background = RISK_COLORS[z.risk] || '#999';
+        return h('li', { dataset: { id: z.id, confirmed: z.confirmed ? '1' : '0' } },
+          h('div.row1', dot, h('strong', z.name), h('span.status', tv(z.kind))),
+          h('div.row2', h('span', `${t('f.threatened_persons')} ${fmtNum(z.threatened_persons)}`), z.shelter ? h('span', `${t('warn.shelter')} ${z.shelter.name}`) : null),
+          z.confirmed
+            ? h('div.row2.ok', `✓ ${t('warn.confirmed')} ${fmtTime(z.confirmed.at)}`)
+            : h('button.primary.check-btn', { type: 'button', dataset: { hazard: z.id }, on: { click: (e) => confirmHazard(z.id, e.currentTarget) } }, t('warn.check')));
+      })) : none(),
+      h('h3', `${t('warn.checkPeople')} (${people.length})`),
+      people.length ? h('ul.list#warn-people-list', people.map((p) => h('li', { dataset: { id: p.id } },
+        h('div.row1', h('strong', p.name ?? p.id), h('span.status', p.category ?? '')),
+        h('div.row2', [p.phone, p.address].filter(Boolean).map((v) => h('span', String(v))))))) : none()));
+  }));
+}
+
 function renderPanel(panel) {
   if (!isLoggedIn()) {
     panel.replaceChildren(h('div.empty-state', h('p', t('login.needed')),
@@ -97,6 +185,7 @@ function renderPanel(panel) {
     type: 'button', role: 'tab', 'aria-selected': String(state.tab === k), dataset: { tab: k },
     on: { click: () => { state.tab = k; renderPanel(panel); } } }, t('grid.' + k), h('span.badge', badge(k)))));
   panel.replaceChildren(head, tabs, h('div.tab-body#tab-body', tabBody(state.tab)), h('p.hint', t('grid.tapToReport')));
+  renderBanners();
 }
 
 function badge(k) {

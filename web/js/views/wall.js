@@ -6,6 +6,7 @@ import { api, getUser, isLoggedIn, onAuthChange } from '/js/api.js';
 import { createMap, showLayer, enablePopups, dropPrivateLayers, DISTRICT, legendFor } from '/js/mapbase.js';
 import { openLogin, closeLogin } from '/js/shell.js';
 import { connectEvents, flasher } from '/js/live.js';
+import { listWarnings, levelColor, showAreas, isWarningEvent } from '/js/warnings.js';
 
 const KPIS = [
   { key: 'open', label: 'kpi.open' },
@@ -30,9 +31,11 @@ export async function start() {
   const feed = h('ol.feed#feed', { 'aria-live': 'polite' });
   const feedStatus = h('div.feed-status#feed-status');
   const legend = h('div.wall-legend', legendFor('hazards'));
-  $('#panel').replaceChildren(kpiBox,
+  const warnBox = h('section.wall-warnings#wall-warnings');
+  $('#panel').replaceChildren(warnBox, kpiBox,
     h('section.feed-box', h('h2', t('feed.title')), feedStatus, feed), legend);
   onLangChange(() => {
+    renderWarnings();
     for (const k of KPIS) $(`[data-kpi="${k.key}"] .kpi-label`).textContent = t(k.label);
     $('.feed-box h2').textContent = t('feed.title');
     legend.replaceChildren(legendFor('hazards'));
@@ -51,6 +54,9 @@ export async function start() {
       for (const k of KPIS) setKpi(k.key, null);
       feed.replaceChildren();
       renderEmpty();
+      active = [];
+      renderWarnings();
+      showAreas(map, []);
       openLogin({ required: true });
       return;
     }
@@ -58,6 +64,7 @@ export async function start() {
     showLayer(map, 'patrol', true);
     showLayer(map, 'incidents', true);
     renderEmpty();
+    loadWarnings();
     loadKpis();
     clearInterval(kpiTimer);
     kpiTimer = setInterval(loadKpis, 60000);
@@ -124,8 +131,39 @@ async function redHazardsViaOgc(code) {
   setKpi('red', code === DISTRICT && typeof fc.numberMatched === 'number' ? fc.numberMatched : feats.length);
 }
 
+/* Active warnings (预警区): a panel at the top, each in its level's colour; live over SSE. */
+let active = [];
+
+async function loadWarnings() {
+  try {
+    active = (await listWarnings()).filter((w) => w.status === 'active');
+  } catch (e) {
+    console.warn('wall warnings:', e && e.message);
+    return;
+  }
+  showAreas(map, active);
+  renderWarnings();
+}
+
+function renderWarnings() {
+  const box = $('#wall-warnings');
+  if (!box) return;
+  box.hidden = !active.length;
+  box.replaceChildren(...(active.length ? [h('h2', `${t('warn.list')} (${active.length})`),
+    h('ul.wall-warn-list', active.map((w) => {
+      const li = h('li.wall-warn', { dataset: { id: w.id, level: w.level } },
+        h('span.level-tag', tv(w.level)), h('strong', w.name),
+        h('span.sub', `${tv(w.kind)} · ${t('warn.until')} ${fmtTime(w.until)}`));
+      li.style.borderLeftColor = levelColor(w.level);
+      li.querySelector('.level-tag').style.background = levelColor(w.level);
+      return li;
+    }))] : []));
+  document.body.dataset.wallWarnings = String(active.length);
+}
+
 async function onEvent(ev, eventId, feed) {
   const kind = String(ev.kind || '');
+  if (isWarningEvent(ev)) { loadWarnings(); return; }
   if (!kind.startsWith('incident')) return;
   let { lon, lat, category, grid, status } = ev;
   if ((lon == null || lat == null || !category) && ev.id) {
