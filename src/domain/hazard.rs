@@ -73,6 +73,21 @@ pub struct Contact {
     pub phone: String,
 }
 
+/// Threatened households and persons of a set of hazards, summed.
+///
+/// ```
+/// use minqing::domain::hazard::threatened;
+/// assert_eq!(threatened(std::iter::empty()), (0, 0));
+/// ```
+pub fn threatened<'a>(hazards: impl Iterator<Item = &'a Hazard>) -> (u64, u64) {
+    hazards.fold((0, 0), |(h, p), z| {
+        (
+            h + u64::from(z.threatened_households),
+            p + u64::from(z.threatened_persons),
+        )
+    })
+}
+
 /// A hazard point (隐患点).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hazard {

@@ -85,14 +85,9 @@ pub async fn within(
             .filter(|&i| inside(index.shelters.items[i].lon, index.shelters.items[i].lat))
             .collect();
         sh.sort_unstable();
-        let households: u64 = hz
-            .iter()
-            .map(|&i| u64::from(index.hazards.items[i].threatened_households))
-            .sum();
-        let persons: u64 = hz
-            .iter()
-            .map(|&i| u64::from(index.hazards.items[i].threatened_persons))
-            .sum();
+        let (households, persons) = crate::domain::hazard::threatened(
+            hz.iter().map(|&i| &index.hazards.items[i]),
+        );
         let capacity: u64 = sh
             .iter()
             .map(|&i| u64::from(index.shelters.items[i].capacity))

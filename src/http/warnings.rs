@@ -82,7 +82,7 @@ pub async fn detail(
     let w = readable(&state, &caller, &id)?;
     let (out, read) = {
         let index = state.index();
-        warnings::detail(&state, &index, Some(p), &w, Utc::now())
+        warnings::detail(&index, Some(p), &w, Utc::now())
     };
     if !read.is_empty() {
         state

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::{AppState, LiveEvent};
 use crate::auth::Principal;
 use crate::auth::policy::{self, Action, Kind};
+use crate::domain::hazard::threatened;
 use crate::domain::warning::{Warning, WarningEvent, WarningStatus};
 use crate::domain::{Level, Risk};
 use crate::error::{AppError, clip};
@@ -358,7 +359,7 @@ pub async fn act(
                 )));
             }
             if w.confirmed(hazard).is_some() {
-                return Ok(detail(state, &state.index(), Some(who), &w, now).0);
+                return Ok(detail(&state.index(), Some(who), &w, now).0);
             }
             event.hazard = Some(hazard.to_owned());
         }
@@ -372,7 +373,7 @@ pub async fn act(
     w.history.push(event);
     w.version += 1;
     save(state, w.clone(), Some(expected), None, "").await?;
-    let (out, _) = detail(state, &state.index(), Some(who), &w, now);
+    let (out, _) = detail(&state.index(), Some(who), &w, now);
     Ok(out)
 }
 
@@ -489,23 +490,14 @@ fn hazards_inside(index: &SpatialIndex, w: &Warning) -> Vec<usize> {
 /// The answer for a warning as `who` may see it, and the people records read
 /// (for the audit entry naming the warning).
 pub fn detail(
-    state: &AppState,
     index: &SpatialIndex,
     who: Option<&Principal>,
     w: &Warning,
     now: DateTime<Utc>,
 ) -> (Value, Vec<String>) {
-    let _ = state;
     let phones = policy::contact_phones(who);
     let hz = hazards_inside(index, w);
-    let households: u64 = hz
-        .iter()
-        .map(|&i| u64::from(index.hazards.items[i].threatened_households))
-        .sum();
-    let persons: u64 = hz
-        .iter()
-        .map(|&i| u64::from(index.hazards.items[i].threatened_persons))
-        .sum();
+    let (households, persons) = threatened(hz.iter().map(|&i| &index.hazards.items[i]));
     let hazards: Vec<Value> = hz
         .iter()
         .map(|&i| {
