@@ -90,6 +90,9 @@ pub struct ImportArgs {
     /// A JSON file mapping source columns to our fields.
     #[arg(long)]
     pub mapping: Option<PathBuf>,
+    /// A value for the whole file where rows leave a field empty, e.g. `--default risk=黄` (repeatable).
+    #[arg(long = "default", value_name = "FIELD=VALUE", value_parser = parse_default)]
+    pub defaults: Vec<(String, String)>,
     /// Report what would be imported without writing.
     #[arg(long)]
     pub dry_run: bool,
@@ -123,6 +126,14 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+/// Parses `FIELD=VALUE` of `--default`.
+fn parse_default(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((f, v)) if !f.trim().is_empty() => Ok((f.trim().to_owned(), v.to_owned())),
+        _ => Err(format!("{s:?}: expected FIELD=VALUE, e.g. risk=黄")),
+    }
 }
 
 /// Replaces the password in a URL by `***` for logs and messages.

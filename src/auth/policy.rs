@@ -34,6 +34,8 @@ pub enum Kind {
     Accounts,
     /// 预警区 warning areas.
     Warnings,
+    /// Grid topology problems (gaps, overlaps, outside the parent, bad codes).
+    Topology,
 }
 
 /// What is done to a kind.
@@ -48,6 +50,8 @@ pub enum Action {
     Create,
     /// Change an existing record (workflow steps on an incident).
     Change,
+    /// Load records in bulk from a file (imports), creating or replacing them.
+    Import,
 }
 
 /// How far a rule reaches for the caller.
@@ -161,6 +165,15 @@ pub const RULES: &[Rule] = &[
     Rule { kind: Kind::Audit, action: Action::Read, who: ADMIN, reach: Reach::Everywhere },
     Rule { kind: Kind::Accounts, action: Action::Read, who: ADMIN, reach: Reach::Everywhere },
     Rule { kind: Kind::Accounts, action: Action::Change, who: ADMIN, reach: Reach::Everywhere },
+    // Imports replace records in bulk, wherever they lie: the admin's alone. The topology
+    // check (gaps, overlaps between grids) is the admin's working layer for them.
+    Rule { kind: Kind::Areas, action: Action::Import, who: ADMIN, reach: Reach::Everywhere },
+    Rule { kind: Kind::Hazards, action: Action::Import, who: ADMIN, reach: Reach::Everywhere },
+    Rule { kind: Kind::Shelters, action: Action::Import, who: ADMIN, reach: Reach::Everywhere },
+    Rule { kind: Kind::Places, action: Action::Import, who: ADMIN, reach: Reach::Everywhere },
+    Rule { kind: Kind::People, action: Action::Import, who: ADMIN, reach: Reach::Everywhere },
+    Rule { kind: Kind::Incidents, action: Action::Import, who: ADMIN, reach: Reach::Everywhere },
+    Rule { kind: Kind::Topology, action: Action::Read, who: ADMIN, reach: Reach::Everywhere },
 ];
 
 /// The records a caller reaches.

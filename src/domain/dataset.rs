@@ -57,4 +57,30 @@ impl LayerRecords {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Splits into consecutive batches of at most `n` records, in order.
+    ///
+    /// ```
+    /// use minqing::domain::LayerRecords;
+    /// let b = LayerRecords::Hazards(vec![]).into_batches(2);
+    /// assert!(b.is_empty());
+    /// ```
+    pub fn into_batches(self, n: usize) -> Vec<LayerRecords> {
+        fn split<T>(v: Vec<T>, n: usize, f: fn(Vec<T>) -> LayerRecords) -> Vec<LayerRecords> {
+            let mut out = Vec::with_capacity(v.len().div_ceil(n.max(1)));
+            let mut it = v.into_iter().peekable();
+            while it.peek().is_some() {
+                out.push(f(it.by_ref().take(n.max(1)).collect()));
+            }
+            out
+        }
+        match self {
+            LayerRecords::Areas(v) => split(v, n, LayerRecords::Areas),
+            LayerRecords::Hazards(v) => split(v, n, LayerRecords::Hazards),
+            LayerRecords::Shelters(v) => split(v, n, LayerRecords::Shelters),
+            LayerRecords::Places(v) => split(v, n, LayerRecords::Places),
+            LayerRecords::People(v) => split(v, n, LayerRecords::People),
+            LayerRecords::Incidents(v) => split(v, n, LayerRecords::Incidents),
+        }
+    }
 }

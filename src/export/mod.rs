@@ -5,6 +5,8 @@
 //! Column names are our field names, so an export imports back unchanged
 //! (`minqing import grids.geojson --layer grids`).
 
+mod shapefile_zip;
+
 use geo::MapCoords;
 use geo::orient::{Direction, Orient};
 use geo_types::{Coord, Geometry};

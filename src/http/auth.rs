@@ -160,3 +160,24 @@ fn me_json(p: &crate::auth::Principal) -> serde_json::Value {
 pub async fn me(caller: Caller) -> Result<axum::Json<serde_json::Value>, AppError> {
     Ok(axum::Json(me_json(caller.require()?)))
 }
+
+/// Own password change body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    old: String,
+    new: String,
+}
+
+/// `POST /api/me/password` `{"old","new"}`: any signed-in account; every
+/// session of the account ends (sign in again with the new password).
+pub async fn change_password(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Json(body): Json<PasswordChange>,
+) -> Result<axum::Json<serde_json::Value>, AppError> {
+    let who = caller.require()?;
+    Ok(axum::Json(
+        crate::service::accounts::change_own_password(&state, who, body.old, body.new).await?,
+    ))
+}

@@ -30,6 +30,8 @@ enum Format {
     Csv,
     Xlsx,
     GeoJson,
+    /// a zipped Shapefile (.shp, .shx, .dbf, .cpg, .prj)
+    Shapefile,
 }
 
 /// Parsed filters; each layer accepts only those that mean something for it.
@@ -239,16 +241,17 @@ pub async fn export(
 ) -> Result<Response, AppError> {
     let (layer, ext) = file.rsplit_once('.').ok_or_else(|| {
         AppError::NotFound(format!(
-            "no export {file:?}; use {{layer}}.csv, .xlsx or .geojson"
+            "no export {file:?}; use {{layer}}.csv, .xlsx, .geojson or .zip (Shapefile)"
         ))
     })?;
     let format = match ext {
         "csv" => Format::Csv,
         "xlsx" => Format::Xlsx,
         "geojson" => Format::GeoJson,
+        "zip" => Format::Shapefile,
         _ => {
             return Err(AppError::NotFound(format!(
-                "no export format {ext:?}; csv, xlsx or geojson"
+                "no export format {ext:?}; csv, xlsx, geojson or zip (Shapefile)"
             )));
         }
     };
@@ -317,6 +320,12 @@ pub async fn export(
             table
                 .to_xlsx()
                 .map_err(|d| AppError::BadRequest("too_large_for_xlsx", d))?,
+        ),
+        Format::Shapefile => (
+            "application/zip",
+            table
+                .to_shapefile_zip()
+                .map_err(|d| AppError::Internal(format!("shapefile export: {d}")))?,
         ),
     };
     Ok((

@@ -8,6 +8,7 @@ pub mod basemap;
 pub mod events;
 pub mod export;
 pub mod health;
+pub mod import;
 pub mod incidents;
 pub mod metrics;
 pub mod ogc;
@@ -35,7 +36,6 @@ use axum::http::StatusCode;
 use axum::http::{HeaderMap, HeaderValue, Method, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -461,6 +461,11 @@ fn routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/api/patrol/tracks", post(patrol_tracks::post)),
         ("/api/admin/users", get(admin::list).post(admin::create)),
         ("/api/admin/users/{name}", post(admin::change)),
+        (
+            "/api/import/{layer}",
+            post(import::upload).layer(DefaultBodyLimit::max(import::MAX_IMPORT_BYTES)),
+        ),
+        ("/api/me/password", post(auth::change_password)),
         ("/api/warnings", get(warnings::list).post(warnings::post)),
         ("/api/warnings/{id}", get(warnings::detail)),
         ("/api/warnings/{id}/actions", post(warnings::act)),
@@ -508,13 +513,51 @@ pub fn router(state: Arc<AppState>) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
-        // Extractors (Bytes, Json) stop at 2 MiB unless told: the contract's limit is 8 MiB.
+        // Extractors (Bytes, Json) stop at 2 MiB unless told: the contract's limit is 8 MiB
+        // (uploads raise it on their own routes, and `body_limit` bounds every body by path).
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(body_limit))
         .layer(axum::middleware::from_fn(time_limit))
         .layer(axum::middleware::from_fn(json_errors))
         .layer(TraceLayer::new_for_http())
 }
+
+/// The most a request body to `path` may hold: the contract's 8 MiB, and
+/// 1 GiB for an import upload.
+///
+/// ```
+/// use minqing::http::body_limit_for;
+/// assert_eq!(body_limit_for("/api/incidents"), 8 << 20);
+/// assert_eq!(body_limit_for("/api/import/grids"), 1 << 30);
+/// ```
+pub fn body_limit_for(path: &str) -> usize {
+    if path.starts_with("/api/import/") {
+        import::MAX_IMPORT_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
+
+/// Bounds every request body by its route's limit: a declared length beyond
+/// it is refused at once (413), a body that grows beyond it stops there.
+async fn body_limit(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let limit = body_limit_for(req.uri().path());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return AppError::TooLarge(format!("the body is larger than {} MiB", limit >> 20))
+            .into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
+}
+
+/// How long an import upload may take to be checked and written.
+pub const IMPORT_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Longest a request may take to produce its answer's head (a live stream
 /// then runs on).
@@ -522,11 +565,16 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// 408 as JSON when a request takes longer than [`REQUEST_TIMEOUT`].
 async fn time_limit(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+    let limit = if req.uri().path().starts_with("/api/import/") {
+        IMPORT_TIMEOUT
+    } else {
+        REQUEST_TIMEOUT
+    };
+    match tokio::time::timeout(limit, next.run(req)).await {
         Ok(res) => res,
         Err(_) => AppError::Timeout(format!(
             "the request took longer than {} s",
-            REQUEST_TIMEOUT.as_secs()
+            limit.as_secs()
         ))
         .into_response(),
     }

@@ -255,14 +255,20 @@ fn incident_schema() -> Value {
 fn export(layer: &str, filters: Vec<Value>) -> Value {
     let mut params = vec![path(
         "format",
-        enum_of(vec!["csv".into(), "xlsx".into(), "geojson".into()]),
-        "csv (UTF-8 with BOM), xlsx or geojson",
+        enum_of(vec![
+            "csv".into(),
+            "xlsx".into(),
+            "geojson".into(),
+            "zip".into(),
+        ]),
+        "csv (UTF-8 with BOM), xlsx, geojson or zip (a Shapefile: .shp, .shx, .dbf, .cpg UTF-8, .prj)",
     )];
     params.extend(filters);
     let content = json!({
         "text/csv": {"schema": {"type": "string"}},
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}},
         "application/geo+json": {"schema": {"type": "object"}},
+        "application/zip": {"schema": {"type": "string", "format": "binary"}},
     });
     let rights = match layer {
         "incidents" => "; incidents by the caller's rights",
@@ -427,7 +433,35 @@ pub fn document(base: &str) -> Value {
     );
     add(
         "/api/audit",
-        json!({"get": Op::new("the audit log, newest first (admin)").params(vec![limit(10_000), offset()]).errors(&[400, 401, 403]).build()}),
+        json!({"get": Op::new("the audit log, newest first (admin); filters: one account, an action prefix (people., import., account.), a record id")
+            .params(vec![limit(10_000), offset(),
+                query("user", json!({"type": "string", "maxLength": 64}), "one account"),
+                query("action", json!({"type": "string", "maxLength": 64}), "actions starting with this"),
+                query("record", json!({"type": "string", "maxLength": 64}), "entries naming this record")])
+            .errors(&[400, 401, 403]).build()}),
+    );
+    let mut import = Op::new("import a layer from a file (admin): the check and report of `minqing import`; 422 with the same body when rows were rejected and nothing was written")
+        .params(vec![path("layer", enum_of(["grids", "hazards", "shelters", "places", "people", "incidents"].map(String::from).to_vec()), "target layer")])
+        .ok(200, Some(json_content(json!({"type": "object", "required": ["ok", "new", "updated", "rejected", "warnings", "report"], "properties": {
+            "ok": {"type": "boolean"}, "new": {"type": "integer"}, "updated": {"type": "integer"},
+            "rejected": {"type": "array", "items": {"type": "object", "required": ["line", "field", "reason"]}},
+            "warnings": {"type": "array"}, "report": {"type": "string"}}}))))
+        .errors(&[400, 401, 403, 404, 413, 422])
+        .build();
+    import["requestBody"] = json!({"required": true, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"], "properties": {
+            "file": {"type": "string", "format": "binary", "description": "a .zip, a Shapefile's parts (repeat the part), a .csv or a .geojson"},
+            "crs": {"type": "string", "enum": ["wgs84", "cgcs2000", "gcj02", "bd09"]},
+            "mapping": {"type": "string", "description": "JSON object: source column → our field"},
+            "defaults": {"type": "string", "description": "JSON object: field → value for rows that leave it empty"},
+            "dry_run": {"type": "string", "enum": ["true", "false"]}}}}}});
+    add("/api/import/{layer}", json!({"post": import}));
+    add(
+        "/api/me/password",
+        json!({"post": Op::new("change one's own password; every session of the account ends (sign in again)")
+            .body(json!({"type": "object", "required": ["old", "new"], "additionalProperties": false, "properties": {
+                "old": {"type": "string", "maxLength": 200}, "new": {"type": "string", "minLength": 8, "maxLength": 200}}}))
+            .errors(&[400, 401, 403]).build()}),
     );
     let area = || query("area", area_code(), "");
     add(

@@ -149,7 +149,8 @@ pub async fn detail(
     Ok(Json(v))
 }
 
-/// `GET /api/audit?limit=&offset=` (admin)
+/// `GET /api/audit?limit=&offset=&user=&action=&record=` (admin): newest
+/// first; `action` matches a prefix (`people.` is every people read).
 pub async fn audit(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -158,6 +159,19 @@ pub async fn audit(
     caller.may(Kind::Audit, Action::Read)?;
     let limit = count_param(&q, "limit", 100, 10_000)?;
     let offset = i64::try_from(offset_param(&q)?).unwrap_or(i64::MAX);
-    let items = state.store.audit_log(limit as i64, offset).await?;
+    let text = |k: &str| {
+        q.get(k)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let filter = crate::store::AuditFilter {
+        username: text("user"),
+        action: text("action"),
+        record: text("record"),
+    };
+    let items = state
+        .store
+        .audit_find(&filter, limit as i64, offset)
+        .await?;
     Ok(Json(json!({"items": items})))
 }

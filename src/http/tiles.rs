@@ -119,8 +119,40 @@ pub async fn tile(
         ));
     };
     let tile = TileCoord::parse(&z, &x, y).map_err(|d| AppError::BadRequest("bad_tile", d))?;
+    if layers_raw == "topology" {
+        return topology(&state, &caller, &headers, tile, format).await;
+    }
     let names = parse_layers(&layers_raw, &caller)?;
     serve(&state, &caller, &headers, names, tile, format).await
+}
+
+/// `GET /tiles/topology/{z}/{x}/{y}.mvt` (admin): the topology check's
+/// problems. Not cached with the other layers: the problems themselves are
+/// kept until the areas change, and cutting their few shapes is cheap.
+async fn topology(
+    state: &Arc<AppState>,
+    caller: &Caller,
+    headers: &HeaderMap,
+    tile: TileCoord,
+    format: &'static str,
+) -> Result<Response, AppError> {
+    caller.may(Kind::Topology, crate::auth::policy::Action::Read)?;
+    ready(state)?;
+    let st = state.clone();
+    let body = state
+        .heavy(move || {
+            let layer = crate::tiles::topology::layer(&st.topology(), &tile);
+            if layer.features.is_empty() {
+                return Ok(Vec::new());
+            }
+            match format {
+                "mvt" => Ok(mvt::encode(&[layer])),
+                _ => serde_json::to_vec(&mvt::to_geojson(&[layer], &tile))
+                    .map_err(|e| AppError::Internal(e.to_string())),
+            }
+        })
+        .await??;
+    respond(headers, &CachedTile::new(body, None), format)
 }
 
 /// Answers one tile of layers the caller may see (checked by the caller of
@@ -190,6 +222,15 @@ pub async fn serve(
             t
         }
     };
+    respond(headers, &cached, format)
+}
+
+/// A tile's answer: ETag and 304, 204 when empty, gzip when accepted.
+fn respond(
+    headers: &HeaderMap,
+    cached: &CachedTile,
+    format: &'static str,
+) -> Result<Response, AppError> {
     let content_type = if format == "mvt" {
         "application/vnd.mapbox-vector-tile"
     } else {

@@ -64,9 +64,9 @@ impl R<'_> {
     fn req(&self, field: &str) -> Check<&str> {
         match self.opt(field) {
             Some(v) => Ok(v),
-            None if self.m.column(field).is_none() => bad(
+            None if !self.m.gives(field) => bad(
                 field,
-                "no column gives this field (name a column like it, or use --mapping)",
+                "no column gives this field (name a column like it, use --mapping, or give --default FIELD=VALUE)",
             ),
             None => bad(field, "missing"),
         }
@@ -164,6 +164,12 @@ fn location(r: &R<'_>, ctx: &Context<'_>) -> Check<(f64, f64)> {
         }
     };
     let (lon, lat) = geometry::point(x, y, ctx.crs).map_err(|e| ("location".to_owned(), e))?;
+    // A point in a stored grid is in the district: the grid lookup is a
+    // bucket probe, while testing the district's outline costs its every
+    // vertex; the outline is tested only for points in no grid.
+    if ctx.index.areas.grid_at((lon, lat)).is_some() {
+        return Ok((lon, lat));
+    }
     let ds = districts(ctx.index);
     let p = Point::new(lon, lat);
     if !ds.is_empty() && !ds.iter().any(|(_, g)| g.intersects(&p)) {
@@ -179,7 +185,25 @@ fn location(r: &R<'_>, ctx: &Context<'_>) -> Check<(f64, f64)> {
     Ok((lon, lat))
 }
 
+/// A stable id from a row's content, for files without an id column: the
+/// same row imported again updates its record instead of adding a copy.
+fn content_id(row: &RawRow) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for v in &row.values {
+        h.update(v.as_bytes());
+        h.update([0x1f]);
+    }
+    if let Some(g) = &row.geometry {
+        h.update(format!("{g:?}").as_bytes());
+    }
+    format!("imp-{}", &hex::encode(h.finalize())[..16])
+}
+
 fn id(r: &R<'_>) -> Check<String> {
+    if !r.m.gives("id") {
+        return Ok(content_id(r.row));
+    }
     let v = r.req("id")?;
     if v.chars().count() > 64 || v.chars().any(char::is_whitespace) {
         return bad(
@@ -558,6 +582,12 @@ pub fn plan(
 ) -> Plan {
     let mut rejected = Vec::new();
     let mut warnings = Vec::new();
+    if layer != Layer::Grids && !m.gives("id") {
+        warnings.push(Warning {
+            line: 0,
+            text: "no id column: each record's id is derived from its content (imp-…), so importing the same rows again updates them; map a column to id to keep your own".into(),
+        });
+    }
     let mut seen: HashMap<String, usize> = HashMap::new();
     let in_file = if layer == Layer::Grids {
         file_codes(table, m)

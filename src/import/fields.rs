@@ -143,6 +143,8 @@ fn norm(s: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct Mapping {
     by_field: HashMap<&'static str, usize>,
+    /// values for the whole file (`--default FIELD=VALUE`)
+    defaults: HashMap<&'static str, String>,
 }
 
 impl Mapping {
@@ -222,7 +224,70 @@ impl Mapping {
                 });
             }
         }
-        Ok((Mapping { by_field }, warnings))
+        Ok((
+            Mapping {
+                by_field,
+                defaults: HashMap::new(),
+            },
+            warnings,
+        ))
+    }
+
+    /// Adds values for the whole file (`--default risk=黄`): used where a row
+    /// leaves the field empty or no column gives it. Ids and codes cannot have
+    /// one (every record would collide).
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use minqing::import::{Layer, fields::Mapping};
+    /// let cols: Vec<String> = ["名称", "经度", "纬度"].map(String::from).to_vec();
+    /// let (m, _) = Mapping::resolve(Layer::Hazards, &cols, &HashMap::new()).unwrap();
+    /// let d = HashMap::from([("risk".to_string(), "黄".to_string())]);
+    /// assert!(m.clone().with_defaults(Layer::Hazards, &d).is_ok());
+    /// let bad = HashMap::from([("colour".to_string(), "黄".to_string())]);
+    /// assert!(m.with_defaults(Layer::Hazards, &bad).unwrap_err().contains("colour"));
+    /// ```
+    pub fn with_defaults(
+        mut self,
+        layer: Layer,
+        defaults: &HashMap<String, String>,
+    ) -> Result<Mapping, String> {
+        let defs: Vec<&FieldDef> = fields(layer).iter().chain(LOCATION.iter()).collect();
+        for (field, value) in defaults {
+            let def = defs.iter().find(|d| d.name == field).ok_or_else(|| {
+                format!(
+                    "the default names {field:?}, which is not a field of {} (fields: {})",
+                    layer.as_str(),
+                    defs.iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
+                )
+            })?;
+            if matches!(def.name, "id" | "code") {
+                return Err(format!(
+                    "{field} cannot have a default: every record needs its own"
+                ));
+            }
+            self.defaults.insert(def.name, value.trim().to_owned());
+        }
+        Ok(self)
+    }
+
+    /// The mapping as `(source column, our field)` pairs in column order, for
+    /// showing the automatic choice; defaults appear as `(= value, field)`.
+    pub fn pairs(&self, columns: &[String]) -> Vec<(String, String)> {
+        let mut by_col: Vec<(usize, &str)> = self.by_field.iter().map(|(f, &c)| (c, *f)).collect();
+        by_col.sort_unstable();
+        let mut out: Vec<(String, String)> = by_col
+            .into_iter()
+            .filter_map(|(c, f)| Some((columns.get(c)?.clone(), f.to_owned())))
+            .collect();
+        let mut defaults: Vec<(&&str, &String)> = self.defaults.iter().collect();
+        defaults.sort_unstable();
+        out.extend(
+            defaults
+                .into_iter()
+                .map(|(f, v)| (format!("= {v}"), (*f).to_owned())),
+        );
+        out
     }
 
     /// The column position feeding `field`.
@@ -230,11 +295,22 @@ impl Mapping {
         self.by_field.get(field).copied()
     }
 
-    /// The row's non-empty value for `field`.
-    pub fn get<'a>(&self, row: &'a RawRow, field: &str) -> Option<&'a str> {
+    /// True when a column or a default gives `field`.
+    pub fn gives(&self, field: &str) -> bool {
+        self.by_field.contains_key(field) || self.defaults.contains_key(field)
+    }
+
+    /// The row's non-empty value for `field`, or the file's default.
+    pub fn get<'a>(&'a self, row: &'a RawRow, field: &str) -> Option<&'a str> {
         self.column(field)
             .and_then(|i| row.values.get(i))
             .map(String::as_str)
             .filter(|v| !v.is_empty())
+            .or_else(|| {
+                self.defaults
+                    .get(field)
+                    .map(String::as_str)
+                    .filter(|v| !v.is_empty())
+            })
     }
 }

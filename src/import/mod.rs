@@ -9,11 +9,13 @@
 //! nothing when anything was rejected.
 
 pub mod build;
+pub mod check;
 pub mod fields;
 pub mod geometry;
 pub mod read;
 pub mod shp;
 pub mod topology;
+pub mod upload;
 
 use std::fmt;
 
@@ -65,6 +67,19 @@ impl Layer {
             Layer::Places => "places",
             Layer::People => "people",
             Layer::Incidents => "incidents",
+        }
+    }
+
+    /// The map layer this import layer feeds.
+    pub fn map_layer(self) -> crate::domain::Layer {
+        use crate::domain::Layer as M;
+        match self {
+            Layer::Grids => M::Grids,
+            Layer::Hazards => M::Hazards,
+            Layer::Shelters => M::Shelters,
+            Layer::Places => M::Places,
+            Layer::People => M::People,
+            Layer::Incidents => M::Incidents,
         }
     }
 

@@ -132,6 +132,48 @@ pub async fn create(
     Ok(view(&user))
 }
 
+/// One's own password: the old one must match; the new one ends every
+/// session of the account, this one included (the client signs in again).
+pub async fn change_own_password(
+    state: &AppState,
+    who: &Principal,
+    old: String,
+    new: String,
+) -> Result<Value, AppError> {
+    let mut user = state
+        .store
+        .user(&who.username)
+        .await?
+        .ok_or_else(|| AppError::Unauthorized("the account no longer exists".into()))?;
+    let stored = user.password_hash.clone();
+    let (matches, new_hash) = tokio::task::spawn_blocking(move || {
+        let matches = password::verify(&old, &stored);
+        (matches, if matches { Some(hash(&new)) } else { None })
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    if !matches {
+        // 400, not 401/403: the session is fine, the form is not.
+        return Err(AppError::BadRequest(
+            "wrong_password",
+            "the old password is wrong".into(),
+        ));
+    }
+    user.password_hash = new_hash.unwrap_or_else(|| Err(AppError::Internal("no hash".into())))?;
+    state.store.put_user(&user).await?;
+    state.store.end_sessions(&user.username).await?;
+    state
+        .store
+        .audit(
+            &who.username,
+            "account.password",
+            std::slice::from_ref(&user.username),
+            None,
+        )
+        .await?;
+    Ok(serde_json::json!({"ok": true, "signed_out": true}))
+}
+
 /// Changes an account; disabling it or setting a password ends its sessions.
 pub async fn change(
     state: &AppState,

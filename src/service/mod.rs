@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod area;
+pub mod imports;
 pub mod incidents;
 pub mod limit;
 pub mod metrics;
@@ -102,6 +103,20 @@ impl LiveEvent {
         }
     }
 
+    /// An import batch: kind, first id, how many records and the box they
+    /// span, for those who may read the layer in one of `grids` (the grids
+    /// the records lie in; empty for layers read district-wide).
+    pub fn import(change: Change, layer: Layer, grids: Vec<String>, count: usize) -> LiveEvent {
+        LiveEvent {
+            kind: policy::kind_of(layer),
+            layer: Some(layer),
+            data: json!({"kind": change.kind, "id": change.record_id, "count": count, "bbox": change.bbox}),
+            grids,
+            owner: None,
+            change,
+        }
+    }
+
     /// True when `who` may receive this event (the policy's read rule of its kind).
     pub fn visible_to(&self, who: &Principal) -> bool {
         let scope = policy::read(Some(who), self.kind);
@@ -145,6 +160,9 @@ pub struct AppState {
     warnings: RwLock<Vec<Warning>>,
     /// the base map under the layers (`--basemap`)
     pub basemap: crate::basemap::Basemap,
+    /// the grid topology check's problems, computed when first asked after
+    /// the areas changed (`None`: not yet)
+    topology: Mutex<Option<Arc<Vec<crate::import::topology::Problem>>>>,
 }
 
 /// CPU-heavy work (polygon checks, big queries, exports, low-zoom tiles)
@@ -221,6 +239,7 @@ impl AppState {
             heavy: Heavy::new(),
             warnings: Default::default(),
             basemap: crate::basemap::Basemap::Offline,
+            topology: Default::default(),
         }
     }
 
@@ -317,8 +336,40 @@ impl AppState {
         self.index.read().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The grid topology problems of the areas as they stand (computed once
+    /// after every change of the areas: call it from the heavy pool).
+    pub fn topology(&self) -> Arc<Vec<crate::import::topology::Problem>> {
+        if let Some(p) = self
+            .topology
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            return p.clone();
+        }
+        let areas: Vec<crate::domain::Area> = self
+            .index()
+            .areas
+            .entries
+            .iter()
+            .map(|e| e.area.clone())
+            .collect();
+        let problems = Arc::new(crate::import::topology::check(
+            &areas,
+            crate::import::topology::SLIVER_M2,
+        ));
+        *self.topology.lock().unwrap_or_else(|p| p.into_inner()) = Some(problems.clone());
+        problems
+    }
+
+    /// Forgets the topology problems (the areas changed).
+    fn forget_topology(&self) {
+        *self.topology.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     /// Replaces the whole index (start-up) and marks the changes up to `last` applied.
     pub fn install_index(&self, index: SpatialIndex, last: i64, recent: &[Change]) {
+        self.forget_topology();
         *self.index.write().unwrap_or_else(|p| p.into_inner()) = index;
         self.people_counts
             .lock()
@@ -364,24 +415,36 @@ impl AppState {
     /// index, drop the tiles it touched, tell live listeners. A change this
     /// instance already applied (another instance's, seen twice) is skipped.
     pub fn commit(&self, event: LiveEvent, apply: impl FnOnce(&mut SpatialIndex)) {
+        let b = event.change.bbox;
+        let whole = BBox {
+            min_lon: b[0],
+            min_lat: b[1],
+            max_lon: b[2],
+            max_lat: b[3],
+        };
+        self.commit_stale(event, |ix| {
+            apply(ix);
+            vec![whole]
+        });
+    }
+
+    /// [`AppState::commit`] for a change whose records lie apart (an import
+    /// batch): `apply` returns the boxes that went stale, and only their tiles
+    /// are dropped, not every tile under the batch's overall box.
+    pub fn commit_stale(
+        &self,
+        event: LiveEvent,
+        apply: impl FnOnce(&mut SpatialIndex) -> Vec<BBox>,
+    ) {
         if !self.mark_applied(event.change.seq) {
             return;
         }
-        {
+        let stale = {
             let mut g = self.index.write().unwrap_or_else(|p| p.into_inner());
-            apply(&mut g);
-        }
+            apply(&mut g)
+        };
         if let Some(layer) = event.layer {
-            let b = event.change.bbox;
-            self.tiles.invalidate(
-                layer.as_str(),
-                &BBox {
-                    min_lon: b[0],
-                    min_lat: b[1],
-                    max_lon: b[2],
-                    max_lat: b[3],
-                },
-            );
+            self.tiles.invalidate_all(layer.as_str(), &stale);
         }
         // No listeners is fine.
         let _ = self.events.send(event);
@@ -394,6 +457,9 @@ impl AppState {
             let w = self.warning(&change.record_id)?;
             let grids = warnings::touched_grids(&self.index(), &w);
             return Some(LiveEvent::warning(change, &w, grids, Utc::now()));
+        }
+        if let Some(layer) = imports::import_layer(&change.kind) {
+            return Some(imports::replay(&self.index(), change, layer));
         }
         let layer = Layer::of_change(&change.kind)?;
         if layer == Layer::Incidents {
@@ -428,6 +494,10 @@ impl AppState {
                     self.put_warning(w);
                     n += 1;
                 }
+                continue;
+            }
+            if self.catch_up_import(&change).await? {
+                n += 1;
                 continue;
             }
             match Layer::of_change(&change.kind) {

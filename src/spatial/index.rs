@@ -110,6 +110,15 @@ impl<T: Located> PointLayer<T> {
         &self.tree
     }
 
+    /// Re-derives every record's grid after the areas changed.
+    pub(super) fn regrid(&mut self, areas: &AreaSet) {
+        self.grid = self
+            .items
+            .iter()
+            .map(|it| areas.grid_at(it.lon_lat()))
+            .collect();
+    }
+
     /// Adds a record or replaces the one with the same id; returns its position.
     pub fn upsert(&mut self, item: T, areas: &AreaSet) -> usize {
         let (x, y) = item.lon_lat();
@@ -157,7 +166,7 @@ pub struct AreaSet {
 }
 
 impl AreaSet {
-    fn build(areas: Vec<Area>) -> AreaSet {
+    pub(super) fn build(areas: Vec<Area>) -> AreaSet {
         let mut entries: Vec<AreaEntry> = areas
             .into_iter()
             .map(|area| {
@@ -401,17 +410,23 @@ pub struct SpatialIndex {
     places_by_grid: HashMap<u32, Vec<usize>>,
 }
 
+/// Key places grouped by the grid they lie in.
+fn places_by_grid(places: &PointLayer<Place>) -> HashMap<u32, Vec<usize>> {
+    let mut by_grid: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, g) in places.grid.iter().enumerate() {
+        if let Some(g) = g {
+            by_grid.entry(*g).or_default().push(i);
+        }
+    }
+    by_grid
+}
+
 impl SpatialIndex {
     /// Builds every tree from a dataset.
     pub fn build(data: Dataset) -> SpatialIndex {
         let areas = AreaSet::build(data.areas);
         let places = PointLayer::build(data.places, &areas);
-        let mut places_by_grid: HashMap<u32, Vec<usize>> = HashMap::new();
-        for (i, g) in places.grid.iter().enumerate() {
-            if let Some(g) = g {
-                places_by_grid.entry(*g).or_default().push(i);
-            }
-        }
+        let places_by_grid = places_by_grid(&places);
         SpatialIndex {
             hazards: PointLayer::build(data.hazards, &areas),
             shelters: PointLayer::build(data.shelters, &areas),
@@ -454,6 +469,11 @@ impl SpatialIndex {
             .get(&(area_idx as u32))
             .map(Vec::as_slice)
             .unwrap_or(&[])
+    }
+
+    /// Re-derives the key places of each grid after places or grids changed.
+    pub(super) fn index_places_by_grid(&mut self) {
+        self.places_by_grid = places_by_grid(&self.places);
     }
 
     /// Adds or replaces an incident after the store committed it.

@@ -11,6 +11,7 @@ pub mod nearest;
 pub mod raster;
 pub mod search;
 pub mod tracks;
+pub mod update;
 pub mod valid;
 
 pub use geom::{BBox, haversine_m, lonlat_to_world, world_to_lonlat};

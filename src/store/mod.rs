@@ -101,6 +101,27 @@ pub struct Change {
     pub record_id: String,
     /// the record's bounding box (WGS84) — names the tiles to invalidate
     pub bbox: [f64; 4],
+    /// an import batch's record ids (empty: the change names `record_id` alone)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<String>,
+}
+
+impl Change {
+    /// The ids of the records this change wrote: the batch's, or `record_id`.
+    ///
+    /// ```
+    /// # use minqing::store::Change;
+    /// let c = Change { seq: 1, at: chrono::Utc::now(), kind: "hazard.imported".into(),
+    ///     record_id: "H1".into(), bbox: [0.0; 4], ids: vec![] };
+    /// assert_eq!(c.record_ids(), vec!["H1".to_string()]);
+    /// ```
+    pub fn record_ids(&self) -> Vec<String> {
+        if self.ids.is_empty() {
+            vec![self.record_id.clone()]
+        } else {
+            self.ids.clone()
+        }
+    }
 }
 
 /// One step in an incident's history.
@@ -133,6 +154,17 @@ pub struct AuditEntry {
     pub records: Vec<String>,
     /// the stated purpose, if any
     pub purpose: Option<String>,
+}
+
+/// What the audit viewer filters by.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// exactly this account
+    pub username: Option<String>,
+    /// actions starting with this (`people.`, `import.`, `account.`)
+    pub action: Option<String>,
+    /// entries naming this record id
+    pub record: Option<String>,
 }
 
 /// A warning as stored: the JSON document and what the store indexes.
@@ -238,6 +270,14 @@ pub trait Store: Send + Sync {
     /// a bumped version when they already existed. All or nothing.
     async fn import(&self, records: &LayerRecords, actor: &str) -> StoreResult<Vec<Change>>;
 
+    /// The stored records of `layer` with these ids (codes for areas), as
+    /// an instance reloads them after an import change; missing ids are skipped.
+    async fn records(
+        &self,
+        layer: crate::import::Layer,
+        ids: &[String],
+    ) -> StoreResult<LayerRecords>;
+
     /// Appends a batch of patrol fixes in one transaction: the members it
     /// names are created when new (known ones are left as they are), the
     /// fixes are written in bulk (multi-row inserts on SQLite, UNNEST on
@@ -289,6 +329,14 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<()>;
     /// The audit log, newest first.
     async fn audit_log(&self, limit: i64, offset: i64) -> StoreResult<Vec<AuditEntry>>;
+    /// The audit log filtered (every filter optional): by account, by action
+    /// prefix (`people.` finds every people read), by a record id named.
+    async fn audit_find(
+        &self,
+        filter: &AuditFilter,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<AuditEntry>>;
 }
 
 /// The change-log kind of a record of `records`' layer.
@@ -303,18 +351,54 @@ fn import_kind(records: &LayerRecords) -> &'static str {
     }
 }
 
-/// The bounding box `[minx, miny, maxx, maxy]` of a set of points (zeros when empty).
-fn points_bbox(points: impl Iterator<Item = (f64, f64)>) -> [f64; 4] {
-    let mut b = [
-        f64::INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::NEG_INFINITY,
-    ];
-    for (x, y) in points {
-        b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
-    }
-    if b[0].is_finite() { b } else { [0.0; 4] }
+/// Records per import change-log entry: large enough that a million-row
+/// import writes a thousand entries, small enough that an instance reloading
+/// one batch holds its lock briefly.
+pub const IMPORT_BATCH: usize = 1000;
+
+/// One change-log entry of an import: the first id (as `record_id`), every
+/// id as a JSON array, and the union of the records' boxes.
+struct ImportBatch {
+    first: String,
+    ids_json: String,
+    bbox: [f64; 4],
+}
+
+/// Groups an import's `(id, bbox)` list into change-log batches. A batch of
+/// people records is labelled `people`: a person's id never becomes the
+/// `record_id` a live event carries.
+fn import_batches(kind: &str, logged: &[(String, [f64; 4])]) -> Vec<ImportBatch> {
+    logged
+        .chunks(IMPORT_BATCH)
+        .map(|chunk| {
+            let ids: Vec<&str> = chunk.iter().map(|(id, _)| id.as_str()).collect();
+            let bbox = chunk.iter().fold(
+                [
+                    f64::INFINITY,
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                    f64::NEG_INFINITY,
+                ],
+                |a, (_, b)| {
+                    [
+                        a[0].min(b[0]),
+                        a[1].min(b[1]),
+                        a[2].max(b[2]),
+                        a[3].max(b[3]),
+                    ]
+                },
+            );
+            ImportBatch {
+                first: if kind == "people.imported" {
+                    "people".to_owned()
+                } else {
+                    ids[0].to_owned()
+                },
+                ids_json: serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()),
+                bbox,
+            }
+        })
+        .collect()
 }
 
 /// Maps every row, stopping at the first bad one.

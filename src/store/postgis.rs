@@ -580,12 +580,7 @@ impl Store for PostgisStore {
                         .bind(&p.id).bind(p.category.as_str()).bind(&p.name).bind(&p.id_number).bind(&p.phone).bind(&p.address)
                         .bind(p.risk_level.map(i64::from)).bind(p.next_visit).bind(p.lon).bind(p.lat)
                         .execute(&mut *tx).await?;
-                }
-                if !people.is_empty() {
-                    logged.push((
-                        "people".into(),
-                        super::points_bbox(people.iter().map(|p| (p.lon, p.lat))),
-                    ));
+                    logged.push((p.id.clone(), [p.lon, p.lat, p.lon, p.lat]));
                 }
             }
             LayerRecords::Incidents(incidents) => {
@@ -603,10 +598,12 @@ impl Store for PostgisStore {
                 }
             }
         }
-        let mut changes = Vec::with_capacity(logged.len());
-        for (id, b) in logged {
-            let row = sqlx::query("insert into changes (at, kind, record_id, minx, miny, maxx, maxy) values (now(), $1, $2, $3, $4, $5, $6) returning *")
-                .bind(kind).bind(id).bind(b[0]).bind(b[1]).bind(b[2]).bind(b[3])
+        let batches = super::import_batches(kind, &logged);
+        let mut changes = Vec::with_capacity(batches.len());
+        for b in batches {
+            let bb = b.bbox;
+            let row = sqlx::query("insert into changes (at, kind, record_id, ids, minx, miny, maxx, maxy) values (now(), $1, $2, $3, $4, $5, $6, $7) returning *")
+                .bind(kind).bind(b.first).bind(b.ids_json).bind(bb[0]).bind(bb[1]).bind(bb[2]).bind(bb[3])
                 .fetch_one(&mut *tx).await?;
             changes.push(map::change(&row)?);
         }
@@ -618,6 +615,36 @@ impl Store for PostgisStore {
         }
         tx.commit().await?;
         Ok(changes)
+    }
+
+    async fn records(
+        &self,
+        layer: crate::import::Layer,
+        ids: &[String],
+    ) -> StoreResult<LayerRecords> {
+        use crate::import::Layer as L;
+        let sql = match layer {
+            L::Grids => "select code, name, head_name, head_phone, households, residents, st_asbinary(geom) as geom \
+                         from areas where code = any($1) order by length(code), code".to_owned(),
+            L::Hazards => format!("select *, {XY} from hazards where id = any($1)"),
+            L::Shelters => format!("select *, {XY} from shelters where id = any($1)"),
+            L::Places => format!("select *, {XY} from places where id = any($1)"),
+            L::People => format!("select *, {XY} from people where id = any($1)"),
+            L::Incidents => format!("select *, {XY} from incidents where id = any($1)"),
+        };
+        // The table and key come from the match above, never from input.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(match layer {
+            L::Grids => LayerRecords::Areas(super::map_all(rows, map::area)?),
+            L::Hazards => LayerRecords::Hazards(super::map_all(rows, map::hazard)?),
+            L::Shelters => LayerRecords::Shelters(super::map_all(rows, map::shelter)?),
+            L::Places => LayerRecords::Places(super::map_all(rows, map::place)?),
+            L::People => LayerRecords::People(super::map_all(rows, map::person)?),
+            L::Incidents => LayerRecords::Incidents(super::map_all(rows, map::incident)?),
+        })
     }
 
     async fn append_patrol(
@@ -750,6 +777,31 @@ impl Store for PostgisStore {
         sqlx::query("insert into audit (at, username, action, records, purpose) values (now(), $1, $2, $3, $4)")
             .bind(username).bind(action).bind(records.join(" ")).bind(purpose).execute(&self.pool).await?;
         Ok(())
+    }
+
+    async fn audit_find(
+        &self,
+        f: &super::AuditFilter,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<AuditEntry>> {
+        // `records` is space-separated ids: pad it so a whole id matches, never a part.
+        sqlx::query(
+            "select * from audit where ($1::text is null or username = $1) \
+             and ($2::text is null or left(action, length($2)) = $2) \
+             and ($3::text is null or strpos(' ' || records || ' ', ' ' || $3 || ' ') > 0) \
+             order by id desc limit $4 offset $5",
+        )
+        .bind(&f.username)
+        .bind(&f.action)
+        .bind(&f.record)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(map::audit)
+        .collect()
     }
 
     async fn audit_log(&self, limit: i64, offset: i64) -> StoreResult<Vec<AuditEntry>> {

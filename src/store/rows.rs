@@ -140,7 +140,13 @@ macro_rules! row_mappers {
         }
 
         pub(super) fn change(r: &$row) -> StoreResult<$crate::store::Change> {
+            let ids: Option<String> = r.try_get("ids")?;
+            let ids = match ids {
+                Some(text) => serde_json::from_str(&text).map_err(|_| bad("change ids", &text))?,
+                None => Vec::new(),
+            };
             Ok($crate::store::Change {
+                ids,
                 seq: r.try_get("seq")?,
                 at: r.try_get("at")?,
                 kind: r.try_get("kind")?,

@@ -606,12 +606,7 @@ impl Store for SqliteStore {
                         .bind(&p.id).bind(p.category.as_str()).bind(&p.name).bind(&p.id_number).bind(&p.phone).bind(&p.address)
                         .bind(p.risk_level.map(i64::from)).bind(p.next_visit).bind(p.lon).bind(p.lat)
                         .execute(&mut *tx).await?;
-                }
-                if !people.is_empty() {
-                    logged.push((
-                        "people".into(),
-                        super::points_bbox(people.iter().map(|p| (p.lon, p.lat))),
-                    ));
+                    logged.push((p.id.clone(), [p.lon, p.lat, p.lon, p.lat]));
                 }
             }
             LayerRecords::Incidents(incidents) => {
@@ -628,15 +623,82 @@ impl Store for SqliteStore {
                 }
             }
         }
-        let mut changes = Vec::with_capacity(logged.len());
-        for (id, b) in logged {
-            let row = sqlx::query("insert into changes (at, kind, record_id, minx, miny, maxx, maxy) values (?, ?, ?, ?, ?, ?, ?) returning *")
-                .bind(now).bind(kind).bind(id).bind(b[0]).bind(b[1]).bind(b[2]).bind(b[3])
+        let batches = super::import_batches(kind, &logged);
+        let mut changes = Vec::with_capacity(batches.len());
+        for b in batches {
+            let bb = b.bbox;
+            let row = sqlx::query("insert into changes (at, kind, record_id, ids, minx, miny, maxx, maxy) values (?, ?, ?, ?, ?, ?, ?, ?) returning *")
+                .bind(now).bind(kind).bind(b.first).bind(b.ids_json).bind(bb[0]).bind(bb[1]).bind(bb[2]).bind(bb[3])
                 .fetch_one(&mut *tx).await?;
             changes.push(map::change(&row)?);
         }
         tx.commit().await?;
         Ok(changes)
+    }
+
+    /// SQLite has no notifications: another process (`minqing import` beside
+    /// a running server) is noticed by polling the change log's last number,
+    /// a primary-key lookup, twice a second.
+    async fn listen(&self) -> Option<tokio::sync::mpsc::Receiver<()>> {
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            let mut last: Option<i64> = None;
+            loop {
+                if let Ok(seq) =
+                    sqlx::query_scalar::<_, i64>("select coalesce(max(seq), 0) from changes")
+                        .fetch_one(&pool)
+                        .await
+                    && last != Some(seq)
+                {
+                    last = Some(seq);
+                    if tx.send(()).await.is_err() {
+                        return;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        });
+        Some(rx)
+    }
+
+    async fn records(
+        &self,
+        layer: crate::import::Layer,
+        ids: &[String],
+    ) -> StoreResult<LayerRecords> {
+        use crate::import::Layer as L;
+        let ids = serde_json::to_string(ids).map_err(|e| StoreError::Db(e.to_string()))?;
+        // One statement per layer; the ids travel as one JSON parameter.
+        let (table, key) = match layer {
+            L::Grids => ("areas", "code"),
+            L::Hazards => ("hazards", "id"),
+            L::Shelters => ("shelters", "id"),
+            L::Places => ("places", "id"),
+            L::People => ("people", "id"),
+            L::Incidents => ("incidents", "id"),
+        };
+        let order = if layer == L::Grids {
+            "order by length(code), code"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "select * from {table} where {key} in (select value from json_each(?)) {order}"
+        );
+        // The table and key come from the match above, never from input.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(match layer {
+            L::Grids => LayerRecords::Areas(super::map_all(rows, map::area)?),
+            L::Hazards => LayerRecords::Hazards(super::map_all(rows, map::hazard)?),
+            L::Shelters => LayerRecords::Shelters(super::map_all(rows, map::shelter)?),
+            L::Places => LayerRecords::Places(super::map_all(rows, map::place)?),
+            L::People => LayerRecords::People(super::map_all(rows, map::person)?),
+            L::Incidents => LayerRecords::Incidents(super::map_all(rows, map::incident)?),
+        })
     }
 
     async fn append_patrol(
@@ -777,6 +839,31 @@ impl Store for SqliteStore {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    async fn audit_find(
+        &self,
+        f: &super::AuditFilter,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<AuditEntry>> {
+        // `records` is space-separated ids: pad it so a whole id matches, never a part.
+        sqlx::query(
+            "select * from audit where (?1 is null or username = ?1) \
+             and (?2 is null or substr(action, 1, length(?2)) = ?2) \
+             and (?3 is null or instr(' ' || records || ' ', ' ' || ?3 || ' ') > 0) \
+             order by id desc limit ?4 offset ?5",
+        )
+        .bind(&f.username)
+        .bind(&f.action)
+        .bind(&f.record)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(map::audit)
+        .collect()
     }
 
     async fn audit_log(&self, limit: i64, offset: i64) -> StoreResult<Vec<AuditEntry>> {

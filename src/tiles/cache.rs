@@ -125,6 +125,42 @@ impl TileCache {
     /// Drops every cached tile of `layer` whose buffered bounds meet `bbox`.
     /// Returns how many were dropped.
     pub fn invalidate(&self, layer: &str, bbox: &BBox) -> usize {
+        self.invalidate_all(layer, std::slice::from_ref(bbox))
+    }
+
+    /// Drops every cached tile of `layer` whose buffered bounds meet any of
+    /// `boxes` (an import batch's records): one pass over the cache, with the
+    /// boxes in an R-tree, so a thousand scattered records cost one scan.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use minqing::spatial::BBox;
+    /// use minqing::tiles::TileCoord;
+    /// use minqing::tiles::cache::{CachedTile, TileCache, TileKey};
+    /// let cache = TileCache::new(1 << 20);
+    /// let key = |x| TileKey { layers: "hazards".into(), tile: TileCoord::new(14, x, 7000).unwrap(), scope: String::new(), format: "mvt" };
+    /// cache.put(key(13300), Arc::new(CachedTile::new(vec![1], None)));
+    /// cache.put(key(13310), Arc::new(CachedTile::new(vec![2], None)));
+    /// let t = TileCoord::new(14, 13300, 7000).unwrap().bbox_wgs84(0);
+    /// let inside = BBox { min_lon: t.min_lon + 1e-4, min_lat: t.min_lat + 1e-4, max_lon: t.min_lon + 2e-4, max_lat: t.min_lat + 2e-4 };
+    /// assert_eq!(cache.invalidate_all("hazards", &[inside]), 1, "only the tile holding the point");
+    /// assert_eq!(cache.len(), 1);
+    /// ```
+    pub fn invalidate_all(&self, layer: &str, boxes: &[BBox]) -> usize {
+        if boxes.is_empty() {
+            return 0;
+        }
+        let tree = rstar::RTree::bulk_load(
+            boxes
+                .iter()
+                .map(|b| {
+                    rstar::primitives::Rectangle::from_corners(
+                        [b.min_lon, b.min_lat],
+                        [b.max_lon, b.max_lat],
+                    )
+                })
+                .collect(),
+        );
         let mut g = self.lock();
         let stale: Vec<TileKey> = g
             .map
@@ -132,10 +168,9 @@ impl TileCache {
             .filter(|k| k.layers.split(',').any(|l| l == layer))
             .filter(|k| {
                 let t = k.tile.bbox_wgs84(BUFFER);
-                t.min_lon <= bbox.max_lon
-                    && t.max_lon >= bbox.min_lon
-                    && t.min_lat <= bbox.max_lat
-                    && t.max_lat >= bbox.min_lat
+                tree.locate_in_envelope_intersecting(&t.envelope())
+                    .next()
+                    .is_some()
             })
             .cloned()
             .collect();

@@ -9,6 +9,7 @@ pub mod layers;
 pub mod mvt;
 pub mod patrol;
 pub mod tilejson;
+pub mod topology;
 
 pub use coord::TileCoord;
 

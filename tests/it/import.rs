@@ -334,10 +334,16 @@ async fn dry_run_writes_nothing_repairs_are_reported_and_reimports_update_in_pla
         .changes_since(0, 100)
         .await
         .unwrap();
-    assert_eq!(changes.len(), 4, "each import logs one change per record");
+    assert_eq!(
+        changes.len(),
+        2,
+        "each import logs one change for its batch (contract: layer + box + ids)"
+    );
     assert!(
-        changes.iter().all(|c| c.kind == "hazard.imported"),
-        "{changes:?}"
+        changes
+            .iter()
+            .all(|c| c.kind == "hazard.imported" && c.record_ids() == ["HZ1", "HZ9"]),
+        "each batch names exactly the records it wrote: {changes:?}"
     );
 
     // An unclosed, clockwise ring with a repeated point: repaired and reported, not rejected.
@@ -819,7 +825,12 @@ async fn people_and_incidents_import_on_both_stores_with_history_and_a_quiet_cha
                 ("incident.imported", "SJ-100"),
                 ("incident.imported", "SJ-100")
             ],
-            "{backend:?}: people ids stay out of the change log; incidents are logged per record"
+            "{backend:?}: one change per import batch; a people batch is labelled `people`, not by a person's id"
+        );
+        assert_eq!(
+            changes[0].ids,
+            ["RY100"],
+            "{backend:?}: the batch's ids let other instances reload exactly those records"
         );
     }
 }

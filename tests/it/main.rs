@@ -4,6 +4,7 @@ mod common;
 
 mod abuse;
 mod accounts;
+mod admin_tools;
 mod api;
 mod attack;
 mod basemap;
@@ -13,6 +14,7 @@ mod fuzz;
 mod import;
 mod index;
 mod live;
+mod live_import;
 mod matrix;
 mod ogc;
 mod patrol;

@@ -66,6 +66,9 @@ enum Row {
     Public(&'static str),
     /// Needs a session: anonymous gets 401, any account a 2xx.
     SignedIn,
+    /// A POST about one's own account with this (refused) body: anonymous
+    /// gets 401, any account 400 (the body's fault, not a right missing).
+    OwnAccount(&'static str),
     /// Records of these kinds, found (or not) by this probe.
     Records(&'static [Kind], Probe),
     /// Only with this grant (401 anonymous, 403 without it, 2xx with it).
@@ -312,6 +315,14 @@ fn rows() -> Vec<(&'static str, Row)> {
             }),
         ),
         ("/api/audit", Row::Grant(Kind::Audit, Action::Read)),
+        (
+            "/api/import/{layer}",
+            Row::Grant(Kind::Hazards, Action::Import),
+        ),
+        (
+            "/api/me/password",
+            Row::OwnAccount(r#"{"old": "not-the-password", "new": "long-enough-new"}"#),
+        ),
         ("/api/admin/users", Row::Grant(Kind::Accounts, Action::Read)),
         (
             "/api/admin/users/{name}",
@@ -473,6 +484,17 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                     let want = if who.is_some() { 200 } else { 401 };
                     assert_eq!(s, want, "{user:?} {path}");
                 }
+                Row::OwnAccount(body) => {
+                    let req = Req {
+                        method: "POST",
+                        path: (*path).into(),
+                        body: Some(serde_json::from_str(body).unwrap()),
+                        find: Find::Status,
+                    };
+                    let (s, text) = send(&app, t, &req, false).await;
+                    let want = if who.is_some() { 400 } else { 401 };
+                    assert_eq!(s, want, "{user:?} {path}: {text}");
+                }
                 Row::Grant(kind, action) => {
                     let req = match (kind, action) {
                         (Kind::Patrol, Action::Create) => Req {
@@ -481,6 +503,13 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                             body: Some(
                                 json!({"member": format!("matrix-{}", user.unwrap_or("anon")), "points": []}),
                             ),
+                            find: Find::Status,
+                        },
+                        // Not a form: refused as bad input, after the rights check.
+                        (Kind::Hazards, Action::Import) => Req {
+                            method: "POST",
+                            path: "/api/import/hazards".into(),
+                            body: Some(json!({})),
                             find: Find::Status,
                         },
                         // A change to an account that does not exist: rights are checked first.

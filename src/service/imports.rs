@@ -1,0 +1,260 @@
+//! Imports reaching every map without a restart. An import — from the
+//! browser on this instance, on another instance, or `minqing import` beside
+//! a running server — logs one change per batch of records (layer, box, ids);
+//! each instance applies a batch through [`AppState::apply_import`]: the
+//! records into the index, exactly their tiles dropped, one live event.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::auth::Principal;
+use crate::domain::LayerRecords;
+use crate::error::AppError;
+use crate::import::Layer as ImportLayer;
+use crate::import::check::{self, Checked, Options};
+use crate::import::upload::{UploadFile, read_upload};
+use crate::spatial::SpatialIndex;
+use crate::store::{Change, IMPORT_BATCH, StoreResult};
+
+use super::{AppState, LiveEvent};
+
+/// An import from the browser.
+#[derive(Debug)]
+pub struct Upload {
+    /// the uploaded files (a .zip, a Shapefile's parts, or one CSV/GeoJSON)
+    pub files: Vec<UploadFile>,
+    /// layer, coordinate system, mapping, defaults
+    pub opts: Options,
+    /// check only
+    pub dry_run: bool,
+}
+
+/// A rejected row as the answer lists it.
+#[derive(Debug, Serialize)]
+pub struct RejectedRow {
+    line: usize,
+    field: String,
+    reason: String,
+}
+
+/// A warning as the answer lists it (`line` 0: the file as a whole).
+#[derive(Debug, Serialize)]
+pub struct WarningRow {
+    line: usize,
+    text: String,
+}
+
+/// The answer to an import: the same report as the command line's.
+#[derive(Debug, Serialize)]
+pub struct ImportAnswer {
+    /// nothing was rejected (and, unless a dry run, everything was written)
+    pub ok: bool,
+    /// a dry run: nothing was written
+    pub dry_run: bool,
+    /// records that are (or would be) new
+    pub new: usize,
+    /// records that replace (or would replace) stored ones
+    pub updated: usize,
+    /// every rejected row
+    pub rejected: Vec<RejectedRow>,
+    /// repairs and notes
+    pub warnings: Vec<WarningRow>,
+    /// the command line's text (`line N: field: reason` lines)
+    pub report: String,
+    /// the automatic column mapping used (source column → our field)
+    pub mapping: Vec<(String, String)>,
+}
+
+impl ImportAnswer {
+    fn of(c: &Checked, file: &str, dry_run: bool, written: bool) -> ImportAnswer {
+        ImportAnswer {
+            ok: c.plan.rejected.is_empty(),
+            dry_run,
+            new: c.plan.new,
+            updated: c.plan.updated,
+            rejected: c
+                .plan
+                .rejected
+                .iter()
+                .map(|r| RejectedRow {
+                    line: r.line,
+                    field: r.field.clone(),
+                    reason: r.reason.clone(),
+                })
+                .collect(),
+            warnings: c
+                .warnings()
+                .map(|w| WarningRow {
+                    line: w.line,
+                    text: w.text.clone(),
+                })
+                .collect(),
+            report: c.report(file, written),
+            mapping: c.mapping.clone(),
+        }
+    }
+}
+
+/// Checks an upload and, unless a dry run or a row was rejected, writes it
+/// and shows it on every map. `Ok((false, answer))` when rows were rejected.
+pub async fn upload(
+    state: &Arc<AppState>,
+    who: &Principal,
+    up: Upload,
+) -> Result<(bool, ImportAnswer), AppError> {
+    let layer = up.opts.layer;
+    let file = up
+        .files
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let st = state.clone();
+    let opts = up.opts;
+    let checked = state
+        .heavy(move || {
+            let table = read_upload(up.files)?;
+            // The check runs on a copy of the areas so the index is not held meanwhile.
+            let (areas, existing) = {
+                let ix = st.index();
+                let areas = ix.areas.entries.iter().map(|e| e.area.clone()).collect();
+                (areas, check::existing_indexed(layer, &ix))
+            };
+            check::check(&table, &opts, areas, existing, &mut |_| {})
+        })
+        .await?
+        .map_err(AppError::bad)?;
+    if !checked.plan.rejected.is_empty() || up.dry_run {
+        let ok = checked.plan.rejected.is_empty();
+        return Ok((
+            ok || up.dry_run,
+            ImportAnswer::of(&checked, &file, up.dry_run, false),
+        ));
+    }
+    let answer = ImportAnswer::of(&checked, &file, false, true);
+    let n = checked.plan.records.len();
+    let changes = state
+        .import(layer, checked.plan.records, &who.username)
+        .await?;
+    let span = match (changes.first(), changes.last()) {
+        (Some(a), Some(b)) => format!("changes #{}–#{}", a.seq, b.seq),
+        _ => "no changes".to_owned(),
+    };
+    state
+        .store
+        .audit(
+            &who.username,
+            &format!("import.{}", layer.as_str()),
+            &[span],
+            Some(&format!("{n} record(s) from {file}")),
+        )
+        .await?;
+    Ok((true, answer))
+}
+
+/// The import layer a change-log kind (`hazard.imported`, …) names, if it is an import.
+pub fn import_layer(kind: &str) -> Option<ImportLayer> {
+    let (layer, what) = kind.split_once('.')?;
+    if what != "imported" {
+        return None;
+    }
+    Some(match layer {
+        "area" => ImportLayer::Grids,
+        "hazard" => ImportLayer::Hazards,
+        "shelter" => ImportLayer::Shelters,
+        "place" => ImportLayer::Places,
+        "people" => ImportLayer::People,
+        "incident" => ImportLayer::Incidents,
+        _ => return None,
+    })
+}
+
+/// The grids a batch's records lie in, for the live event's audience. Layers
+/// read district-wide (areas, hazards, shelters, places) need none.
+fn grids_of(index: &SpatialIndex, records: &LayerRecords) -> Vec<String> {
+    let mut grids: Vec<String> = match records {
+        LayerRecords::Incidents(v) => v.iter().filter_map(|i| i.grid.clone()).collect(),
+        LayerRecords::People(v) => v
+            .iter()
+            .filter_map(|p| index.grid_code_at(p.lon, p.lat))
+            .collect(),
+        _ => return Vec::new(),
+    };
+    grids.sort_unstable();
+    grids.dedup();
+    grids
+}
+
+/// The live event of a logged import batch as the index holds it now (replay).
+pub(super) fn replay(index: &SpatialIndex, change: Change, layer: ImportLayer) -> LiveEvent {
+    let ids = change.record_ids();
+    let mut grids: Vec<String> = match layer {
+        ImportLayer::Incidents => ids
+            .iter()
+            .filter_map(|id| index.incidents.get(id)?.grid.clone())
+            .collect(),
+        ImportLayer::People => ids
+            .iter()
+            .filter_map(|id| {
+                let p = index.people.get(id)?;
+                index.grid_code_at(p.lon, p.lat)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    grids.sort_unstable();
+    grids.dedup();
+    LiveEvent::import(change, layer.map_layer(), grids, ids.len())
+}
+
+impl AppState {
+    /// Applies one import batch the store already holds: index, tiles, event.
+    pub fn apply_import(&self, change: Change, layer: ImportLayer, records: LayerRecords) {
+        let grids = grids_of(&self.index(), &records);
+        let count = records.len();
+        let event = LiveEvent::import(change, layer.map_layer(), grids, count);
+        self.commit_stale(event, |ix| ix.upsert_records(records));
+        if layer == ImportLayer::Grids {
+            self.forget_topology();
+        }
+        if matches!(layer, ImportLayer::People | ImportLayer::Grids) {
+            // Protected counts are per area and per person: recompute them.
+            self.people_counts
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clear();
+        }
+    }
+
+    /// Writes checked records in one transaction, then applies them here;
+    /// other instances follow from the change log.
+    pub async fn import(
+        &self,
+        layer: ImportLayer,
+        records: LayerRecords,
+        actor: &str,
+    ) -> StoreResult<Vec<Change>> {
+        let changes = self.store.import(&records, actor).await?;
+        // The store logs one change per IMPORT_BATCH records, in order.
+        for (change, batch) in changes
+            .iter()
+            .cloned()
+            .zip(records.into_batches(IMPORT_BATCH))
+        {
+            self.apply_import(change, layer, batch);
+        }
+        Ok(changes)
+    }
+
+    /// Reloads and applies another writer's import batch; false when the
+    /// change is not an import.
+    pub(super) async fn catch_up_import(&self, change: &Change) -> anyhow::Result<bool> {
+        let Some(layer) = import_layer(&change.kind) else {
+            return Ok(false);
+        };
+        let records = self.store.records(layer, &change.record_ids()).await?;
+        self.apply_import(change.clone(), layer, records);
+        Ok(true)
+    }
+}
