@@ -159,15 +159,19 @@ pub async fn audit(
     caller.may(Kind::Audit, Action::Read)?;
     let limit = count_param(&q, "limit", 100, 10_000)?;
     let offset = i64::try_from(offset_param(&q)?).unwrap_or(i64::MAX);
-    let text = |k: &str| {
-        q.get(k)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
+    let text = |k: &str| -> Result<Option<String>, AppError> {
+        match q.get(k).map(|v| v.trim()) {
+            Some(v) if v.chars().count() > 64 => {
+                Err(AppError::bad(format!("{k} is at most 64 characters")))
+            }
+            Some(v) if !v.is_empty() => Ok(Some(v.to_owned())),
+            _ => Ok(None),
+        }
     };
     let filter = crate::store::AuditFilter {
-        username: text("user"),
-        action: text("action"),
-        record: text("record"),
+        username: text("user")?,
+        action: text("action")?,
+        record: text("record")?,
     };
     let items = state
         .store

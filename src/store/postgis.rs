@@ -488,6 +488,7 @@ impl Store for PostgisStore {
 
     async fn listen(&self) -> Option<tokio::sync::mpsc::Receiver<()>> {
         let (tx, rx) = tokio::sync::mpsc::channel(64);
+        let poll = tx.clone();
         let pool = self.pool.clone();
         tokio::spawn(async move {
             loop {
@@ -512,6 +513,28 @@ impl Store for PostgisStore {
                     return;
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+        // A safety net under the notifications: a notification lost with a
+        // dropped connection, or an instance on a streaming replica (NOTIFY
+        // does not reach replicas), still sees new changes within 2 s.
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            let mut last: Option<i64> = None;
+            loop {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                if let Ok(seq) =
+                    sqlx::query_scalar::<_, i64>("select coalesce(max(seq), 0)::int8 from changes")
+                        .fetch_one(&pool)
+                        .await
+                    && last.replace(seq).is_some_and(|l| l != seq)
+                    && poll.send(()).await.is_err()
+                {
+                    return;
+                }
+                if poll.is_closed() {
+                    return;
+                }
             }
         });
         Some(rx)

@@ -159,6 +159,46 @@ async fn an_import_on_one_instance_shows_on_both_instances_sharing_postgis() {
 }
 
 #[tokio::test]
+async fn three_instances_on_one_postgis_see_a_write_on_any_of_them_within_a_second() {
+    let (url, _) = seeded(Backend::Postgis).await;
+    let apps = [
+        instance(&url).await,
+        instance(&url).await,
+        instance(&url).await,
+    ];
+    let mut tokens = Vec::new();
+    for app in &apps {
+        tokens.push(app.login_as("command").await);
+    }
+    for (n, writer) in apps.iter().enumerate() {
+        let lon = 113.01 + 0.01 * n as f64;
+        let (s, inc) = writer
+            .post_json_as(
+                Some(&tokens[n]),
+                "/api/incidents",
+                &serde_json::json!({"category": "安全隐患", "description": format!("第{n}台写入"), "lon": lon, "lat": 23.02}),
+            )
+            .await;
+        assert_eq!(s, 201, "instance {n} takes the report: {inc}");
+        let id = inc["id"].as_str().unwrap().to_owned();
+        for (m, reader) in apps.iter().enumerate() {
+            let path = format!("/api/incidents/{id}");
+            let took = within(Duration::from_secs(1), async || {
+                reader.get_json_as(&tokens[m], &path).await.0 == 200
+            })
+            .await;
+            assert!(
+                took.is_some(),
+                "instance {m} shows the incident written on instance {n} within 1 s"
+            );
+        }
+    }
+    for app in apps {
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn the_import_command_beside_a_running_sqlite_server_shows_without_a_restart() {
     let (url, dir) = seeded(Backend::Sqlite).await;
     let app = instance(&url).await;
