@@ -34,6 +34,8 @@ pub enum Kind {
     Accounts,
     /// 预警区 warning areas.
     Warnings,
+    /// Configuration tables (handling deadlines per category).
+    Config,
 }
 
 /// What is done to a kind.
@@ -48,6 +50,8 @@ pub enum Action {
     Create,
     /// Change an existing record (workflow steps on an incident).
     Change,
+    /// Add evidence to a record (photos on an incident).
+    Attach,
 }
 
 /// How far a rule reaches for the caller.
@@ -128,6 +132,10 @@ pub const RULES: &[Rule] = &[
     // Which workflow step a role may take is the workflow table's; where, is this.
     Rule { kind: Kind::Incidents, action: Action::Change, who: ADMIN, reach: Reach::Everywhere },
     Rule { kind: Kind::Incidents, action: Action::Change, who: LEADERS_AND_HEADS, reach: Reach::InAreas },
+    // Photos follow the case: the staff who work it, and a public reporter on its own report.
+    Rule { kind: Kind::Incidents, action: Action::Attach, who: ADMIN, reach: Reach::Everywhere },
+    Rule { kind: Kind::Incidents, action: Action::Attach, who: LEADERS_AND_HEADS, reach: Reach::InAreas },
+    Rule { kind: Kind::Incidents, action: Action::Attach, who: &[Some(Role::Public)], reach: Reach::Own },
     // People: masked records in one's areas; the flood role gets counts only until warnings land.
     Rule { kind: Kind::People, action: Action::Read, who: ADMIN, reach: Reach::Everywhere },
     Rule { kind: Kind::People, action: Action::Read, who: LEADERS_AND_HEADS, reach: Reach::InAreas },
@@ -161,6 +169,9 @@ pub const RULES: &[Rule] = &[
     Rule { kind: Kind::Audit, action: Action::Read, who: ADMIN, reach: Reach::Everywhere },
     Rule { kind: Kind::Accounts, action: Action::Read, who: ADMIN, reach: Reach::Everywhere },
     Rule { kind: Kind::Accounts, action: Action::Change, who: ADMIN, reach: Reach::Everywhere },
+    // Configuration: read by anyone signed in (forms show deadlines), changed by the admin.
+    Rule { kind: Kind::Config, action: Action::Read, who: SIGNED_IN, reach: Reach::Everywhere },
+    Rule { kind: Kind::Config, action: Action::Change, who: ADMIN, reach: Reach::Everywhere },
 ];
 
 /// The records a caller reaches.

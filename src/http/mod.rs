@@ -5,6 +5,7 @@ pub mod admin;
 pub mod areas;
 pub mod auth;
 pub mod basemap;
+pub mod cases;
 pub mod events;
 pub mod export;
 pub mod health;
@@ -34,8 +35,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::StatusCode;
 use axum::http::{HeaderMap, HeaderValue, Method, header, request::Parts};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
-use tower_http::limit::RequestBodyLimitLayer;
+use axum::routing::{MethodRouter, get, post, put};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -473,6 +473,14 @@ fn routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/wall", get(web::index)),
         ("/grid", get(web::index)),
         ("/flood", get(web::index)),
+        // Case photos and the deadlines configuration (issue 13).
+        (
+            "/api/incidents/{id}/photos",
+            post(cases::upload).layer(DefaultBodyLimit::max(cases::MAX_PHOTO_REQUEST_BYTES)),
+        ),
+        ("/api/incidents/{id}/photos/{n}", get(cases::photo)),
+        ("/api/config/deadlines", get(cases::deadlines)),
+        ("/api/config/deadlines/{category}", put(cases::set_deadline)),
     ]
 }
 
@@ -510,10 +518,39 @@ pub fn router(state: Arc<AppState>) -> Router {
         ))
         // Extractors (Bytes, Json) stop at 2 MiB unless told: the contract's limit is 8 MiB.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(body_limit))
         .layer(axum::middleware::from_fn(time_limit))
         .layer(axum::middleware::from_fn(json_errors))
         .layer(TraceLayer::new_for_http())
+}
+
+/// The most a request body may carry on `path`: the photo endpoint takes
+/// nine photos of 10 MB; everything else the contract's 8 MiB.
+fn body_limit_for(path: &str) -> usize {
+    if path.starts_with("/api/incidents/") && path.ends_with("/photos") {
+        cases::MAX_PHOTO_REQUEST_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
+
+/// 413 for a body declared larger than its path's limit; a body that turns
+/// out larger while it is read fails its extractor with 413 as well.
+async fn body_limit(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let limit = body_limit_for(req.uri().path());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return AppError::TooLarge(format!("the request body is limited to {limit} bytes"))
+            .into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
 }
 
 /// Longest a request may take to produce its answer's head (a live stream

@@ -5,10 +5,12 @@
 
 pub mod accounts;
 pub mod area;
+pub mod case;
 pub mod incidents;
 pub mod limit;
 pub mod metrics;
 pub mod patrol;
+pub mod photos;
 pub mod warnings;
 
 use std::collections::HashMap;
@@ -145,6 +147,8 @@ pub struct AppState {
     warnings: RwLock<Vec<Warning>>,
     /// the base map under the layers (`--basemap`)
     pub basemap: crate::basemap::Basemap,
+    /// handling timings of every case, for the statistics
+    pub timings: case::TimingCache,
 }
 
 /// CPU-heavy work (polygon checks, big queries, exports, low-zoom tiles)
@@ -221,6 +225,7 @@ impl AppState {
             heavy: Heavy::new(),
             warnings: Default::default(),
             basemap: crate::basemap::Basemap::Offline,
+            timings: Default::default(),
         }
     }
 

@@ -8,6 +8,7 @@ mod api;
 mod attack;
 mod basemap;
 mod browser;
+mod cases;
 mod demo;
 mod fuzz;
 mod import;
