@@ -21,4 +21,5 @@ mod rights;
 mod search;
 mod store_story;
 mod tiles;
+mod tls;
 mod warnings;
