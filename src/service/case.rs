@@ -145,16 +145,14 @@ pub async fn detail(state: &Arc<AppState>, who: &Principal, id: &str) -> Result<
 /// The handling timings of every case (from the histories), read again only
 /// when the change log moved on since the last read.
 #[derive(Default)]
-pub struct TimingCache(
-    tokio::sync::Mutex<Option<(i64, Arc<std::collections::HashMap<String, Timing>>)>>,
-);
+pub struct TimingCache(tokio::sync::Mutex<Option<(i64, Timings)>>);
+
+/// Handling timings by incident id.
+pub type Timings = Arc<std::collections::HashMap<String, Timing>>;
 
 impl TimingCache {
     /// The timings as of the newest change.
-    pub async fn get(
-        &self,
-        store: &dyn crate::store::Store,
-    ) -> Result<Arc<std::collections::HashMap<String, Timing>>, AppError> {
+    pub async fn get(&self, store: &dyn crate::store::Store) -> Result<Timings, AppError> {
         let last = store.last_change().await?;
         let mut slot = self.0.lock().await;
         if let Some((seq, t)) = slot.as_ref()

@@ -560,7 +560,13 @@ async fn the_detail_offers_exactly_the_steps_the_caller_may_take_and_the_whole_h
         ["start", "escalate", "link_duplicate"],
         "after dispatch the grid head may start"
     );
-    let steps: Vec<(Option<&str>, Option<&str>, Option<&str>, Option<&str>)> = d["history"]
+    type Step<'a> = (
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+    let steps: Vec<Step> = d["history"]
         .as_array()
         .unwrap()
         .iter()
