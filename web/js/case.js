@@ -4,9 +4,9 @@
 // time left, the whole history, likely duplicates; and a button for each step in `actions` —
 // the server computes them from the policy and the workflow table, so this page never decides
 // rights. A step taken here, or by anyone else (SSE), refreshes the open panel.
-import { h, $, fmtTime, toast, csrfTokenHeader } from '/js/dom.js';
+import { h, $, fmtTime, toast } from '/js/dom.js';
 import { t, tv, errText, onLangChange } from '/js/i18n.js';
-import { api, ApiError } from '/js/api.js';
+import { api, ApiError, csrfToken } from '/js/api.js';
 
 let current = null; // {id, data}
 const changeListeners = new Set();
@@ -85,7 +85,7 @@ function render() {
   const el = panel();
   const left = OPEN.includes(d.status) ? timeLeft(d.deadline) : null;
   const head = d.head ? [d.head.name, d.head.phone ? h('a.tel', { href: `tel:${d.head.phone}` }, `☎ ${d.head.phone}`) : null] : ['–'];
-  el.replaceChildren(
+  el.replaceChildren(...[
     closeBtn(),
     h('header.case-head',
       h('div.case-title', h('strong', tv(d.category)), h('span.status-tag', { dataset: { status: d.status } }, tv(d.status))),
@@ -104,7 +104,7 @@ function render() {
     actionsBox(d),
     duplicatesBox(d),
     historyBox(d),
-  );
+  ].filter(Boolean));
   document.body.dataset.caseOpen = d.id;
   document.body.dataset.caseStatus = d.status;
 }
@@ -125,7 +125,7 @@ export async function uploadPhotos(id, files) {
   const form = new FormData();
   for (const f of files.slice(0, 9)) form.append('photo', f, f.name || 'photo.jpg');
   const res = await fetch(`/api/incidents/${encodeURIComponent(id)}/photos`, {
-    method: 'POST', body: form, credentials: 'same-origin', headers: { Accept: 'application/json', ...csrfTokenHeader() } });
+    method: 'POST', body: form, credentials: 'same-origin', headers: { Accept: 'application/json', ...(csrfToken() ? { 'X-CSRF-Token': csrfToken() } : {}) } });
   const data = await res.json().catch(() => null);
   if (!res.ok) throw new ApiError(res.status, data, 'photos');
   return data;
