@@ -37,6 +37,8 @@ pub struct AppConfig {
     pub max_connections_per_address: usize,
     /// `--basemap`: a .pmtiles/.mbtiles path or XYZ URL template(s); `None` = offline outline
     pub basemap: Option<String>,
+    /// `--tls-cert`, `--tls-key`: serve HTTPS directly
+    pub tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
 }
 
 impl AppConfig {
@@ -52,6 +54,7 @@ impl AppConfig {
             header_read_timeout: std::time::Duration::from_secs(10),
             max_connections_per_address: 256,
             basemap: None,
+            tls: None,
         }
     }
 }
@@ -62,6 +65,7 @@ pub struct App {
     pub state: Arc<AppState>,
     listener: TcpListener,
     config: AppConfig,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 impl App {
@@ -69,6 +73,10 @@ impl App {
     pub async fn build(config: AppConfig) -> anyhow::Result<App> {
         // A base map that cannot be read stops the start with one clear line.
         let basemap = crate::basemap::Basemap::open(config.basemap.as_deref()).await?;
+        let tls = match &config.tls {
+            Some((cert, key)) => Some(crate::tls::acceptor(cert, key)?),
+            None => None,
+        };
         let store = store::open(&config.store_url).await?;
         store.migrate().await?;
         let listener = TcpListener::bind(config.bind)
@@ -76,7 +84,7 @@ impl App {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
         let net = crate::service::Net {
             local_addr: listener.local_addr()?,
-            tls: false,
+            tls: tls.is_some(),
             trusted_proxies: config.trust_proxy.clone(),
         };
         let state =
@@ -85,6 +93,7 @@ impl App {
             state,
             listener,
             config,
+            tls,
         })
     }
 
@@ -127,6 +136,7 @@ impl App {
         let limits = Limits::from(&self.config);
         let res = serve(
             self.listener,
+            self.tls,
             router,
             limits,
             self.state.shutdown.clone(),
@@ -196,6 +206,7 @@ impl Drop for Slot {
 /// in-flight requests [`GRACE`], then return whatever still runs.
 async fn serve(
     listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     router: axum::Router,
     limits: Limits,
     sse_stop: tokio::sync::broadcast::Sender<()>,
@@ -232,13 +243,30 @@ async fn serve(
                     .insert(axum::extract::ConnectInfo(peer));
                 router.clone().oneshot(req)
             });
-        let conn = hyper::server::conn::http1::Builder::new()
+        let http = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(limits.header_read)
-            .serve_connection(TokioIo::new(stream), svc);
-        let conn = graceful.watch(conn);
+            .clone();
+        let Some(acceptor) = tls.clone() else {
+            let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
+            tokio::spawn(async move {
+                let _ = conn.await;
+                drop(slot);
+            });
+            continue;
+        };
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
-            let _ = conn.await;
+            // The handshake gets the same time as a request's headers.
+            match tokio::time::timeout(limits.header_read, acceptor.accept(stream)).await {
+                Ok(Ok(tls_stream)) => {
+                    let _ = watcher
+                        .watch(http.serve_connection(TokioIo::new(tls_stream), svc))
+                        .await;
+                }
+                Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+            }
             drop(slot);
         });
     }

@@ -74,6 +74,13 @@ pub struct ServeArgs {
     /// cva_w). Absent: the built-in offline outline.
     #[arg(long, env = "MINQING_BASEMAP")]
     pub basemap: Option<String>,
+    /// Serve HTTPS directly with this certificate chain (PEM); phones need a
+    /// secure context for their location. Needs --tls-key.
+    #[arg(long, env = "MINQING_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1). Needs --tls-cert.
+    #[arg(long, env = "MINQING_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// `import` options.

@@ -21,6 +21,8 @@ pub enum AppError {
     Conflict(String),
     /// 413: body too large.
     TooLarge(String),
+    /// 415: a body of a type the endpoint does not take.
+    UnsupportedMedia(String),
     /// 429: slow down; retry after this many seconds.
     TooManyRequests(String, u64),
     /// 503: not ready yet.
@@ -80,6 +82,11 @@ impl IntoResponse for AppError {
             AppError::NotFound(d) => (StatusCode::NOT_FOUND, "not_found", d),
             AppError::Conflict(d) => (StatusCode::CONFLICT, "conflict", d),
             AppError::TooLarge(d) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", d),
+            AppError::UnsupportedMedia(d) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                d,
+            ),
             AppError::TooManyRequests(d, _) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", d),
             AppError::Unavailable(d) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", d),
             AppError::Busy(d, _) => (StatusCode::SERVICE_UNAVAILABLE, "busy", d),

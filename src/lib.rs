@@ -37,5 +37,7 @@ pub mod spatial;
 pub mod store;
 /// Tile math, clipping, simplification, MVT/GeoJSON encoding, TileJSON and the tile cache.
 pub mod tiles;
+/// HTTPS served directly: the rustls acceptor from `--tls-cert`/`--tls-key`.
+pub mod tls;
 /// One serializable view per record kind, masked by the policy.
 pub mod views;

@@ -67,8 +67,14 @@ async fn serve(store_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode> {
     config.tile_cache_bytes = args.tile_cache_mb << 20;
     config.trust_proxy = args.trust_proxy;
     config.basemap = args.basemap;
+    config.tls = args.tls_cert.zip(args.tls_key);
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let app = App::build(config).await?;
-    tracing::info!(store = %redact_url(store_url), "serving 民情地图 on http://{}", app.local_addr());
+    tracing::info!(store = %redact_url(store_url), "serving 民情地图 on {scheme}://{}", app.local_addr());
     app.run(shutdown_signal()).await?;
     // Work still running on the blocking pool after the grace period cannot be
     // cancelled; the runtime would wait for it. The contract says exit now.

@@ -36,6 +36,8 @@ pub enum Kind {
     Warnings,
     /// Grid topology problems (gaps, overlaps, outside the parent, bad codes).
     Topology,
+    /// Configuration tables (handling deadlines per category).
+    Config,
 }
 
 /// What is done to a kind.
@@ -52,6 +54,8 @@ pub enum Action {
     Change,
     /// Load records in bulk from a file (imports), creating or replacing them.
     Import,
+    /// Add evidence to a record (photos on an incident).
+    Attach,
 }
 
 /// How far a rule reaches for the caller.
@@ -132,6 +136,10 @@ pub const RULES: &[Rule] = &[
     // Which workflow step a role may take is the workflow table's; where, is this.
     Rule { kind: Kind::Incidents, action: Action::Change, who: ADMIN, reach: Reach::Everywhere },
     Rule { kind: Kind::Incidents, action: Action::Change, who: LEADERS_AND_HEADS, reach: Reach::InAreas },
+    // Photos follow the case: the staff who work it, and a public reporter on its own report.
+    Rule { kind: Kind::Incidents, action: Action::Attach, who: ADMIN, reach: Reach::Everywhere },
+    Rule { kind: Kind::Incidents, action: Action::Attach, who: LEADERS_AND_HEADS, reach: Reach::InAreas },
+    Rule { kind: Kind::Incidents, action: Action::Attach, who: &[Some(Role::Public)], reach: Reach::Own },
     // People: masked records in one's areas; the flood role gets counts only until warnings land.
     Rule { kind: Kind::People, action: Action::Read, who: ADMIN, reach: Reach::Everywhere },
     Rule { kind: Kind::People, action: Action::Read, who: LEADERS_AND_HEADS, reach: Reach::InAreas },
@@ -174,6 +182,9 @@ pub const RULES: &[Rule] = &[
     Rule { kind: Kind::People, action: Action::Import, who: ADMIN, reach: Reach::Everywhere },
     Rule { kind: Kind::Incidents, action: Action::Import, who: ADMIN, reach: Reach::Everywhere },
     Rule { kind: Kind::Topology, action: Action::Read, who: ADMIN, reach: Reach::Everywhere },
+    // Configuration: read by anyone signed in (forms show deadlines), changed by the admin.
+    Rule { kind: Kind::Config, action: Action::Read, who: SIGNED_IN, reach: Reach::Everywhere },
+    Rule { kind: Kind::Config, action: Action::Change, who: ADMIN, reach: Reach::Everywhere },
 ];
 
 /// The records a caller reaches.

@@ -262,6 +262,7 @@ pub fn city(n: u32, now: DateTime<Utc>) -> Dataset {
         people,
         members,
         patrol_points,
+        steps: Vec::new(),
     }
 }
 

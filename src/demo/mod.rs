@@ -6,6 +6,7 @@
 //! Provenance of the files it reads is in `data/README.md`.
 
 pub mod city;
+mod histories;
 pub mod names;
 mod patrols;
 mod records;

@@ -80,6 +80,7 @@ pub(super) fn fill(data: &mut Dataset, now: DateTime<Utc>, rng: &mut ChaCha8Rng)
         rng,
     );
     data.incidents = incidents(&grids, now, rng);
+    data.steps = super::histories::histories(&data.incidents, &grids, now);
     data.people = people(&grids, wangge, now, rng);
     let (members, points) =
         super::patrols::patrols(&grids, wangge, &data.places, &data.incidents, now, rng);

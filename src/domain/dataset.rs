@@ -1,5 +1,6 @@
 //! Everything the store holds that the index serves, as plain data.
 
+use super::incident::Step;
 use super::{Area, Hazard, Incident, PatrolMember, PatrolPoint, Person, Place, Shelter};
 
 /// A whole district's data, as loaded from a store or made by the demo generator.
@@ -21,6 +22,9 @@ pub struct Dataset {
     pub members: Vec<PatrolMember>,
     /// GPS points, `member` indexes `members`.
     pub patrol_points: Vec<PatrolPoint>,
+    /// Incident histories to seed (the demo's); a store's `load` leaves this
+    /// empty: histories are read per incident.
+    pub steps: Vec<Step>,
 }
 
 /// The records of one layer, as an import writes them (upserted by code or id).

@@ -19,7 +19,52 @@ pub const CATEGORIES: [(&str, &str, i64); 10] = [
 ];
 
 /// Intake channels (来源).
-pub const SOURCES: [&str; 5] = ["网格巡查", "12345", "110非警务", "群众上报", "走访"];
+pub const SOURCES: [&str; 6] = [
+    "网格巡查",
+    "12345",
+    "110非警务",
+    "群众上报",
+    "走访",
+    "网格员上报",
+];
+
+/// The channel of a report by the reporter's role, when the report names
+/// none: a grid head's own report is 网格员上报; anyone else reports as the
+/// public does. (Open311 requests come in as 12345.)
+pub const CHANNEL_BY_ROLE: &[(crate::auth::Role, &str)] =
+    &[(crate::auth::Role::Grid, "网格员上报")];
+
+/// The channel for a report by `role` (see [`CHANNEL_BY_ROLE`]).
+///
+/// ```
+/// use minqing::auth::Role;
+/// use minqing::domain::incident::channel_for;
+/// assert_eq!(channel_for(Role::Grid), "网格员上报");
+/// assert_eq!(channel_for(Role::Public), "群众上报");
+/// ```
+pub fn channel_for(role: crate::auth::Role) -> &'static str {
+    CHANNEL_BY_ROLE
+        .iter()
+        .find(|(r, _)| *r == role)
+        .map_or("群众上报", |(_, c)| c)
+}
+
+/// One step of an incident's history, as the demo seeds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// the incident
+    pub incident_id: String,
+    /// when
+    pub at: DateTime<Utc>,
+    /// who
+    pub actor: String,
+    /// action name (`report`, `accept`, …)
+    pub action: String,
+    /// status after the step
+    pub status: IncidentStatus,
+    /// note
+    pub note: String,
+}
 
 /// Resolves a category given as code or Chinese name to its code.
 ///
@@ -45,15 +90,23 @@ pub fn category_name(code: &str) -> &str {
         .unwrap_or(code)
 }
 
-/// The default deadline for a category reported at `at`.
-pub fn deadline_for(code: &str, at: DateTime<Utc>) -> DateTime<Utc> {
-    let hours = CATEGORIES
+/// The default handling time of a category in hours (the configured one, in
+/// the store's `incident_deadlines`, wins where a store is at hand).
+pub fn default_hours(code: &str) -> i64 {
+    CATEGORIES
         .iter()
         .find(|(c, _, _)| *c == code)
         .map(|(_, _, h)| *h)
-        .unwrap_or(7 * 24);
-    at + Duration::hours(hours)
+        .unwrap_or(7 * 24)
 }
+
+/// The default deadline for a category reported at `at`.
+pub fn deadline_for(code: &str, at: DateTime<Utc>) -> DateTime<Utc> {
+    at + Duration::hours(default_hours(code))
+}
+
+/// Longest handling time an administrator may configure (a year).
+pub const MAX_DEADLINE_HOURS: i64 = 366 * 24;
 
 /// Status in the closed loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 
 pub mod area;
 pub mod dataset;
+pub mod handling;
 pub mod hazard;
 pub mod incident;
 pub mod layer;

@@ -35,7 +35,7 @@ const WORKERS: &[Role] = &[
 const OPEN: &[S] = &[S::Reported, S::Accepted, S::Dispatched, S::InProgress];
 
 /// Every action.
-pub const ACTIONS: [Action; 9] = [
+pub const ACTIONS: [Action; 10] = [
     Action {
         name: "accept",
         zh: "受理",
@@ -108,11 +108,39 @@ pub const ACTIONS: [Action; 9] = [
         roles: WORKERS,
         needs_note: true,
     },
+    // A second report of the same problem is closed as a duplicate of the
+    // first (`of`), which carries the work on; it counts in no handling time.
+    Action {
+        name: "link_duplicate",
+        zh: "合并重复",
+        from: OPEN,
+        to: Some(S::Closed),
+        roles: WORKERS,
+        needs_note: false,
+    },
 ];
 
 /// Looks an action up by name.
 pub fn action(name: &str) -> Option<&'static Action> {
     ACTIONS.iter().find(|a| a.name == name)
+}
+
+/// The steps `role` may take on a case at `status` (where it may act at all
+/// is the policy's question), in the table's order.
+///
+/// ```
+/// use minqing::auth::Role;
+/// use minqing::domain::IncidentStatus as S;
+/// use minqing::domain::workflow::available;
+/// let names = |s, r| available(s, r).map(|a| a.name).collect::<Vec<_>>();
+/// assert_eq!(names(S::Accepted, Role::Grid), ["escalate", "link_duplicate"], "a grid head does not dispatch");
+/// assert!(names(S::Accepted, Role::Command).contains(&"dispatch"));
+/// assert!(names(S::Closed, Role::Admin).is_empty(), "nothing follows 结案");
+/// ```
+pub fn available(status: S, role: Role) -> impl Iterator<Item = &'static Action> {
+    ACTIONS
+        .iter()
+        .filter(move |a| a.roles.contains(&role) && a.from.contains(&status))
 }
 
 /// Why an action cannot be taken.

@@ -11,13 +11,13 @@ use serde_json::{Value, json};
 
 use super::{Caller, Json, Params, count_param, offset_param, ready};
 use crate::auth::policy::{Action, Kind};
-use crate::domain::incident::{CATEGORIES, SOURCES, category_code, to_shanghai};
+use crate::domain::incident::{CATEGORIES, SOURCES, category_code};
 use crate::domain::{Incident, IncidentStatus};
 use crate::error::{AppError, clip};
 use crate::service::AppState;
-use crate::service::incidents::{ActionBody, NewIncident, possible_duplicates};
+use crate::service::incidents::{ActionBody, NewIncident};
 use crate::spatial::BBox;
-use crate::views::{IncidentView, to_value};
+use crate::views::IncidentView;
 
 /// `GET /api/incidents/categories` (anyone: the report form needs it before sign-in)
 pub async fn categories() -> Json<Value> {
@@ -142,31 +142,15 @@ pub async fn list(
     Ok(Json(json!({"items": items, "total": total})))
 }
 
-/// `GET /api/incidents/{id}` — an id outside the caller's rights answers as
-/// an id that does not exist.
+/// `GET /api/incidents/{id}` — the case detail (see [`crate::service::case`]);
+/// an id outside the caller's rights answers as an id that does not exist.
 pub async fn detail(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
-    caller.require()?;
-    let scope = caller.reads(Kind::Incidents);
-    ready(&state)?;
-    let not_found = || AppError::NotFound(format!("no incident {}", clip(&id)));
-    let mut v = {
-        let index = state.index();
-        let i = index
-            .incidents
-            .get(&id)
-            .filter(|i| scope.allows(i.grid.as_deref(), i.reporter.as_deref()))
-            .ok_or_else(not_found)?;
-        let mut v = to_value(&IncidentView::of(i, Utc::now()));
-        v["possible_duplicates"] = json!(possible_duplicates(&index, i, &scope));
-        v
-    };
-    let history = state.store.incident_history(&id).await?;
-    v["history"] = json!(history.iter().map(|h| json!({"at": to_shanghai(h.at), "actor": h.actor, "action": h.action, "status": h.status, "note": h.note})).collect::<Vec<_>>());
-    Ok(Json(v))
+    let p = caller.require()?;
+    Ok(Json(crate::service::case::detail(&state, p, &id).await?))
 }
 
 /// `POST /api/incidents/{id}/actions` `{"action","note","satisfaction","version"}`

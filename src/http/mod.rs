@@ -5,6 +5,7 @@ pub mod admin;
 pub mod areas;
 pub mod auth;
 pub mod basemap;
+pub mod cases;
 pub mod events;
 pub mod export;
 pub mod health;
@@ -35,7 +36,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::StatusCode;
 use axum::http::{HeaderMap, HeaderValue, Method, header, request::Parts};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get, post, put};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -478,6 +479,14 @@ fn routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/wall", get(web::index)),
         ("/grid", get(web::index)),
         ("/flood", get(web::index)),
+        // Case photos and the deadlines configuration (issue 13).
+        (
+            "/api/incidents/{id}/photos",
+            post(cases::upload).layer(DefaultBodyLimit::max(cases::MAX_PHOTO_REQUEST_BYTES)),
+        ),
+        ("/api/incidents/{id}/photos/{n}", get(cases::photo)),
+        ("/api/config/deadlines", get(cases::deadlines)),
+        ("/api/config/deadlines/{category}", put(cases::set_deadline)),
     ]
 }
 
@@ -522,32 +531,37 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-/// The most a request body to `path` may hold: the contract's 8 MiB, and
-/// 1 GiB for an import upload.
+/// The most a request body to `path` may hold: the contract's 8 MiB; nine
+/// photos of 10 MB on the photo endpoint; 1 GiB for an import upload.
 ///
 /// ```
 /// use minqing::http::body_limit_for;
 /// assert_eq!(body_limit_for("/api/incidents"), 8 << 20);
 /// assert_eq!(body_limit_for("/api/import/grids"), 1 << 30);
+/// assert!(body_limit_for("/api/incidents/SJ-1/photos") > 90_000_000);
 /// ```
 pub fn body_limit_for(path: &str) -> usize {
     if path.starts_with("/api/import/") {
         import::MAX_IMPORT_BYTES
+    } else if path.starts_with("/api/incidents/") && path.ends_with("/photos") {
+        cases::MAX_PHOTO_REQUEST_BYTES
     } else {
         MAX_BODY_BYTES
     }
 }
 
 /// Bounds every request body by its route's limit: a declared length beyond
-/// it is refused at once (413), a body that grows beyond it stops there.
+/// it is refused at once (413), a body that grows beyond it fails its
+/// extractor with 413 as well.
 async fn body_limit(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let limit = body_limit_for(req.uri().path());
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return AppError::TooLarge(format!("the body is larger than {} MiB", limit >> 20))
+        return AppError::TooLarge(format!("the request body is limited to {limit} bytes"))
             .into_response();
     }
     let (parts, body) = req.into_parts();

@@ -145,7 +145,8 @@ pub async fn post_request(
         description: f.get("description").cloned().unwrap_or_default(),
         lon: num("long")?,
         lat: num("lat")?,
-        source: Some("12345".into()),
+        source: None,
+        channel: Some("12345"),
     };
     let idem = super::incidents::idempotency_key(&headers)?;
     let (answer, _) = report(&state, &p, body, idem.as_deref()).await?;

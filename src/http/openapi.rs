@@ -230,6 +230,10 @@ fn action_body() -> Value {
                 props["note"] =
                     json!({"type": "string", "maxLength": 2000, "pattern": "\\S"});
             }
+            if a.name == "link_duplicate" {
+                required.push("of");
+                props["of"] = json!({"type": "string", "minLength": 1, "description": "the case this one repeats (one you may read)"});
+            }
             if a.name == "revisit" {
                 required.push("satisfaction");
                 props["satisfaction"] = json!({"type": "integer", "minimum": 1, "maximum": 5});
@@ -379,7 +383,7 @@ pub fn document(base: &str) -> Value {
                 .params(vec![header("Idempotency-Key", json!({"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"}), "makes retries safe")])
                 .body(json!({"type": "object", "required": ["category", "lon", "lat"], "properties": {
                     "category": incident_categories(), "description": {"type": "string", "maxLength": 2000},
-                    "lon": lon(), "lat": lat(), "source": {"type": "string", "nullable": true, "enum": sources, "description": "intake channel; default 群众上报"}}}))
+                    "lon": lon(), "lat": lat(), "source": {"type": "string", "nullable": true, "enum": sources, "description": "intake channel (staff only); default by role: 网格员上报 for grid heads, else 群众上报"}}}))
                 .ok(201, Some(json_content(incident_schema())))
                 .links(json!({
                     "detail": {"operationId": "incidentDetail", "parameters": {"id": "$response.body#/id"}},
@@ -392,7 +396,7 @@ pub fn document(base: &str) -> Value {
         "/api/incidents/categories",
         json!({"get": Op::new("incident categories with their default deadlines, and intake channels").build()}),
     );
-    let mut detail = Op::new("one incident with its history and likely duplicates")
+    let mut detail = Op::new("the case detail: the incident with grid_name, head, community, street, photos, history [{at,by,action,from,to,note}], likely duplicates, duplicate_of, and `actions`: the steps the caller may take now")
         .params(vec![path("id", json!({"type": "string"}), "incident id")])
         .ok(200, Some(json_content(incident_schema())))
         .errors(&[401, 404])
@@ -412,7 +416,7 @@ pub fn document(base: &str) -> Value {
     );
     add(
         "/api/stats/incidents",
-        json!({"get": Op::new("incident counts by area (any level), category and status for a window, overdue rates and hot spots, over the incidents the caller may read")
+        json!({"get": Op::new("incident counts by area (any level), category and status for a window, overdue rates and hot spots, over the incidents the caller may read; and for the cases reported in the window, overall, by_category and by_street: median_hours and p90_hours (report → 结案), on_time_rate (办结 by the deadline, of those finished or past it), reopen_rate (reopened by a revisit, of those finished)")
         .params(vec![query("level", levels(), "grouping level, default street"), query("area", area_code(), ""),
             time("from", "default: to − 30 days; before `to`"), time("to", "default: now")])
         .errors(&[400, 401, 403]).build()}),
@@ -721,6 +725,7 @@ pub fn document(base: &str) -> Value {
         json!({"get": Op::new("one feature").params(vec![collection(), path("featureId", json!({"type": "string"}), "")])
         .ok(200, Some(geo("application/geo+json"))).errors(&[404]).build()}),
     );
+    case_paths(&mut add);
     json!({
         "openapi": "3.0.3",
         "info": {"title": "民情地图 Minqing Map API", "version": env!("CARGO_PKG_VERSION"),
@@ -733,6 +738,47 @@ pub fn document(base: &str) -> Value {
         },
         "paths": paths,
     })
+}
+
+/// Case photos and the deadlines configuration.
+fn case_paths(add: &mut impl FnMut(&str, Value)) {
+    let id = || path("id", json!({"type": "string"}), "incident id");
+    let photo_list = json_content(
+        json!({"type": "object", "required": ["photos"], "properties": {
+        "photos": {"type": "array", "items": {"type": "object", "required": ["n", "url", "thumb"], "properties": {
+            "n": {"type": "integer", "minimum": 1, "maximum": 9}, "url": {"type": "string"}, "thumb": {"type": "string"}}}}}}),
+    );
+    let mut upload = Op::new("add evidence photos to a case (multipart parts named `photo`: JPEG, PNG or WebP, at most 10 MB each, at most 9 per case); re-encoded on the way in, so EXIF/GPS and other metadata are dropped; the case's reporter (public: its own) and the staff who work it")
+        .params(vec![id()])
+        .ok(201, Some(photo_list))
+        .errors(&[400, 401, 403, 404, 409, 413, 415])
+        .build();
+    upload["requestBody"] = json!({"required": true, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["photo"], "properties": {"photo": {"type": "array", "minItems": 1, "maxItems": 9, "items": {"type": "string", "format": "binary"}}}}}}});
+    add("/api/incidents/{id}/photos", json!({"post": upload}));
+    let image = json!({"image/jpeg": {"schema": {"type": "string", "format": "binary"}}, "image/png": {"schema": {"type": "string", "format": "binary"}}});
+    add(
+        "/api/incidents/{id}/photos/{n}",
+        json!({"get": Op::new("one photo of a case (or `size=thumb`: a small JPEG), by the case's rights; outside them 404 as for a missing photo")
+            .params(vec![id(), path("n", json!({"type": "integer", "minimum": 1}), "photo number"),
+                query("size", enum_of(vec!["full".into(), "thumb".into()]), "default full")])
+            .ok(200, Some(image)).errors(&[400, 401, 404]).build()}),
+    );
+    add(
+        "/api/config/deadlines",
+        json!({"get": Op::new("handling time (办理时限) per incident category, in hours (signed in)")
+            .ok(200, Some(list_of(json!({"type": "object", "required": ["category", "hours"], "properties": {
+                "category": {"type": "string"}, "name": {"type": "string"}, "hours": {"type": "integer", "minimum": 1}}}))))
+            .errors(&[401]).build()}),
+    );
+    add(
+        "/api/config/deadlines/{category}",
+        json!({"put": Op::new("change a category's handling time (admin); cases reported after the change take it, earlier ones keep theirs")
+            .params(vec![path("category", incident_categories(), "code or Chinese name")])
+            .body(json!({"type": "object", "required": ["hours"], "additionalProperties": false, "properties": {
+                "hours": {"type": "integer", "minimum": 1, "maximum": crate::domain::incident::MAX_DEADLINE_HOURS}}}))
+            .errors(&[400, 401, 403, 404]).build()}),
+    );
 }
 
 /// `/api/search`, with the constraints the handler enforces.

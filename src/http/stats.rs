@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::{Caller, Json, Params, ready};
 use crate::auth::policy::Kind;
+use crate::domain::handling::{Handling, Timing};
 use crate::domain::incident::category_name;
 use crate::domain::{AreaCode, Level};
 use crate::error::AppError;
@@ -63,9 +64,14 @@ pub async fn incidents(
         ));
     }
     ready(&state)?;
+    let timings = state.timings.get(&*state.store).await?;
     let now = Utc::now();
     let before = from - (to - from);
     let index = state.index();
+    let mut overall = Handling::default();
+    let mut by_category: BTreeMap<&str, Handling> = BTreeMap::new();
+    let mut by_street: BTreeMap<&str, Handling> = BTreeMap::new();
+    let none = Timing::default();
     let len = level.code_len();
     let mut groups: HashMap<&str, Group> = HashMap::new();
     let mut grid_now: HashMap<&str, usize> = HashMap::new();
@@ -84,6 +90,13 @@ pub async fn incidents(
             continue;
         }
         *grid_now.entry(g).or_default() += 1;
+        let t = timings.get(&i.id).unwrap_or(&none);
+        overall.add(i, t, now);
+        by_category.entry(&i.category).or_default().add(i, t, now);
+        by_street
+            .entry(&g[..9.min(g.len())])
+            .or_default()
+            .add(i, t, now);
         let e = groups.entry(&g[..len.min(g.len())]).or_default();
         e.total += 1;
         e.open += usize::from(i.status.is_open());
@@ -130,6 +143,20 @@ pub async fn incidents(
         "from": crate::domain::incident::to_shanghai(from),
         "to": crate::domain::incident::to_shanghai(to),
         "groups": out,
+        // Handling of the cases reported in the window (report → 结案, 办结 by the deadline, reopened).
+        "overall": overall.summary(),
+        "by_category": by_category.iter().map(|(c, h)| {
+            let mut v = json!(h.summary());
+            v["category"] = json!(c);
+            v["name"] = json!(category_name(c));
+            v
+        }).collect::<Vec<_>>(),
+        "by_street": by_street.iter().map(|(c, h)| {
+            let mut v = json!(h.summary());
+            v["code"] = json!(c);
+            v["name"] = json!(name(c));
+            v
+        }).collect::<Vec<_>>(),
         "hot_spots": {"most": most.into_iter().take(10).map(spot).collect::<Vec<_>>(), "rising": rising.into_iter().take(10).map(spot).collect::<Vec<_>>()},
     })))
 }

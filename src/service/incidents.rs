@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::{AppState, LiveEvent};
 use crate::auth::Principal;
 use crate::auth::policy::{self, Action, Kind, Scope};
-use crate::domain::incident::{SOURCES, category_code, deadline_for, to_shanghai};
+use crate::domain::incident::{SOURCES, category_code, channel_for, default_hours, to_shanghai};
 use crate::domain::workflow::{ACTIONS, Refusal, action, next_status};
 use crate::domain::{Incident, IncidentStatus};
 use crate::error::AppError;
@@ -63,9 +63,12 @@ pub struct NewIncident {
     pub lon: f64,
     /// WGS84
     pub lat: f64,
-    /// intake channel (来源)
+    /// intake channel (来源) named by the caller (staff entering a call)
     #[serde(default)]
     pub source: Option<String>,
+    /// the channel the request came through, set by the server (Open311: 12345)
+    #[serde(skip)]
+    pub channel: Option<&'static str>,
 }
 
 fn new_id(now: DateTime<Utc>) -> String {
@@ -106,20 +109,11 @@ pub async fn report(
             format!("description is limited to {MAX_DESCRIPTION} characters"),
         ));
     }
-    let source = match body.source {
-        Some(s) if SOURCES.contains(&s.as_str()) => s,
-        Some(s) => {
-            return Err(AppError::BadRequest(
-                "bad_source",
-                format!(
-                    "unknown source {:?}; one of {}",
-                    crate::error::clip(&s),
-                    SOURCES.join(", ")
-                ),
-            ));
-        }
-        None => "群众上报".to_owned(),
+    let source = match (body.channel, body.source) {
+        (Some(c), _) => c.to_owned(),
+        (None, source) => named_source(who, source)?,
     };
+    let hours = deadline_hours(state, category).await?;
     state.ready()?;
     let now = Utc::now();
     let grid = state.index().grid_code_at(body.lon, body.lat);
@@ -133,10 +127,60 @@ pub async fn report(
         grid,
         status: IncidentStatus::Reported,
         reported_at: now,
-        deadline: deadline_for(category, now),
+        deadline: now + chrono::Duration::hours(hours),
         version: 1,
         reporter: Some(who.username.clone()),
     };
+    finish_report(state, who, incident, idem).await
+}
+
+/// The handling hours configured for `category` now (the built-in default
+/// when the table has no row for it).
+pub async fn deadline_hours(state: &AppState, category: &str) -> Result<i64, AppError> {
+    Ok(state
+        .store
+        .deadlines()
+        .await?
+        .into_iter()
+        .find(|(c, _)| c == category)
+        .map_or_else(|| default_hours(category), |(_, h)| h))
+}
+
+/// The channel of a report: the caller's own (by role), or one it names.
+fn named_source(who: &Principal, source: Option<String>) -> Result<String, AppError> {
+    match source {
+        // Naming another channel (a 12345 call entered by staff) is for those who work cases.
+        Some(s) if policy::decide(Some(who), Kind::Incidents, Action::Change).is_nothing() => {
+            Err(AppError::BadRequest(
+                "bad_source",
+                format!(
+                    "this account reports as {}; it may not name the channel {:?}",
+                    channel_for(who.role),
+                    crate::error::clip(&s)
+                ),
+            ))
+        }
+        Some(s) if SOURCES.contains(&s.as_str()) => Ok(s),
+        Some(s) => Err(AppError::BadRequest(
+            "bad_source",
+            format!(
+                "unknown source {:?}; one of {}",
+                crate::error::clip(&s),
+                SOURCES.join(", ")
+            ),
+        )),
+        None => Ok(channel_for(who.role).to_owned()),
+    }
+}
+
+/// Writes a checked report and announces it.
+async fn finish_report(
+    state: &Arc<AppState>,
+    who: &Principal,
+    incident: Incident,
+    idem: Option<&str>,
+) -> Result<(Value, bool), AppError> {
+    let now = incident.reported_at;
     let answer = {
         let index = state.index();
         let mut v = to_value(&IncidentView::of(&incident, now));
@@ -189,6 +233,9 @@ pub struct ActionBody {
     /// the version the client saw; a stale one gets 409
     #[serde(default)]
     pub version: Option<i64>,
+    /// for `link_duplicate`: the case this one repeats
+    #[serde(default)]
+    pub of: Option<String>,
 }
 
 /// Takes a workflow step on incident `id`. An incident the caller may not
@@ -260,6 +307,10 @@ pub async fn act(
     )?;
     let expected = body.version.unwrap_or(current.version);
     let mut note = body.note.clone();
+    if a.name == "link_duplicate" {
+        // The note names the case it repeats; the detail reads it back as `duplicate_of`.
+        note = duplicate_target(state, who, id, body.of.as_deref())?;
+    }
     if let Some(s) = body.satisfaction.filter(|_| a.name == "revisit") {
         note = format!(
             "满意度 {s}/5{}{}",
@@ -288,6 +339,35 @@ pub async fn act(
         ix.upsert_incident(updated);
     });
     Ok(out)
+}
+
+/// Checks the `of` of a `link_duplicate`: another case the caller reads.
+fn duplicate_target(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+    of: Option<&str>,
+) -> Result<String, AppError> {
+    let of = of.map(str::trim).filter(|o| !o.is_empty()).ok_or_else(|| {
+        AppError::BadRequest(
+            "of_required",
+            "link_duplicate needs `of`: the id of the case this one repeats".into(),
+        )
+    })?;
+    if of == id {
+        return Err(AppError::BadRequest(
+            "bad_duplicate",
+            "a case cannot be a duplicate of itself".into(),
+        ));
+    }
+    let scope = policy::read(Some(who), Kind::Incidents);
+    let index = state.index();
+    index
+        .incidents
+        .get(of)
+        .filter(|o| scope.allows(o.grid.as_deref(), o.reporter.as_deref()))
+        .map(|o| o.id.clone())
+        .ok_or_else(|| AppError::NotFound(format!("no incident {}", crate::error::clip(of))))
 }
 
 /// Escalates (上报上级) an open incident past its deadline, once.

@@ -6,10 +6,12 @@
 pub mod accounts;
 pub mod area;
 pub mod imports;
+pub mod case;
 pub mod incidents;
 pub mod limit;
 pub mod metrics;
 pub mod patrol;
+pub mod photos;
 pub mod warnings;
 
 use std::collections::HashMap;
@@ -163,6 +165,8 @@ pub struct AppState {
     /// the grid topology check's problems, computed when first asked after
     /// the areas changed (`None`: not yet)
     topology: Mutex<Option<Arc<Vec<crate::import::topology::Problem>>>>,
+    /// handling timings of every case, for the statistics
+    pub timings: case::TimingCache,
 }
 
 /// CPU-heavy work (polygon checks, big queries, exports, low-zoom tiles)
@@ -240,6 +244,7 @@ impl AppState {
             warnings: Default::default(),
             basemap: crate::basemap::Basemap::Offline,
             topology: Default::default(),
+            timings: Default::default(),
         }
     }
 

@@ -337,7 +337,80 @@ pub trait Store: Send + Sync {
         limit: i64,
         offset: i64,
     ) -> StoreResult<Vec<AuditEntry>>;
+
+    /// Adds photos to an incident, numbered after those it has, with a
+    /// `photo` history entry and an `incident.updated` change (the version
+    /// stays: a photo does not make a client's next step stale). Refuses
+    /// ([`StoreError::Conflict`]) when the case would hold more than `max`.
+    async fn add_photos(
+        &self,
+        incident_id: &str,
+        photos: &[NewPhoto],
+        max: i64,
+        actor: &str,
+        at: (f64, f64),
+    ) -> StoreResult<(Vec<i64>, Change)>;
+    /// The photos of an incident, by number.
+    async fn photos(&self, incident_id: &str) -> StoreResult<Vec<PhotoMeta>>;
+    /// One photo's bytes (or its thumbnail's) with its content type.
+    async fn photo(
+        &self,
+        incident_id: &str,
+        n: i64,
+        thumb: bool,
+    ) -> StoreResult<Option<(String, Vec<u8>)>>;
+    /// Handling hours per category code, as configured.
+    async fn deadlines(&self) -> StoreResult<Vec<(String, i64)>>;
+    /// Sets one category's handling hours (for cases reported from now on).
+    async fn set_deadline(&self, category: &str, hours: i64, actor: &str) -> StoreResult<()>;
+    /// What every incident's history says about its handling, by incident id.
+    async fn timings(&self) -> StoreResult<Vec<(String, Timing)>>;
 }
+
+/// A photo ready to store: already decoded and re-encoded, so it carries no
+/// metadata of the uploaded file.
+#[derive(Debug, Clone)]
+pub struct NewPhoto {
+    /// `image/jpeg` or `image/png`
+    pub content_type: &'static str,
+    /// the image
+    pub data: Vec<u8>,
+    /// a small JPEG
+    pub thumb: Vec<u8>,
+    /// pixels
+    pub width: u32,
+    /// pixels
+    pub height: u32,
+}
+
+/// A stored photo's description.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhotoMeta {
+    /// 1–9 within its incident
+    pub n: i64,
+    /// content type of the full image
+    pub content_type: String,
+    /// pixels
+    pub width: i64,
+    /// pixels
+    pub height: i64,
+    /// when it was added
+    pub created_at: DateTime<Utc>,
+    /// who added it
+    pub created_by: String,
+}
+
+pub use crate::domain::handling::Timing;
+
+/// The SQL that summarises every incident's history for [`Store::timings`]
+/// (the same text runs on both backends; times compare as stored).
+const TIMINGS_SQL: &str = "select incident_id, \
+     min(case when action = 'resolve' then at end) as resolved_at, \
+     min(case when action = 'close' then at end) as closed_at, \
+     sum(case when action = 'revisit' and status = 'in_progress' then 1 else 0 end) as reopens, \
+     sum(case when action = 'link_duplicate' then 1 else 0 end) as duplicate \
+     from incident_history where action in ('resolve', 'close', 'revisit', 'link_duplicate') \
+     group by incident_id";
 
 /// The change-log kind of a record of `records`' layer.
 fn import_kind(records: &LayerRecords) -> &'static str {

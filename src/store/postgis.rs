@@ -9,8 +9,8 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 use super::{
-    AuditEntry, Change, Created, HistoryEntry, SessionRecord, Store, StoreError, StoreResult,
-    UserRecord, WarningDoc,
+    AuditEntry, Change, Created, HistoryEntry, NewPhoto, PhotoMeta, SessionRecord, Store,
+    StoreError, StoreResult, Timing, UserRecord, WarningDoc,
 };
 use crate::config::redact_url;
 use crate::domain::{Dataset, Incident, LayerRecords};
@@ -18,6 +18,7 @@ use crate::domain::{Dataset, Incident, LayerRecords};
 mod map {
     crate::store::rows::row_mappers!(sqlx::postgres::PgRow);
 }
+mod cases;
 mod patrol;
 
 /// The NOTIFY channel numbering committed changes.
@@ -212,6 +213,17 @@ impl Store for PostgisStore {
                 .bind(chunk.iter().map(|v| v.lat).collect::<Vec<_>>())
                 .execute(&mut *tx).await?;
         }
+        for chunk in d.steps.chunks(100_000) {
+            sqlx::query("insert into incident_history (incident_id, at, actor, action, status, note) \
+                         select * from unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])")
+                .bind(chunk.iter().map(|s| s.incident_id.clone()).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|s| s.at).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|s| s.actor.clone()).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|s| s.action.clone()).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|s| s.status.as_str().to_owned()).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|s| s.note.clone()).collect::<Vec<_>>())
+                .execute(&mut *tx).await?;
+        }
         let pe = &d.people;
         sqlx::query("insert into people (id, category, name, id_number, phone, address, risk_level, next_visit, geom) \
                      select i, c, n, idn, ph, a, r, nv, st_setsrid(st_makepoint(x, y), 4326) \
@@ -320,6 +332,7 @@ impl Store for PostgisStore {
             people: join(people).await?,
             patrol_points,
             members,
+            steps: Vec::new(),
         })
     }
 
@@ -836,5 +849,41 @@ impl Store for PostgisStore {
             .iter()
             .map(map::audit)
             .collect()
+    }
+
+    async fn add_photos(
+        &self,
+        incident_id: &str,
+        photos: &[NewPhoto],
+        max: i64,
+        actor: &str,
+        at: (f64, f64),
+    ) -> StoreResult<(Vec<i64>, Change)> {
+        cases::add_photos(&self.pool, incident_id, photos, max, actor, at).await
+    }
+
+    async fn photos(&self, incident_id: &str) -> StoreResult<Vec<PhotoMeta>> {
+        cases::photos(&self.pool, incident_id).await
+    }
+
+    async fn photo(
+        &self,
+        incident_id: &str,
+        n: i64,
+        thumb: bool,
+    ) -> StoreResult<Option<(String, Vec<u8>)>> {
+        cases::photo(&self.pool, incident_id, n, thumb).await
+    }
+
+    async fn deadlines(&self) -> StoreResult<Vec<(String, i64)>> {
+        cases::deadlines(&self.pool).await
+    }
+
+    async fn set_deadline(&self, category: &str, hours: i64, actor: &str) -> StoreResult<()> {
+        cases::set_deadline(&self.pool, category, hours, actor).await
+    }
+
+    async fn timings(&self) -> StoreResult<Vec<(String, Timing)>> {
+        cases::timings(&self.pool).await
     }
 }

@@ -10,8 +10,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use super::{
-    AuditEntry, Change, Created, HistoryEntry, SessionRecord, Store, StoreError, StoreResult,
-    UserRecord, WarningDoc,
+    AuditEntry, Change, Created, HistoryEntry, NewPhoto, PhotoMeta, SessionRecord, Store,
+    StoreError, StoreResult, Timing, UserRecord, WarningDoc,
 };
 use crate::domain::{Dataset, Incident, LayerRecords};
 use crate::spatial::BBox;
@@ -19,6 +19,7 @@ use crate::spatial::BBox;
 mod map {
     crate::store::rows::row_mappers!(sqlx::sqlite::SqliteRow);
 }
+mod cases;
 mod patrol;
 
 /// SQLite caps bound parameters per statement; rows per multi-row INSERT stay below it.
@@ -275,6 +276,21 @@ impl Store for SqliteStore {
                 .push_bind(i.grid.clone()).push_bind(i.status.as_str()).push_bind(i.reported_at).push_bind(i.deadline)
                 .push_bind(i.version).push_bind(i.lon).push_bind(i.lat);
         }).await?;
+        self.insert_chunked(
+            &mut tx,
+            "insert into incident_history (incident_id, at, actor, action, status, note) ",
+            6,
+            &d.steps,
+            |b, s| {
+                b.push_bind(s.incident_id.clone())
+                    .push_bind(s.at)
+                    .push_bind(s.actor.clone())
+                    .push_bind(s.action.clone())
+                    .push_bind(s.status.as_str())
+                    .push_bind(s.note.clone());
+            },
+        )
+        .await?;
         self.insert_chunked(&mut tx, "insert into people (id, category, name, id_number, phone, address, risk_level, next_visit, lon, lat) ", 10, &d.people, |b, p| {
             b.push_bind(p.id.clone()).push_bind(p.category.as_str()).push_bind(p.name.clone()).push_bind(p.id_number.clone())
                 .push_bind(p.phone.clone()).push_bind(p.address.clone()).push_bind(p.risk_level.map(i64::from)).push_bind(p.next_visit)
@@ -376,6 +392,7 @@ impl Store for SqliteStore {
             people: join(people).await?,
             patrol_points,
             members,
+            steps: Vec::new(),
         })
     }
 
@@ -875,5 +892,41 @@ impl Store for SqliteStore {
             .iter()
             .map(map::audit)
             .collect()
+    }
+
+    async fn add_photos(
+        &self,
+        incident_id: &str,
+        photos: &[NewPhoto],
+        max: i64,
+        actor: &str,
+        at: (f64, f64),
+    ) -> StoreResult<(Vec<i64>, Change)> {
+        cases::add_photos(&self.pool, incident_id, photos, max, actor, at).await
+    }
+
+    async fn photos(&self, incident_id: &str) -> StoreResult<Vec<PhotoMeta>> {
+        cases::photos(&self.pool, incident_id).await
+    }
+
+    async fn photo(
+        &self,
+        incident_id: &str,
+        n: i64,
+        thumb: bool,
+    ) -> StoreResult<Option<(String, Vec<u8>)>> {
+        cases::photo(&self.pool, incident_id, n, thumb).await
+    }
+
+    async fn deadlines(&self) -> StoreResult<Vec<(String, i64)>> {
+        cases::deadlines(&self.pool).await
+    }
+
+    async fn set_deadline(&self, category: &str, hours: i64, actor: &str) -> StoreResult<()> {
+        cases::set_deadline(&self.pool, category, hours, actor).await
+    }
+
+    async fn timings(&self) -> StoreResult<Vec<(String, Timing)>> {
+        cases::timings(&self.pool).await
     }
 }

@@ -422,3 +422,65 @@ fn the_contracts_demo_facts_hold() {
         flood + 1000.0
     );
 }
+
+#[test]
+fn every_demo_incident_has_the_history_that_brought_it_to_its_status_and_the_statistics_are_not_empty()
+ {
+    use minqing::domain::IncidentStatus;
+    use minqing::domain::handling::{Handling, Timing};
+    use std::collections::HashMap;
+    let d = &shared().generated;
+    let mut last: HashMap<&str, IncidentStatus> = HashMap::new();
+    let mut timings: HashMap<&str, Timing> = HashMap::new();
+    for s in &d.steps {
+        last.insert(&s.incident_id, s.status);
+        let t = timings.entry(&s.incident_id).or_default();
+        match s.action.as_str() {
+            "resolve" => t.resolved_at = t.resolved_at.or(Some(s.at)),
+            "close" => t.closed_at = t.closed_at.or(Some(s.at)),
+            "revisit" if s.status == IncidentStatus::InProgress => t.reopens += 1,
+            _ => {}
+        }
+    }
+    for i in &d.incidents {
+        assert_eq!(
+            last.get(i.id.as_str()),
+            Some(&i.status),
+            "{}: its last step leaves it {:?}",
+            i.id,
+            i.status
+        );
+    }
+    assert!(
+        d.steps.iter().all(|s| s.at <= now()),
+        "no step lies in the future"
+    );
+    let mut h = Handling::default();
+    for i in &d.incidents {
+        h.add(
+            i,
+            timings.get(i.id.as_str()).unwrap_or(&Timing::default()),
+            now(),
+        );
+    }
+    let s = h.summary();
+    assert!(
+        s.closed > 1000,
+        "thousands of closed cases make the sample: {s:?}"
+    );
+    let (median, p90) = (s.median_hours.unwrap(), s.p90_hours.unwrap());
+    assert!(
+        median > 0.0 && p90 >= median,
+        "median and 90th percentile handling times: {s:?}"
+    );
+    let on_time = s.on_time_rate.unwrap();
+    assert!(
+        (0.7..0.95).contains(&on_time),
+        "most cases finish in time, not all: {s:?}"
+    );
+    let reopen = s.reopen_rate.unwrap();
+    assert!(
+        reopen > 0.0 && reopen < 0.2,
+        "a few cases are reopened: {s:?}"
+    );
+}

@@ -381,6 +381,31 @@ fn rows() -> Vec<(&'static str, Row)> {
         ("/wall", Row::Public("/wall")),
         ("/grid", Row::Public("/grid")),
         ("/flood", Row::Public("/flood")),
+        // Case photos (photo 1 of each target is added in the setup) and deadlines.
+        (
+            "/api/incidents/{id}/photos",
+            Row::Records(&[Incidents], |_, t| Req {
+                method: "POST",
+                // Not multipart: refused as 415 after the rights check, so nothing is added.
+                path: format!("/api/incidents/{}/photos", t.id),
+                body: Some(json!({"photo": "matrix"})),
+                find: Find::Status,
+            }),
+        ),
+        (
+            "/api/incidents/{id}/photos/{n}",
+            Row::Records(&[Incidents], |_, t| {
+                get(
+                    format!("/api/incidents/{}/photos/1?size=thumb", t.id),
+                    Find::Status,
+                )
+            }),
+        ),
+        ("/api/config/deadlines", Row::SignedIn),
+        (
+            "/api/config/deadlines/{category}",
+            Row::Grant(Kind::Config, Action::Change),
+        ),
     ]
 }
 
@@ -393,6 +418,7 @@ fn principal(user: &str) -> Option<Principal> {
 async fn send(app: &TestApp, token: Option<&str>, req: &Req, sse: bool) -> (u16, String) {
     let mut r = match req.method {
         "POST" => app.client.post(app.url(&req.path)),
+        "PUT" => app.client.put(app.url(&req.path)),
         _ => app.client.get(app.url(&req.path)),
     };
     if let Some(t) = token {
@@ -441,6 +467,14 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             )
             .await;
         assert_eq!(s, 200, "admin dispatches {id}: {v}");
+        let (s, v) = crate::cases::upload(
+            &app,
+            Some(&admin),
+            id,
+            crate::cases::multipart(&[("photo", "image/png", &crate::cases::png(4, 4))]),
+        )
+        .await;
+        assert_eq!(s, 201, "admin adds a photo to {id}: {v}");
     }
     // One warning over each south grid, issued by the admin.
     let mut warnings = Vec::new();
@@ -510,6 +544,13 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                             method: "POST",
                             path: "/api/import/hazards".into(),
                             body: Some(json!({})),
+                            find: Find::Status,
+                        },
+                        // A deadline of a category that does not exist: rights are checked first.
+                        (Kind::Config, Action::Change) => Req {
+                            method: "PUT",
+                            path: "/api/config/deadlines/no-such-category".into(),
+                            body: Some(json!({"hours": 5})),
                             find: Find::Status,
                         },
                         // A change to an account that does not exist: rights are checked first.
@@ -608,7 +649,10 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                             Find::Status if *path == "/api/areas/{code}" => {
                                 s == 200 && body.contains("\"incidents\":{")
                             }
-                            Find::Status if *path == "/api/incidents/{id}/actions" => {
+                            Find::Status
+                                if *path == "/api/incidents/{id}/actions"
+                                    || *path == "/api/incidents/{id}/photos" =>
+                            {
                                 s != 404 && s != 401
                             }
                             Find::Status => s < 300,

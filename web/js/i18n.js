@@ -34,7 +34,7 @@ const zh = {
   'grid.patrol': '巡查', 'grid.missed': '漏巡场所', 'grid.coverage': '近7日覆盖率', 'grid.timeLeft': '剩余', 'grid.overdueBy': '已超期', 'grid.noArea': '账号未分配区域',
   'report.title': '上报事件', 'report.category': '事件类别', 'report.description': '情况描述',
   'report.location': '位置', 'report.submit': '提交', 'report.cancel': '取消', 'report.ok': '事件已上报',
-  'report.needCategory': '请选择类别', 'report.needDescription': '请填写描述',
+  'report.photos': '照片（最多 9 张）', 'report.needCategory': '请选择类别', 'report.needDescription': '请填写描述',
   'flood.tools': '划定范围', 'flood.polygon': '画多边形', 'flood.radius': '画圆（半径）',
   'flood.nearest': '最近隐患点', 'flood.clear': '清除', 'flood.finish': '完成',
   'flood.radiusKm': '半径（公里）', 'flood.hintPolygon': '依次点击地图添加顶点，点击起点、双击或按回车完成，Esc 取消',
@@ -76,6 +76,14 @@ const zh = {
   'warn.printed': '打印时间', 'warn.area': '预警范围', 'warn.filtered': '已按风险等级筛选',
   'warn.check': '已核查', 'warn.checkHazards': '需核查的隐患点', 'warn.checkPeople': '需核查的人员',
   'warn.incidents': '范围内未结事件', 'warn.persons': '人',
+  'case.close': '关闭', 'case.source': '来源', 'case.grid': '所属网格', 'case.fallback': '区兜底队列', 'case.place': '社区/街道',
+  'case.duplicateOf': '重复于', 'case.photos': '照片', 'case.photo': '照片', 'case.addPhoto': '添加照片', 'case.photoAdded': '照片已上传',
+  'case.noSteps': '本账号当前无可办理的步骤', 'case.note': '办理意见/说明', 'case.rating': '满意度', 'case.stars': '分',
+  'case.steps': '办理', 'case.needNote': '此步骤需要填写说明', 'case.needRating': '请选择满意度',
+  'case.duplicates': '可能重复的事件', 'case.linkDuplicate': '合并为重复', 'case.history': '办理过程', 'case.photoUnit': '张', 'case.open': '详情',
+  'step.report': '上报', 'step.accept': '受理', 'step.reject': '不予受理', 'step.dispatch': '派遣', 'step.start': '处置',
+  'step.resolve': '办结', 'step.verify': '核查', 'step.revisit': '回访', 'step.close': '结案', 'step.escalate': '上报上级',
+  'step.link_duplicate': '合并重复', 'step.photo': '添加照片', 'step.import': '导入',
 };
 
 const en = {
@@ -112,7 +120,7 @@ const en = {
   'grid.patrol': 'Patrol', 'grid.missed': 'Missed places', 'grid.coverage': 'Coverage, 7 days', 'grid.timeLeft': 'left', 'grid.overdueBy': 'overdue by', 'grid.noArea': 'No area assigned to this account',
   'report.title': 'Report an incident', 'report.category': 'Category', 'report.description': 'Description',
   'report.location': 'Location', 'report.submit': 'Submit', 'report.cancel': 'Cancel', 'report.ok': 'Incident reported',
-  'report.needCategory': 'Choose a category', 'report.needDescription': 'Describe the incident',
+  'report.photos': 'Photos (up to 9)', 'report.needCategory': 'Choose a category', 'report.needDescription': 'Describe the incident',
   'flood.tools': 'Area', 'flood.polygon': 'Draw polygon', 'flood.radius': 'Draw circle',
   'flood.nearest': 'Nearest hazards', 'flood.clear': 'Clear', 'flood.finish': 'Finish',
   'flood.radiusKm': 'Radius (km)', 'flood.hintPolygon': 'Click to add points; click the first point, double-click or press Enter to finish, Esc cancels',
@@ -154,6 +162,14 @@ const en = {
   'warn.printed': 'Printed', 'warn.area': 'Warning area', 'warn.filtered': 'Filtered by risk level',
   'warn.check': 'Checked', 'warn.checkHazards': 'Hazards to check', 'warn.checkPeople': 'People to check on',
   'warn.incidents': 'Open incidents inside', 'warn.persons': 'persons',
+  'case.close': 'Close', 'case.source': 'Channel', 'case.grid': 'Grid', 'case.fallback': 'district fallback queue', 'case.place': 'Community / street',
+  'case.duplicateOf': 'Duplicate of', 'case.photos': 'Photos', 'case.photo': 'Photo', 'case.addPhoto': 'Add photos', 'case.photoAdded': 'Photos uploaded',
+  'case.noSteps': 'No step for this account now', 'case.note': 'Note', 'case.rating': 'Satisfaction', 'case.stars': '/5',
+  'case.steps': 'Handle', 'case.needNote': 'This step needs a note', 'case.needRating': 'Choose a satisfaction rating',
+  'case.duplicates': 'Likely duplicates', 'case.linkDuplicate': 'Link as duplicate', 'case.history': 'History', 'case.photoUnit': 'photo(s)', 'case.open': 'Details',
+  'step.report': 'Reported', 'step.accept': 'Accept', 'step.reject': 'Reject', 'step.dispatch': 'Dispatch', 'step.start': 'Start handling',
+  'step.resolve': 'Resolve', 'step.verify': 'Verify', 'step.revisit': 'Revisit', 'step.close': 'Close case', 'step.escalate': 'Escalate',
+  'step.link_duplicate': 'Link duplicate', 'step.photo': 'Photos added', 'step.import': 'Imported',
 };
 
 // Data values (Chinese in the data) and status codes.

@@ -377,7 +377,10 @@ export function featureContent(map, f) {
     case 'incidents-overdue':
     case 'incidents-circle': return h('div.popup', h('div.popup-title', tv(p.category)),
       kv([['f.status', tv(p.status)], ['f.reported_at', fmtTime(p.reported_at)], ['f.deadline', fmtTime(p.deadline)],
-        ['f.overdue', p.overdue === true || p.overdue === 'true' ? t('yes') : t('no')], ['f.grid', p.grid], ['f.id', p.id]]));
+        ['f.overdue', p.overdue === true || p.overdue === 'true' ? t('yes') : t('no')], ['f.grid', p.grid], ['f.id', p.id]]),
+      // The whole case, with the steps this account may take, in the one detail panel.
+      p.id ? h('button.primary.case-open', { type: 'button', dataset: { id: p.id },
+        on: { click: () => { import('/js/case.js').then((m) => m.openCase(String(p.id))); } } }, t('case.open')) : null);
     case 'incidents-cluster': return h('div.popup', h('div.popup-title', `${t('layer.incidents')}: ${fmtNum(p.count)}`),
       kv([['f.overdue', fmtNum(p.overdue)]]));
     case 'patrol-missed': return h('div.popup', h('div.popup-title', t('legend.missed')),

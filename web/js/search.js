@@ -21,6 +21,7 @@ function pin(map, item) {
 export function goTo(map, item) {
   const key = item.code || item.id;
   document.body.dataset.searched = key;
+  if (item.kind === 'incident' && item.id) import('/js/case.js').then((m) => m.openCase(String(item.id)));
   if (Array.isArray(item.bbox)) {
     pin(map, null);
     fitBbox(map, item.bbox, { duration: 600 });

@@ -236,5 +236,6 @@ pub fn dataset() -> Dataset {
         people,
         members: vec![],
         patrol_points: vec![],
+        steps: vec![],
     }
 }

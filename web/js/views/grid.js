@@ -9,6 +9,7 @@ import { maplibregl, createMap, showLayer, enablePopups, dropPrivateLayers, fitB
 import { openLogin, closeLogin } from '/js/shell.js';
 import { flasher, connectEvents } from '/js/live.js';
 import { listWarnings, levelColor, showAreas, isWarningEvent } from '/js/warnings.js';
+import { openCase, caseEvent, onCaseChange, uploadPhotos } from '/js/case.js';
 
 let map, flash, marker, es, area = null, categories = null;
 const state = { hazards: [], people: null, incidents: [], patrol: null, tab: 'incidents', warnings: [], warning: null };
@@ -41,6 +42,7 @@ export async function start() {
     // New warnings reach me live: an SSE `warning.issued` (or `.updated`) → refetch the list.
     if (es) es.close();
     es = connectEvents((ev) => {
+      if (String(ev.kind || '').startsWith('incident')) { caseEvent(ev); return; }
       if (!isWarningEvent(ev)) return;
       loadWarnings();
       if (state.warning && ev.id === state.warning.id) openWarning(ev.id);
@@ -55,6 +57,8 @@ export async function start() {
     render();
   };
   onAuthChange(onLogin);
+  // A step taken in the case panel changes my list at once.
+  onCaseChange(async () => { await loadMyArea(); render(); });
   await onLogin();
 }
 
@@ -208,7 +212,7 @@ function tabBody(tab) {
       const left = OPEN_STATUSES.includes(i.status) ? timeLeft(i.deadline) : null;
       const dot = h('span.swatch.dot'); dot.style.background = STATUS_COLORS[i.status] || '#999';
       return h('li', { dataset: { id: i.id }, class: left && left.overdue ? 'overdue' : null,
-        on: { click: () => zoomTo(i) } },
+        on: { click: () => { zoomTo(i); openCase(i.id); } } },
       h('div.row1', dot, h('strong', tv(i.category)), h('span.status', tv(i.status))),
       h('div.row2', h('span', fmtTime(i.reported_at)), left ? h('span.left', left.text) : null),
       i.description ? h('div.row3.desc', i.description) : null);
@@ -268,12 +272,15 @@ function buildReportDialog() {
     h('option', { value: '' }, `— ${t('report.category')} —`));
   const desc = h('textarea#report-description', { name: 'description', rows: 3, maxlength: 2000, required: true });
   const where = h('div.where#report-where');
+  // Up to 9 photos; on a phone `capture` offers the camera.
+  const photos = h('input#report-photos', { type: 'file', name: 'photo', accept: 'image/*', capture: 'environment', multiple: true });
   const err = h('div.form-error#report-error', { role: 'alert' });
   const form = h('form#report-form', { method: 'dialog' },
     h('h2', t('report.title')),
     h('label', h('span', t('report.category')), select),
     h('label', h('span', t('report.description')), desc),
     h('div.field', h('span', t('report.location')), where),
+    h('label', h('span', t('report.photos')), photos),
     err,
     h('div.buttons',
       h('button#report-cancel', { type: 'button', on: { click: () => closeReport() } }, t('report.cancel')),
@@ -335,6 +342,11 @@ async function submitReport() {
   try {
     const r = await api('/api/incidents', { method: 'POST', headers: { 'Idempotency-Key': pending.key },
       body: { category, description, lon: pending.lon, lat: pending.lat } });
+    const files = [...($('#report-photos', dlg).files || [])].slice(0, 9);
+    if (files.length) {
+      try { await uploadPhotos(r.id, files); } catch (e) { toast(errText(e), 'error'); }
+      $('#report-photos', dlg).value = '';
+    }
     toast(`${t('report.ok')}: ${r.id}`);
     document.body.dataset.lastIncident = r.id;
     flash.flash([pending.lon, pending.lat], r.id);

@@ -7,6 +7,7 @@ import { createMap, showLayer, enablePopups, dropPrivateLayers, DISTRICT, legend
 import { openLogin, closeLogin } from '/js/shell.js';
 import { connectEvents, flasher } from '/js/live.js';
 import { listWarnings, levelColor, showAreas, isWarningEvent } from '/js/warnings.js';
+import { openCase, caseEvent } from '/js/case.js';
 
 const KPIS = [
   { key: 'open', label: 'kpi.open' },
@@ -165,6 +166,7 @@ async function onEvent(ev, eventId, feed) {
   const kind = String(ev.kind || '');
   if (isWarningEvent(ev)) { loadWarnings(); return; }
   if (!kind.startsWith('incident')) return;
+  caseEvent(ev);
   let { lon, lat, category, grid, status } = ev;
   if ((lon == null || lat == null || !category) && ev.id) {
     try {
@@ -178,7 +180,7 @@ async function onEvent(ev, eventId, feed) {
   if (empty) empty.remove();
   const created = kind.endsWith('created');
   const li = h('li.feed-item.new', { dataset: { id: ev.id ?? '', kind, eventId: eventId || '' },
-    on: { click: () => { if (lon != null) map.easeTo({ center: [lon, lat], zoom: Math.max(map.getZoom(), 15) }); } } },
+    on: { click: () => { if (lon != null) map.easeTo({ center: [lon, lat], zoom: Math.max(map.getZoom(), 15) }); if (ev.id) openCase(ev.id); } } },
   h('span.time', fmtTime(ev.time || ev.at || new Date().toISOString())),
   h('span.cat', tv(category) || ''),
   h('span.kind', created ? t('feed.new') : tv(status || kind.replace(/^incident\./, ''))),
