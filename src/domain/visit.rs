@@ -151,14 +151,15 @@ pub fn shanghai_date(t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
 }
 
-/// Checks a whole schedule as an admin sends it: each row in range, no
-/// (category, risk level) twice, and every category with a baseline row
-/// (risk 0) so every record has an interval.
+/// Checks a whole schedule as an admin sends it: each row in range. A
+/// category may have no row at all (its records are then off the schedule:
+/// a visit leaves their next due date as it was), and below its lowest row
+/// a record is off the schedule too.
 ///
 /// ```
 /// use minqing::domain::visit::{check, DEFAULT_SCHEDULE};
 /// assert!(check(DEFAULT_SCHEDULE).is_ok());
-/// assert!(check(&DEFAULT_SCHEDULE[1..]).unwrap_err().contains("released"));
+/// assert!(check(&[]).is_ok(), "an empty schedule takes everyone off it");
 /// ```
 pub fn check(schedule: &[ScheduleRow]) -> Result<(), String> {
     for (i, r) in schedule.iter().enumerate() {
@@ -174,30 +175,31 @@ pub fn check(schedule: &[ScheduleRow]) -> Result<(), String> {
                 r.every_days
             ));
         }
-        if schedule[..i]
-            .iter()
-            .any(|o| o.category == r.category && o.risk_level == r.risk_level)
-        {
-            return Err(format!(
-                "items[{i}]: {} at risk_level {} is given twice",
-                r.category.as_str(),
-                r.risk_level
-            ));
-        }
-    }
-    for c in PersonCategory::ALL {
-        if !schedule
-            .iter()
-            .any(|r| r.category == c && r.risk_level == 0)
-        {
-            return Err(format!(
-                "category {} ({}) needs a row with risk_level 0 (its baseline)",
-                c.as_str(),
-                c.zh()
-            ));
-        }
     }
     Ok(())
+}
+
+/// One row per (category, risk level): where an admin sent the same pair
+/// twice, the later row wins (as the later key of a JSON object does).
+///
+/// ```
+/// use minqing::domain::PersonCategory::Drug;
+/// use minqing::domain::visit::{merged, ScheduleRow};
+/// let r = |d| ScheduleRow { category: Drug, risk_level: 3, every_days: d };
+/// assert_eq!(merged(&[r(7), r(10)]), vec![r(10)]);
+/// ```
+pub fn merged(schedule: &[ScheduleRow]) -> Vec<ScheduleRow> {
+    let mut out: Vec<ScheduleRow> = Vec::with_capacity(schedule.len());
+    for r in schedule {
+        match out
+            .iter_mut()
+            .find(|o| o.category == r.category && o.risk_level == r.risk_level)
+        {
+            Some(o) => *o = *r,
+            None => out.push(*r),
+        }
+    }
+    out
 }
 
 /// One recorded visit.
@@ -344,13 +346,7 @@ mod tests {
     }
 
     #[test]
-    fn schedules_with_holes_or_bad_rows_are_refused() {
-        let mut dup = DEFAULT_SCHEDULE.to_vec();
-        dup.push(row(Drug, 3, 7));
-        assert!(
-            check(&dup).unwrap_err().contains("twice"),
-            "a duplicate row"
-        );
+    fn bad_rows_are_refused_and_a_repeated_row_is_the_later_one() {
         let mut zero = DEFAULT_SCHEDULE.to_vec();
         zero[0].every_days = 0;
         assert!(
@@ -360,6 +356,20 @@ mod tests {
         let mut high = DEFAULT_SCHEDULE.to_vec();
         high[1].risk_level = 6;
         assert!(check(&high).unwrap_err().contains("risk_level"), "risk 6");
+        let mut dup = DEFAULT_SCHEDULE.to_vec();
+        dup.push(row(Drug, 3, 7));
+        let m = merged(&dup);
+        assert_eq!(
+            m.len(),
+            DEFAULT_SCHEDULE.len(),
+            "the repeated row replaces the first"
+        );
+        assert_eq!(every_days(&m, Drug, Some(3)), Some(7), "the later row wins");
+        assert_eq!(
+            next_due(&DEFAULT_SCHEDULE[2..], Released, None, day("2024-06-01")),
+            None,
+            "a category without rows is off the schedule"
+        );
     }
 
     #[test]

@@ -732,10 +732,10 @@ fn idempotency_header() -> Value {
 /// Follow-up visits (走访) and their schedule.
 fn visit_paths() -> Vec<(&'static str, Value)> {
     let risk = json!({"type": "integer", "minimum": 0, "maximum": crate::domain::visit::MAX_RISK});
-    let schedule_row = json!({"type": "object", "required": ["category", "risk_level", "every_days"], "properties": {
-        "category": person_categories(), "category_code": {"type": "string"}, "risk_level": risk,
+    let schedule_row = json!({"type": "object", "required": ["category", "risk_level", "every_days"], "additionalProperties": false, "properties": {
+        "category": person_categories(), "category_code": {"type": "string", "nullable": true, "description": "ignored on PUT"}, "risk_level": risk,
         "every_days": {"type": "integer", "minimum": 1, "maximum": crate::domain::visit::MAX_EVERY_DAYS}}});
-    let schedule = json!({"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": schedule_row}}});
+    let schedule = json!({"type": "object", "required": ["items"], "additionalProperties": false, "properties": {"items": {"type": "array", "items": schedule_row}}});
     let visit = json!({"type": "object", "required": ["id", "person", "at", "how", "note", "by"], "properties": {
         "id": {"type": "string"}, "person": {"type": "string"}, "grid": {"type": "string", "nullable": true},
         "at": {"type": "string", "format": "date-time"}, "how": {"type": "string", "enum": ["入户", "电话", "视频"]},
@@ -756,7 +756,7 @@ fn visit_paths() -> Vec<(&'static str, Value)> {
             json!({
                 "get": Op::new("the visit schedule: records of a category with at least `risk_level` are visited every `every_days` days (the highest matching row applies)")
                     .ok(200, Some(json_content(schedule.clone()))).errors(&[401, 403]).build(),
-                "put": Op::new("replace the whole schedule (admin); every category needs a risk_level 0 row; due dates of visited records move at once")
+                "put": Op::new("replace the whole schedule (admin); a category without rows (or a record below its lowest row) is off the schedule; a (category, risk_level) given twice takes the later row; due dates of visited records move at once")
                     .body(schedule.clone()).ok(200, Some(json_content(schedule))).errors(&[400, 401, 403]).build(),
             }),
         ),

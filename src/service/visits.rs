@@ -323,7 +323,7 @@ pub fn parse_schedule(items: &[ScheduleItem]) -> Result<Vec<ScheduleRow>, AppErr
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     visit::check(&rows).map_err(|d| bad("bad_schedule", d))?;
-    Ok(rows)
+    Ok(visit::merged(&rows))
 }
 
 /// The next visits a schedule sets for records with a last visit, where they

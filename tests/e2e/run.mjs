@@ -992,10 +992,10 @@ async function offlineFlow(browser) {
       return `visit ${mine[0].id}, report ${id}`;
     });
     await check('offline: an expired session asks to sign in again, then the visit is sent', async () => {
-      await context.setOffline(true);
       await page.click('.tab[data-tab="visits"]');
       const other = await page.$eval('#visits-overdue .visit-btn', (b) => b.dataset.person);
       const count = (await pageApi(page, `/api/people/${other}/visits`)).body;
+      await context.setOffline(true);
       await page.click(`#visits-overdue .visit-btn[data-person="${other}"]`);
       await page.waitForSelector('#visit-dialog[open]', { timeout: T });
       await page.fill('#visit-note', `${note} 2`);

@@ -142,14 +142,14 @@ async fn due_dates_follow_the_schedule_across_category_and_risk_changes_on_both_
 }
 
 #[tokio::test]
-async fn a_schedule_with_a_hole_or_a_bad_row_is_refused_and_nothing_changes() {
+async fn a_schedule_with_a_bad_row_is_refused_and_nothing_changes() {
     let app = TestApp::fixture(Backend::Sqlite).await;
     let admin = app.login_as("admin").await;
     let (_, before) = app.get_json_as(&admin, "/api/config/visits").await;
     let cases = [
         (
-            json!({"items": []}),
-            "no rows: every category lacks its baseline",
+            json!({"items": [{"category": "独居老人", "risk_level": 0, "every_days": 367}]}),
+            "more than a year",
         ),
         (
             json!({"items": [{"category": "独居老人", "risk_level": 9, "every_days": 7}]}),

@@ -92,7 +92,7 @@ const zh = {
   'err.report_missing': '所属事件已不在待发送列表', 'err.bad_how': '走访方式有误', 'err.bad_time': '时间有误',
   'err.bad_risk': '风险等级须为 0–5', 'err.bad_location': '位置有误', 'err.too_long': '内容过长',
   'err.bad_schedule': '走访周期设置有误',
-  'wall.visits': '走访（今日到期 / 逾期）', 'wall.visitsDue': '到期', 'wall.visitsOverdue': '逾期',
+  'wall.visits': '走访', 'wall.visitsDue': '到期', 'wall.visitsOverdue': '逾期',
 };
 
 const en = {
@@ -187,7 +187,7 @@ const en = {
   'err.report_missing': 'Its report is no longer queued', 'err.bad_how': 'Unknown way of visiting', 'err.bad_time': 'Bad time',
   'err.bad_risk': 'Risk level must be 0–5', 'err.bad_location': 'Bad location', 'err.too_long': 'Too long',
   'err.bad_schedule': 'Bad visit schedule',
-  'wall.visits': 'Visits (due today / overdue)', 'wall.visitsDue': 'due', 'wall.visitsOverdue': 'overdue',
+  'wall.visits': 'Visits', 'wall.visitsDue': 'due', 'wall.visitsOverdue': 'overdue',
 };
 
 // Data values (Chinese in the data) and status codes.

@@ -1,7 +1,7 @@
 // The phone view offline: the web app manifest and the service worker (/sw.js),
 // the tiles of my grid kept for use without signal, and the strip that shows what waits in the
 // outbox, what failed and why, and asks to sign in again when the session has expired.
-import { h, $, fmtTime } from '/js/dom.js';
+import { h, fmtTime } from '/js/dom.js';
 import { t, tv, errText } from '/js/i18n.js';
 import { items, onOutbox, retry, discard, waitsForLogin } from '/js/outbox.js';
 import { openLogin } from '/js/shell.js';
@@ -119,4 +119,6 @@ export function outboxStrip(box, user) {
   return render;
 }
 
-export const outboxBox = () => $('#outbox') || h('div#outbox.outbox', { hidden: true });
+let stripBox = null;
+/** The strip's one element (the view puts it into its panel on every render). */
+export const outboxBox = () => (stripBox ??= h('div#outbox.outbox', { hidden: true }));

@@ -63,7 +63,7 @@ export async function start() {
     render();
     if (area) {
       await loadVisits(area.code);
-      keepMyTiles();
+      keepForOffline();
     }
   };
   onAuthChange(onLogin);
@@ -86,12 +86,17 @@ function setupOffline(render) {
       document.body.dataset.lastVisit = (ev.answer && ev.answer.id) || '';
     }
     if (ev.type === 'failed') toast(`${ev.item.label}: ${t('outbox.failed')}`, 'error');
+    // The session expired while items waited: asking the server who we are ends the page's
+    // session too (a 401), which opens the sign-in; signing in again sends them.
+    if (ev.type === 'login') api('/api/me').catch(() => null);
   });
   startOutbox(getUser);
 }
 
-/** Keeps the tiles of my grid (its box, from the zoom it is shown at to street level). */
-function keepMyTiles() {
+/** Keeps what the report form and the map need offline: the categories, and the tiles of my
+ * grid (its box, from the zoom it is shown at to street level). */
+function keepForOffline() {
+  loadCategories().catch(() => null);
   if (!area || !area.bbox) return;
   const z0 = Math.max(10, Math.floor(map.getZoom()) - 1);
   cacheTiles(area.bbox, [...map._minqingVisible].filter((n) => n !== 'people'), z0, Math.min(17, z0 + 3));

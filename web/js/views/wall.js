@@ -145,7 +145,7 @@ function renderVisits() {
   if (!visits) { box.replaceChildren(); return; }
   const rows = [...streets].sort((a, b) => b.overdue - a.overdue || b.due - a.due);
   box.replaceChildren(
-    h('h2', `${t('wall.visits')} · ${fmtNum(visits.total)} / ${fmtNum(visits.overdue)}`),
+    h('h2', `${t('wall.visits')} · ${t('wall.visitsDue')} ${fmtNum(visits.total)} · ${t('wall.visitsOverdue')} ${fmtNum(visits.overdue)}`),
     rows.length ? h('table.wall-visit-table#wall-visit-table',
       h('tbody', rows.map((s) => h('tr', { dataset: { code: s.code }, class: s.overdue > 0 ? 'hot' : null },
         h('td', s.name || s.code),
