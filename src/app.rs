@@ -417,9 +417,34 @@ async fn seed_demo_accounts(
             version: 1,
             reporter: Some("qunzhong".into()),
         };
-        store
-            .create_incident(&incident, "qunzhong", None, "{}")
-            .await?;
+        store.create_incident(&incident, "qunzhong").await?;
+    }
+    seed_demo_visits(store, data, &index, now).await
+}
+
+/// The visit history of the demo grid head's people (some overdue).
+async fn seed_demo_visits(
+    store: &dyn Store,
+    data: &Dataset,
+    areas: &SpatialIndex,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let (lon, lat) = crate::demo::WANGGE_POINT;
+    let grid = areas
+        .grid_code_at(lon, lat)
+        .ok_or_else(|| anyhow::anyhow!("demo has no grid at the wangge point"))?;
+    let people: Vec<&crate::domain::Person> = data
+        .people
+        .iter()
+        .filter(|p| areas.grid_code_at(p.lon, p.lat).as_deref() == Some(grid.as_str()))
+        .collect();
+    let schedule = store.visit_schedule().await?;
+    for v in crate::demo::visits::history(&people, &grid, "wangge", &schedule, now) {
+        let at = people
+            .iter()
+            .find(|p| p.id == v.person)
+            .map_or((lon, lat), |p| (p.lon, p.lat));
+        store.record_visit(&v, at).await?;
     }
     Ok(())
 }

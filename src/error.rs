@@ -35,6 +35,9 @@ pub enum AppError {
     RangeNotSatisfiable(String, u64),
     /// 500: a bug; the detail is logged, never sent.
     Internal(String),
+    /// 422: well-formed but refused as it stands (an idempotency key reused
+    /// for a different request), with a machine code.
+    Unprocessable(&'static str, String),
 }
 
 impl AppError {
@@ -91,6 +94,7 @@ impl IntoResponse for AppError {
             AppError::Unavailable(d) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", d),
             AppError::Busy(d, _) => (StatusCode::SERVICE_UNAVAILABLE, "busy", d),
             AppError::Timeout(d) => (StatusCode::REQUEST_TIMEOUT, "timeout", d),
+            AppError::Unprocessable(code, d) => (StatusCode::UNPROCESSABLE_ENTITY, code, d),
             AppError::RangeNotSatisfiable(d, _) => {
                 (StatusCode::RANGE_NOT_SATISFIABLE, "bad_range", d)
             }

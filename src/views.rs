@@ -315,6 +315,55 @@ impl PersonView {
     }
 }
 
+/// A follow-up visit (走访) as every path shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitView {
+    /// id
+    pub id: String,
+    /// the record visited
+    pub person: String,
+    /// the record's grid when visited
+    pub grid: Option<String>,
+    /// RFC 3339 in Asia/Shanghai
+    pub at: String,
+    /// 入户 / 电话 / 视频
+    pub how: &'static str,
+    /// what was found
+    pub note: String,
+    /// the account that recorded it
+    pub by: String,
+    /// where it was recorded (WGS84), if known
+    pub lon: Option<f64>,
+    /// WGS84
+    pub lat: Option<f64>,
+    /// risk level before the visit
+    pub risk_before: Option<u8>,
+    /// risk level the visitor set, if changed
+    pub risk_after: Option<u8>,
+    /// the next due date this visit set
+    pub next_due: Option<chrono::NaiveDate>,
+}
+
+impl VisitView {
+    /// The view of a stored visit.
+    pub fn of(v: &crate::domain::visit::Visit) -> VisitView {
+        VisitView {
+            id: v.id.clone(),
+            person: v.person.clone(),
+            grid: v.grid.clone(),
+            at: crate::domain::incident::to_shanghai(v.at),
+            how: v.how.as_str(),
+            note: v.note.clone(),
+            by: v.by.clone(),
+            lon: v.lon,
+            lat: v.lat,
+            risk_before: v.risk_before,
+            risk_after: v.risk_after,
+            next_due: v.next_due,
+        }
+    }
+}
+
 /// Serializes a view to a JSON value (views cannot fail to serialize).
 pub fn to_value<T: Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).unwrap_or(serde_json::Value::Null)

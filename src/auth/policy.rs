@@ -38,6 +38,8 @@ pub enum Kind {
     Topology,
     /// Configuration tables (handling deadlines per category).
     Config,
+    /// 走访 follow-up visits to people records (and their schedule: `Change`).
+    Visits,
 }
 
 /// What is done to a kind.
@@ -185,6 +187,19 @@ pub const RULES: &[Rule] = &[
     // Configuration: read by anyone signed in (forms show deadlines), changed by the admin.
     Rule { kind: Kind::Config, action: Action::Read, who: SIGNED_IN, reach: Reach::Everywhere },
     Rule { kind: Kind::Config, action: Action::Change, who: ADMIN, reach: Reach::Everywhere },
+    // Visits (走访): read where one reads the people records; street, community and grid
+    // heads visit their own areas' people; the command centre watches, flood and public
+    // nothing. `Change` is the schedule (admin).
+    Rule { kind: Kind::Visits, action: Action::Read, who: ADMIN, reach: Reach::Everywhere },
+    Rule { kind: Kind::Visits, action: Action::Read, who: LEADERS_AND_HEADS, reach: Reach::InAreas },
+    Rule { kind: Kind::Visits, action: Action::Create, who: ADMIN, reach: Reach::Everywhere },
+    Rule {
+        kind: Kind::Visits,
+        action: Action::Create,
+        who: &[Some(Role::Street), Some(Role::Community), Some(Role::Grid)],
+        reach: Reach::InAreas,
+    },
+    Rule { kind: Kind::Visits, action: Action::Change, who: ADMIN, reach: Reach::Everywhere },
 ];
 
 /// The records a caller reaches.

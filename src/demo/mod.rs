@@ -11,6 +11,7 @@ pub mod names;
 mod patrols;
 mod records;
 pub mod snap;
+pub mod visits;
 pub mod voronoi;
 
 use std::collections::HashMap;

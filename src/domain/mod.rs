@@ -9,6 +9,7 @@ pub mod incident;
 pub mod layer;
 pub mod patrol;
 pub mod person;
+pub mod visit;
 pub mod warning;
 pub mod workflow;
 

@@ -244,6 +244,10 @@ pub async fn export(
             "no export {file:?}; use {{layer}}.csv, .xlsx, .geojson or .zip (Shapefile)"
         ))
     })?;
+    // The visit log comes from the store, not the map index: its own exporter.
+    if layer == "visits" {
+        return super::visits::export(state, caller, ext, &q).await;
+    }
     let format = match ext {
         "csv" => Format::Csv,
         "xlsx" => Format::Xlsx,

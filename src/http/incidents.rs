@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::{Value, json};
@@ -28,29 +28,14 @@ pub async fn categories() -> Json<Value> {
     Json(json!({"items": items, "sources": SOURCES}))
 }
 
-/// The `Idempotency-Key` header, checked.
-pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
-    let idem = headers
-        .get("idempotency-key")
-        .map(|v| v.to_str().map(str::to_owned))
-        .transpose()
-        .map_err(|_| AppError::bad("Idempotency-Key must be visible ASCII"))?;
-    if idem.as_ref().is_some_and(|k| k.is_empty() || k.len() > 200) {
-        return Err(AppError::bad("Idempotency-Key must be 1–200 characters"));
-    }
-    Ok(idem)
-}
-
-/// `POST /api/incidents`
+/// `POST /api/incidents` (retries: [`super::idempotency`], in the routes table)
 pub async fn post(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    headers: HeaderMap,
     Json(body): Json<NewIncident>,
 ) -> Result<Response, AppError> {
     let p = caller.may(Kind::Incidents, Action::Create)?;
-    let idem = idempotency_key(&headers)?;
-    let (answer, _) = crate::service::incidents::report(&state, p, body, idem.as_deref()).await?;
+    let answer = crate::service::incidents::report(&state, p, body).await?;
     Ok((StatusCode::CREATED, axum::Json(answer)).into_response())
 }
 

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod events;
 pub mod export;
 pub mod health;
+pub mod idempotency;
 pub mod import;
 pub mod incidents;
 pub mod metrics;
@@ -22,6 +23,7 @@ pub mod query;
 pub mod search;
 pub mod stats;
 pub mod tiles;
+pub mod visits;
 pub mod warnings;
 pub mod web;
 
@@ -44,6 +46,7 @@ use crate::auth::policy::{self, Action, Kind};
 use crate::auth::{Principal, password};
 use crate::error::AppError;
 use crate::service::AppState;
+use idempotency::idempotent;
 
 /// Largest request body accepted (GeoJSON polygons, track batches).
 pub const MAX_BODY_BYTES: usize = 8 << 20;
@@ -441,7 +444,10 @@ fn routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/api/auth/login", post(auth::login)),
         ("/api/auth/logout", post(auth::logout)),
         ("/api/me", get(auth::me)),
-        ("/api/incidents", get(incidents::list).post(incidents::post)),
+        (
+            "/api/incidents",
+            idempotent(post(incidents::post)).get(incidents::list),
+        ),
         ("/api/incidents/categories", get(incidents::categories)),
         ("/api/incidents/{id}", get(incidents::detail)),
         ("/api/incidents/{id}/actions", post(incidents::act)),
@@ -455,34 +461,49 @@ fn routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/open311/v2/services.json", get(open311::services)),
         (
             "/open311/v2/requests.json",
-            get(open311::list_requests).post(open311::post_request),
+            idempotent(post(open311::post_request)).get(open311::list_requests),
         ),
         ("/open311/v2/requests/{file}", get(open311::get_request)),
         ("/api/patrol/gaps", get(patrol::gaps)),
-        ("/api/patrol/tracks", post(patrol_tracks::post)),
+        ("/api/patrol/tracks", idempotent(post(patrol_tracks::post))),
         ("/api/admin/users", get(admin::list).post(admin::create)),
         ("/api/admin/users/{name}", post(admin::change)),
         (
             "/api/import/{layer}",
-            post(import::upload).layer(DefaultBodyLimit::max(import::MAX_IMPORT_BYTES)),
+            idempotent(post(import::upload)).layer(DefaultBodyLimit::max(import::MAX_IMPORT_BYTES)),
         ),
         ("/api/me/password", post(auth::change_password)),
-        ("/api/warnings", get(warnings::list).post(warnings::post)),
+        (
+            "/api/warnings",
+            idempotent(post(warnings::post)).get(warnings::list),
+        ),
         ("/api/warnings/{id}", get(warnings::detail)),
         ("/api/warnings/{id}/actions", post(warnings::act)),
         ("/api/warnings/{id}/{file}", get(warnings::file)),
+        // Follow-up visits (走访) and their schedule (issue 16).
+        (
+            "/api/config/visits",
+            get(visits::schedule).put(visits::put_schedule),
+        ),
+        (
+            "/api/people/{id}/visits",
+            idempotent(post(visits::post)).get(visits::of_person),
+        ),
+        ("/api/visits", get(visits::list)),
+        ("/api/visits/due", get(visits::due)),
         ("/basemap/rivers.geojson", get(web::rivers)),
         ("/basemap/tiles.json", get(basemap::tilejson)),
         ("/basemap/tiles/{z}/{x}/{y}", get(basemap::tile)),
         ("/basemap/source.pmtiles", get(basemap::pmtiles_file)),
         ("/", get(web::index)),
         ("/wall", get(web::index)),
-        ("/grid", get(web::index)),
+        ("/grid", get(web::grid)),
         ("/flood", get(web::index)),
         // Case photos and the deadlines configuration (issue 13).
         (
             "/api/incidents/{id}/photos",
-            post(cases::upload).layer(DefaultBodyLimit::max(cases::MAX_PHOTO_REQUEST_BYTES)),
+            idempotent(post(cases::upload))
+                .layer(DefaultBodyLimit::max(cases::MAX_PHOTO_REQUEST_BYTES)),
         ),
         ("/api/incidents/{id}/photos/{n}", get(cases::photo)),
         ("/api/config/deadlines", get(cases::deadlines)),
@@ -504,7 +525,9 @@ pub fn router(state: Arc<AppState>) -> Router {
     let m = state.clone();
     let policy = HeaderValue::from_str(&csp(&state.basemap.origins()))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
-    api.with_state(state)
+    api.with_state(state.clone())
+        // The idempotency layer of creating routes finds the state here.
+        .layer(axum::Extension(state.clone()))
         .layer(axum::middleware::from_fn_with_state(m, metrics::count))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

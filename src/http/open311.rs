@@ -148,8 +148,7 @@ pub async fn post_request(
         source: None,
         channel: Some("12345"),
     };
-    let idem = super::incidents::idempotency_key(&headers)?;
-    let (answer, _) = report(&state, &p, body, idem.as_deref()).await?;
+    let answer = report(&state, &p, body).await?;
     let id = answer["id"].as_str().unwrap_or_default().to_owned();
     Ok((StatusCode::CREATED, axum::Json(json!([{"service_request_id": id, "service_notice": format!("已受理登记，归属网格 {}", answer["grid"].as_str().unwrap_or("区兜底队列")), "account_id": p.username}]))).into_response())
 }

@@ -25,7 +25,10 @@ fn status_text(code: u16) -> &'static str {
         404 => "no such record, or one outside your rights (the same answer)",
         405 => "wrong method",
         408 => "the request took too long",
-        409 => "the record changed meanwhile, or the step does not fit its status",
+        409 => {
+            "the record changed meanwhile, the step does not fit its status, or a request with this Idempotency-Key still runs"
+        }
+        422 => "this Idempotency-Key was used for a different request",
         413 => "too large (body over 8 MiB, more than 100,000 vertices)",
         429 => "too many requests; see Retry-After",
         503 => "not ready yet, or busy with heavy requests; see Retry-After",
@@ -380,7 +383,7 @@ pub fn document(base: &str) -> Value {
                 .ok(200, Some(list_of(incident_schema())))
                 .errors(&[400, 401, 403]).build(),
             "post": Op::new("report an incident (any signed-in account, anywhere); a retry with the same Idempotency-Key returns the first answer")
-                .params(vec![header("Idempotency-Key", json!({"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"}), "makes retries safe")])
+                .params(vec![idempotency_header()])
                 .body(json!({"type": "object", "required": ["category", "lon", "lat"], "properties": {
                     "category": incident_categories(), "description": {"type": "string", "maxLength": 2000},
                     "lon": lon(), "lat": lat(), "source": {"type": "string", "nullable": true, "enum": sources, "description": "intake channel (staff only); default by role: 网格员上报 for grid heads, else 群众上报"}}}))
@@ -389,7 +392,7 @@ pub fn document(base: &str) -> Value {
                     "detail": {"operationId": "incidentDetail", "parameters": {"id": "$response.body#/id"}},
                     "act": {"operationId": "incidentAct", "parameters": {"id": "$response.body#/id"}},
                 }))
-                .errors(&[400, 401, 403, 413]).build(),
+                .errors(&[400, 401, 403, 409, 413, 422]).build(),
         }),
     );
     add(
@@ -551,11 +554,11 @@ pub fn document(base: &str) -> Value {
         "/api/patrol/tracks",
         json!({"post": Op::new("a batch of GPS fixes for one's team (also GeoJSON, GPX, CSV by Content-Type); unknown members join the caller's team; noise is dropped and counted")
         .params(vec![query("crs", enum_of(vec!["wgs84".into(), "cgcs2000".into(), "gcj02".into(), "bd09".into()]), "default wgs84"),
-            query("member", member_id(), "member of fixes the body does not name")])
+            query("member", member_id(), "member of fixes the body does not name"), idempotency_header()])
         .body(json!({"type": "object", "required": ["member", "points"], "properties": {"member": member_id(),
             "points": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["lon", "lat", "time"],
                 "properties": {"lon": lon(), "lat": lat(), "time": {"type": "string", "format": "date-time"}}}}}}))
-        .errors(&[400, 401, 403, 413]).build()}),
+        .errors(&[400, 401, 403, 409, 413, 422]).build()}),
     );
     add(
         "/open311/v2/services.json",
@@ -581,7 +584,8 @@ pub fn document(base: &str) -> Value {
                     "required": ["service_code", "lat", "long"], "properties": {"api_key": {"type": "string"},
                     "service_code": enum_of(CATEGORIES.iter().map(|(c, _, _)| (*c).to_owned()).collect()),
                     "lat": lat(), "long": lon(), "description": {"type": "string", "maxLength": 2000}}}}}},
-                "responses": Op::new("").ok(201, Some(json_content(json!({"type": "array"})))).errors(&[400, 401, 403, 429]).build()["responses"].clone()},
+                "responses": Op::new("").ok(201, Some(json_content(json!({"type": "array"})))).errors(&[400, 401, 403, 409, 422, 429]).build()["responses"].clone(),
+                "parameters": [idempotency_header()]},
         }),
     );
     add(
@@ -627,13 +631,13 @@ pub fn document(base: &str) -> Value {
             "get": Op::new("warning areas touching the caller's areas, active first").ok(200, Some(list_of(json!({"type": "object", "required": ["id", "name", "level", "status"]}))))
                 .errors(&[401]).build(),
             "post": Op::new("issue a warning area (flood, command, admin): name, level 红/橙/黄/蓝, kind, area (GeoJSON, inside your areas), until (at most 31 days ahead)")
-                .params(vec![header("Idempotency-Key", json!({"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"}), "makes retries safe")])
+                .params(vec![idempotency_header()])
                 .body(json!({"type": "object", "required": ["name", "level", "kind", "area", "until"], "properties": {
                     "name": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"}, "level": levels_of_risk,
                     "kind": {"type": "string", "minLength": 1, "maxLength": 20, "pattern": "\\S", "example": "暴雨"},
                     "area": {"oneOf": [polygon, multi]}, "until": {"type": "string", "format": "date-time"}}}))
                 .ok(201, Some(json_content(json!({"type": "object", "required": ["id"]}))))
-                .errors(&[400, 401, 403, 413]).build(),
+                .errors(&[400, 401, 403, 409, 413, 422]).build(),
         }),
     );
     let warning_id = || path("id", json!({"type": "string"}), "warning id");
@@ -726,6 +730,9 @@ pub fn document(base: &str) -> Value {
         .ok(200, Some(geo("application/geo+json"))).errors(&[404]).build()}),
     );
     case_paths(&mut add);
+    for (p, v) in visit_paths() {
+        add(p, v);
+    }
     json!({
         "openapi": "3.0.3",
         "info": {"title": "民情地图 Minqing Map API", "version": env!("CARGO_PKG_VERSION"),
@@ -791,6 +798,86 @@ fn search_path() -> Value {
         ])
         .ok(200, Some(list_of(json!({"type": "object", "required": ["kind", "name"]}))))
         .errors(&[400]).build()})
+}
+
+/// The `Idempotency-Key` header of a creating request.
+fn idempotency_header() -> Value {
+    header(
+        "Idempotency-Key",
+        json!({"type": "string", "minLength": 1, "maxLength": super::idempotency::MAX_KEY_CHARS, "pattern": "^[!-~]+$"}),
+        "makes retries safe: a retry with the same key and body gets the first answer (header Idempotent-Replayed: true) and creates nothing; the same key with another body answers 422, while the first still runs 409",
+    )
+}
+
+/// Follow-up visits (走访) and their schedule.
+fn visit_paths() -> Vec<(&'static str, Value)> {
+    let risk = json!({"type": "integer", "minimum": 0, "maximum": crate::domain::visit::MAX_RISK});
+    let schedule_row = json!({"type": "object", "required": ["category", "risk_level", "every_days"], "additionalProperties": false, "properties": {
+        "category": person_categories(), "category_code": {"type": "string", "nullable": true, "description": "ignored on PUT"}, "risk_level": risk,
+        "every_days": {"type": "integer", "minimum": 1, "maximum": crate::domain::visit::MAX_EVERY_DAYS}}});
+    let schedule = json!({"type": "object", "required": ["items"], "additionalProperties": false, "properties": {"items": {"type": "array", "items": schedule_row}}});
+    let visit = json!({"type": "object", "required": ["id", "person", "at", "how", "note", "by"], "properties": {
+        "id": {"type": "string"}, "person": {"type": "string"}, "grid": {"type": "string", "nullable": true},
+        "at": {"type": "string", "format": "date-time"}, "how": {"type": "string", "enum": ["入户", "电话", "视频"]},
+        "note": {"type": "string"}, "by": {"type": "string"}, "lon": {"type": "number", "nullable": true}, "lat": {"type": "number", "nullable": true},
+        "risk_before": {"type": "integer", "nullable": true}, "risk_after": {"type": "integer", "nullable": true},
+        "next_due": {"type": "string", "format": "date", "nullable": true}}});
+    let person = || path("id", json!({"type": "string"}), "person record id");
+    let area = || {
+        query(
+            "area",
+            area_code(),
+            "area code (its subtree), inside your areas",
+        )
+    };
+    vec![
+        (
+            "/api/config/visits",
+            json!({
+                "get": Op::new("the visit schedule: records of a category with at least `risk_level` are visited every `every_days` days (the highest matching row applies)")
+                    .ok(200, Some(json_content(schedule.clone()))).errors(&[401, 403]).build(),
+                "put": Op::new("replace the whole schedule (admin); a category without rows (or a record below its lowest row) is off the schedule; a (category, risk_level) given twice takes the later row; due dates of visited records move at once")
+                    .body(schedule.clone()).ok(200, Some(json_content(schedule))).errors(&[400, 401, 403]).build(),
+            }),
+        ),
+        (
+            "/api/people/{id}/visits",
+            json!({
+                "get": Op::new("the visits to one record, newest first (by the record's rights; audited)")
+                    .params(vec![person()]).ok(200, Some(list_of(visit.clone()))).errors(&[401, 403, 404]).build(),
+                "post": Op::new("record a visit (street, community and grid heads in their areas; admin): how, note, when (default now), where, and a new risk level; answers the next due date")
+                    .params(vec![person(), idempotency_header()])
+                    .body(json!({"type": "object", "required": ["how"], "additionalProperties": false, "properties": {
+                        "how": {"type": "string", "enum": ["入户", "电话", "视频", "home", "phone", "video"]},
+                        "note": {"type": "string", "maxLength": crate::service::visits::MAX_NOTE},
+                        "at": {"type": "string", "format": "date-time", "description": "when; not in the future, at most a year ago"},
+                        "lon": lon(), "lat": lat(), "risk_level": risk}}))
+                    .ok(201, Some(json_content(visit.clone())))
+                    .errors(&[400, 401, 403, 404, 409, 422]).build(),
+            }),
+        ),
+        (
+            "/api/visits",
+            json!({"get": Op::new("visits done (default: the last 7 days) to records the caller may read, newest first (audited)")
+            .params(vec![area(), time("since", "at or after (default 7 days ago)"), time("until", "before"), limit(10_000), offset()])
+            .ok(200, Some(list_of(visit))).errors(&[400, 401, 403]).build()}),
+        ),
+        (
+            "/api/visits/due",
+            json!({"get": Op::new("records due for a visit on or before today + within_days (default: due today or overdue), most overdue first, with counts per street (audited)")
+            .params(vec![area(), query("within_days", json!({"type": "integer", "minimum": 0, "maximum": super::visits::MAX_WITHIN_DAYS}), "look ahead, days (default 0)"), limit(10_000), offset()])
+            .ok(200, Some(list_of(json!({"type": "object", "required": ["person", "grid", "category", "risk_level", "due", "overdue"]}))))
+            .errors(&[400, 401, 403]).build()}),
+        ),
+        (
+            "/api/export/visits.{format}",
+            json!({"get": Op::new("the visit log as a file, by rights (audited)")
+            .params(vec![path("format", enum_of(vec!["csv".into(), "xlsx".into()]), "csv or xlsx"), area(), time("since", ""), time("until", "")])
+            .ok(200, Some(json!({"text/csv": {"schema": {"type": "string"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}})))
+            .errors(&[400, 401, 403, 404]).build()}),
+        ),
+    ]
 }
 
 /// `GET /api/openapi.json`

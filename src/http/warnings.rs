@@ -5,12 +5,11 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::incidents::idempotency_key;
 use super::{Caller, Json, ready};
 use crate::auth::policy::{Action, Kind};
 use crate::domain::warning::cap_xml;
@@ -22,12 +21,10 @@ use crate::service::warnings::{self, NewWarning, WarningAction};
 pub async fn post(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    headers: HeaderMap,
     Json(body): Json<NewWarning>,
 ) -> Result<Response, AppError> {
     let p = caller.may(Kind::Warnings, Action::Create)?;
-    let idem = idempotency_key(&headers)?;
-    let (answer, _) = warnings::issue(&state, p, body, idem.as_deref()).await?;
+    let answer = warnings::issue(&state, p, body).await?;
     Ok((StatusCode::CREATED, axum::Json(answer)).into_response())
 }
 

@@ -37,6 +37,28 @@ pub async fn index() -> Response {
     })
 }
 
+/// `/grid`: the app shell with the phone app's web app manifest linked, so
+/// the grid head's view installs as an app (its script registers the
+/// service worker `/sw.js`).
+pub async fn grid() -> Response {
+    let Some(file) = Assets::get("index.html") else {
+        return index().await;
+    };
+    let html = String::from_utf8_lossy(&file.data).replacen(
+        "<link rel=\"icon\" href=\"data:,\">",
+        "<link rel=\"icon\" href=\"data:,\">\n  <link rel=\"manifest\" href=\"/manifest.webmanifest\">\n  <meta name=\"theme-color\" content=\"#e6550d\">\n  <link rel=\"apple-touch-icon\" href=\"/icons/app-192.png\">",
+        1,
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+            (header::CACHE_CONTROL, "no-cache".to_owned()),
+        ],
+        html,
+    )
+        .into_response()
+}
+
 /// Any other path: a web asset or a JSON 404.
 pub async fn asset(uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');

@@ -56,14 +56,36 @@ pub struct ImportAnswer {
     pub new: usize,
     /// records that replace (or would replace) stored ones
     pub updated: usize,
-    /// every rejected row
+    /// the rejected rows (the first [`ANSWER_ROWS`])
     pub rejected: Vec<RejectedRow>,
-    /// repairs and notes
+    /// how many rows were rejected in all
+    pub rejected_total: usize,
+    /// repairs and notes (the first [`ANSWER_ROWS`])
     pub warnings: Vec<WarningRow>,
+    /// how many warnings there were in all
+    pub warnings_total: usize,
     /// the command line's text (`line N: field: reason` lines)
     pub report: String,
     /// the automatic column mapping used (source column → our field)
     pub mapping: Vec<(String, String)>,
+}
+
+/// Rows of `rejected` and `warnings` an answer lists (the totals say how many
+/// there were): a browser shows a thousand; the command line prints them all.
+pub const ANSWER_ROWS: usize = 1000;
+
+/// The report text cut to `max` lines, with a last line saying what was left out.
+fn cut_lines(text: &str, max: usize) -> String {
+    let total = text.lines().count();
+    if total <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.lines().take(max).flat_map(|l| [l, "\n"]).collect();
+    out.push_str(&format!(
+        "… {} more line(s): run `minqing import --dry-run` on the file for all of them\n",
+        total - max
+    ));
+    out
 }
 
 impl ImportAnswer {
@@ -73,24 +95,38 @@ impl ImportAnswer {
             dry_run,
             new: c.plan.new,
             updated: c.plan.updated,
+            rejected_total: c.plan.rejected.len(),
             rejected: c
                 .plan
                 .rejected
                 .iter()
+                .take(ANSWER_ROWS)
                 .map(|r| RejectedRow {
                     line: r.line,
                     field: r.field.clone(),
                     reason: r.reason.clone(),
                 })
                 .collect(),
+            warnings_total: c.warnings().count(),
             warnings: c
                 .warnings()
+                .take(ANSWER_ROWS)
                 .map(|w| WarningRow {
                     line: w.line,
                     text: w.text.clone(),
                 })
                 .collect(),
-            report: c.report(file, written),
+            // The summary is the last line, so the cut keeps the head and the end.
+            report: {
+                let full = c.report(file, written);
+                let summary = full.lines().last().unwrap_or_default().to_owned();
+                let head = cut_lines(&full, 2 * ANSWER_ROWS);
+                if head.len() == full.len() {
+                    full
+                } else {
+                    format!("{head}{summary}\n")
+                }
+            },
             mapping: c.mapping.clone(),
         }
     }

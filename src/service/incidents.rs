@@ -16,7 +16,6 @@ use crate::domain::workflow::{ACTIONS, Refusal, action, next_status};
 use crate::domain::{Incident, IncidentStatus};
 use crate::error::AppError;
 use crate::spatial::{BBox, SpatialIndex};
-use crate::store::Created;
 use crate::views::{IncidentView, to_value};
 
 /// Longest description or note accepted.
@@ -81,14 +80,13 @@ fn new_id(now: DateTime<Utc>) -> String {
     )
 }
 
-/// Validates a report and creates it. Returns the answer and whether it was
-/// a replay of an earlier request with the same idempotency key.
+/// Validates a report, creates it and returns the answer. (Retries with an
+/// `Idempotency-Key` are answered before this, by [`crate::http::idempotency`].)
 pub async fn report(
     state: &Arc<AppState>,
     who: &Principal,
     body: NewIncident,
-    idem: Option<&str>,
-) -> Result<(Value, bool), AppError> {
+) -> Result<Value, AppError> {
     if policy::decide(Some(who), Kind::Incidents, Action::Create).is_nothing() {
         return Err(AppError::Forbidden("this account may not report".into()));
     }
@@ -131,7 +129,7 @@ pub async fn report(
         version: 1,
         reporter: Some(who.username.clone()),
     };
-    finish_report(state, who, incident, idem).await
+    finish_report(state, who, incident).await
 }
 
 /// The handling hours configured for `category` now (the built-in default
@@ -178,8 +176,7 @@ async fn finish_report(
     state: &Arc<AppState>,
     who: &Principal,
     incident: Incident,
-    idem: Option<&str>,
-) -> Result<(Value, bool), AppError> {
+) -> Result<Value, AppError> {
     let now = incident.reported_at;
     let answer = {
         let index = state.index();
@@ -194,29 +191,15 @@ async fn finish_report(
         v["possible_duplicates"] = json!(possible_duplicates(&index, &incident, &scope));
         v
     };
-    let text = answer.to_string();
-    match state
+    let change = state
         .store
-        .create_incident(
-            &incident,
-            &who.username,
-            idem.map(|k| (who.username.as_str(), k)),
-            &text,
-        )
-        .await?
-    {
-        Created::Replayed(prior) => Ok((
-            serde_json::from_str(&prior).map_err(|e| AppError::Internal(e.to_string()))?,
-            true,
-        )),
-        Created::New(change) => {
-            let event = LiveEvent::incident(change, &incident, None);
-            state.commit(event, |ix| {
-                ix.upsert_incident(incident);
-            });
-            Ok((answer, false))
-        }
-    }
+        .create_incident(&incident, &who.username)
+        .await?;
+    let event = LiveEvent::incident(change, &incident, None);
+    state.commit(event, |ix| {
+        ix.upsert_incident(incident);
+    });
+    Ok(answer)
 }
 
 /// Body of a workflow action.

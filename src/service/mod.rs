@@ -5,13 +5,14 @@
 
 pub mod accounts;
 pub mod area;
-pub mod imports;
 pub mod case;
+pub mod imports;
 pub mod incidents;
 pub mod limit;
 pub mod metrics;
 pub mod patrol;
 pub mod photos;
+pub mod visits;
 pub mod warnings;
 
 use std::collections::HashMap;
@@ -88,6 +89,31 @@ impl LiveEvent {
             data: json!({"kind": change.kind, "id": w.id, "name": w.name, "level": w.level.as_str(),
                          "status": w.status(now), "action": action, "bbox": change.bbox}),
             grids,
+            owner: None,
+            change,
+        }
+    }
+
+    /// A visit recorded to person `id` of `grid`: names the record, nothing of
+    /// its content, for those who may read the grid's visits.
+    pub fn visit(change: Change, id: &str, grid: Option<String>) -> LiveEvent {
+        LiveEvent {
+            kind: Kind::Visits,
+            layer: None,
+            data: json!({"kind": change.kind, "id": id, "grid": grid}),
+            grids: grid.into_iter().collect(),
+            owner: None,
+            change,
+        }
+    }
+
+    /// The visit schedule changed (due dates moved across the district).
+    pub fn rescheduled(change: Change) -> LiveEvent {
+        LiveEvent {
+            kind: Kind::Visits,
+            layer: None,
+            data: json!({"kind": change.kind, "id": change.record_id}),
+            grids: vec![],
             owner: None,
             change,
         }
@@ -466,6 +492,21 @@ impl AppState {
         if let Some(layer) = imports::import_layer(&change.kind) {
             return Some(imports::replay(&self.index(), change, layer));
         }
+        match change.kind.as_str() {
+            "person.visited" => {
+                let grid = {
+                    let index = self.index();
+                    index
+                        .people
+                        .position(&change.record_id)
+                        .and_then(|i| visits::person_grid(&index, i).map(str::to_owned))
+                };
+                let id = change.record_id.clone();
+                return Some(LiveEvent::visit(change, &id, grid));
+            }
+            "people.rescheduled" => return Some(LiveEvent::rescheduled(change)),
+            _ => {}
+        }
         let layer = Layer::of_change(&change.kind)?;
         if layer == Layer::Incidents {
             let index = self.index();
@@ -504,6 +545,19 @@ impl AppState {
             if self.catch_up_import(&change).await? {
                 n += 1;
                 continue;
+            }
+            match change.kind.as_str() {
+                "person.visited" => {
+                    visits::catch_up_visit(self, change).await?;
+                    n += 1;
+                    continue;
+                }
+                "people.rescheduled" => {
+                    visits::catch_up_schedule(self, change).await?;
+                    n += 1;
+                    continue;
+                }
+                _ => {}
             }
             match Layer::of_change(&change.kind) {
                 Some(Layer::Incidents) => {

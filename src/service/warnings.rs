@@ -21,7 +21,7 @@ use crate::error::{AppError, clip};
 use crate::export::Table;
 use crate::spatial::geom::point_in;
 use crate::spatial::{BBox, SpatialIndex};
-use crate::store::{Created, WarningDoc};
+use crate::store::WarningDoc;
 use crate::views::{HazardView, PersonView, ShelterView, to_value};
 
 /// Longest a warning may run from now (issue or extend).
@@ -134,13 +134,7 @@ fn next_cap(w: &Warning) -> String {
 
 /// Stores a new version of `w` and, once committed, updates the list and
 /// tells live listeners. `expected` is the stored version (None: new).
-async fn save(
-    state: &Arc<AppState>,
-    w: Warning,
-    expected: Option<i64>,
-    idem: Option<(&str, &str)>,
-    answer: &str,
-) -> Result<Option<String>, AppError> {
+async fn save(state: &Arc<AppState>, w: Warning, expected: Option<i64>) -> Result<(), AppError> {
     let body = serde_json::to_string(&w).map_err(|e| AppError::Internal(e.to_string()))?;
     let area = serde_json::to_string(&geojson::Geometry::from(&w.area))
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -157,29 +151,20 @@ async fn save(
         area_geojson: &area,
         bbox,
     };
-    match state
-        .store
-        .put_warning(&doc, expected, kind, idem, answer)
-        .await?
-    {
-        Created::Replayed(prior) => Ok(Some(prior)),
-        Created::New(change) => {
-            let grids = touched_grids(&state.index(), &w);
-            let event = LiveEvent::warning(change, &w, grids, Utc::now());
-            state.commit(event, |_| {});
-            state.put_warning(w);
-            Ok(None)
-        }
-    }
+    let change = state.store.put_warning(&doc, expected, kind).await?;
+    let grids = touched_grids(&state.index(), &w);
+    let event = LiveEvent::warning(change, &w, grids, Utc::now());
+    state.commit(event, |_| {});
+    state.put_warning(w);
+    Ok(())
 }
 
-/// Issues a warning. Returns its answer and whether it replays an earlier request.
+/// Issues a warning and returns its answer.
 pub async fn issue(
     state: &Arc<AppState>,
     who: &Principal,
     body: NewWarning,
-    idem: Option<&str>,
-) -> Result<(Value, bool), AppError> {
+) -> Result<Value, AppError> {
     let may = policy::decide(Some(who), Kind::Warnings, Action::Create);
     if may.is_nothing() {
         return Err(AppError::Forbidden(format!(
@@ -247,15 +232,8 @@ pub async fn issue(
         let index = state.index();
         summary(&index, &w, now)
     };
-    let text = answer.to_string();
-    let key = idem.map(|k| (who.username.as_str(), k));
-    match save(state, w, None, key, &text).await? {
-        Some(prior) => Ok((
-            serde_json::from_str(&prior).map_err(|e| AppError::Internal(e.to_string()))?,
-            true,
-        )),
-        None => Ok((answer, false)),
-    }
+    save(state, w, None).await?;
+    Ok(answer)
 }
 
 /// Extend, lift, or confirm a hazard checked.
@@ -372,7 +350,7 @@ pub async fn act(
     }
     w.history.push(event);
     w.version += 1;
-    save(state, w.clone(), Some(expected), None, "").await?;
+    save(state, w.clone(), Some(expected)).await?;
     let (out, _) = detail(&state.index(), Some(who), &w, now);
     Ok(out)
 }
@@ -415,10 +393,10 @@ pub async fn mark_seen(state: &Arc<AppState>, who: &Principal, id: &str) -> Resu
         });
     }
     w.version += 1;
-    match save(state, w, Some(expected), None, "").await {
+    match save(state, w, Some(expected)).await {
         // Someone else changed it meanwhile: the next look records it.
         Err(AppError::Conflict(_)) => Ok(()),
-        other => other.map(|_| ()),
+        other => other,
     }
 }
 

@@ -10,11 +10,12 @@ mod wkb;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::redact_url;
-use crate::domain::{Dataset, Incident, LayerRecords, PatrolMember, PatrolPoint};
+use crate::domain::visit::{ScheduleRow, Visit};
+use crate::domain::{Dataset, Incident, LayerRecords, PatrolMember, PatrolPoint, Person};
 
 /// What can go wrong in a store, worded for the one-line CLI message or a log.
 #[derive(Debug, thiserror::Error)]
@@ -182,13 +183,54 @@ pub struct WarningDoc<'a> {
     pub bbox: [f64; 4],
 }
 
-/// What creating an incident produced.
+/// What an `Idempotency-Key` finds when a request claims it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Created {
-    /// Newly written, with its change number.
-    New(Change),
-    /// The idempotency key was used before: the stored first answer.
-    Replayed(String),
+pub enum KeyClaim {
+    /// Unused until now: the request runs, and its answer is stored.
+    Fresh,
+    /// An earlier request with the same body finished: its answer.
+    Replay {
+        /// HTTP status
+        status: u16,
+        /// body (JSON)
+        body: String,
+    },
+    /// The key was used for a different request (route or body).
+    Mismatch {
+        /// the route of the first use
+        route: Option<String>,
+    },
+    /// An earlier request with this key has not finished (or died unfinished).
+    Pending {
+        /// when it started
+        since: DateTime<Utc>,
+    },
+}
+
+/// A stored key's row: route, fingerprint, status, answer, created.
+type KeyRow = (
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    DateTime<Utc>,
+);
+
+/// What a stored key means for a request to `route` with `fingerprint`
+/// (both stores decide alike). Keys stored before fingerprints existed
+/// (route and fingerprint empty) replay their answer.
+fn judge_key(prior: KeyRow, route: &str, fingerprint: &str) -> KeyClaim {
+    let (r, f, status, answer, since) = prior;
+    let same =
+        f.as_deref().is_none_or(|f| f == fingerprint) && r.as_deref().is_none_or(|r| r == route);
+    match (same, status, answer) {
+        (false, ..) => KeyClaim::Mismatch { route: r },
+        (true, Some(s), Some(body)) => KeyClaim::Replay {
+            status: u16::try_from(s).unwrap_or(200),
+            body,
+        },
+        (true, ..) => KeyClaim::Pending { since },
+    }
 }
 
 /// The system of record. Writes commit here before the index hears of them.
@@ -209,16 +251,8 @@ pub trait Store: Send + Sync {
     /// Writes a metadata value.
     async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()>;
 
-    /// Creates an incident with its first history entry and change-log entry,
-    /// or returns the stored answer of an earlier request with the same
-    /// `(username, idempotency key)`. `answer` is stored for such replays.
-    async fn create_incident(
-        &self,
-        incident: &Incident,
-        actor: &str,
-        idempotency: Option<(&str, &str)>,
-        answer: &str,
-    ) -> StoreResult<Created>;
+    /// Creates an incident with its first history entry and change-log entry.
+    async fn create_incident(&self, incident: &Incident, actor: &str) -> StoreResult<Change>;
     /// Moves an incident to `status` if it is still at `expected_version`
     /// (else [`StoreError::Conflict`]), with a history entry and a change.
     #[allow(clippy::too_many_arguments)]
@@ -236,17 +270,14 @@ pub trait Store: Send + Sync {
     async fn incident_history(&self, id: &str) -> StoreResult<Vec<HistoryEntry>>;
 
     /// Writes a warning's whole document with one change-log entry `kind`:
-    /// a new warning when `expected_version` is `None` (an idempotency key
-    /// replays as for incidents), else only if the stored version is still
-    /// `expected_version` (else [`StoreError::Conflict`]).
+    /// a new warning when `expected_version` is `None`, else only if the
+    /// stored version is still `expected_version` (else [`StoreError::Conflict`]).
     async fn put_warning(
         &self,
         doc: &WarningDoc<'_>,
         expected_version: Option<i64>,
         kind: &str,
-        idempotency: Option<(&str, &str)>,
-        answer: &str,
-    ) -> StoreResult<Created>;
+    ) -> StoreResult<Change>;
     /// Every warning document, oldest first.
     async fn warnings(&self) -> StoreResult<Vec<String>>;
     /// One warning document.
@@ -365,6 +396,55 @@ pub trait Store: Send + Sync {
     async fn set_deadline(&self, category: &str, hours: i64, actor: &str) -> StoreResult<()>;
     /// What every incident's history says about its handling, by incident id.
     async fn timings(&self) -> StoreResult<Vec<(String, Timing)>>;
+
+    /// Claims `(username, key)` for a request to `route` whose content hashes
+    /// to `fingerprint`; see [`KeyClaim`]. A fresh claim is pending until
+    /// [`Store::finish_key`] or [`Store::release_key`].
+    async fn claim_key(
+        &self,
+        username: &str,
+        key: &str,
+        route: &str,
+        fingerprint: &str,
+    ) -> StoreResult<KeyClaim>;
+    /// Stores the answer of a claimed key, replayed to every retry.
+    async fn finish_key(
+        &self,
+        username: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> StoreResult<()>;
+    /// Gives up a pending claim (the request created nothing; a retry runs again).
+    async fn release_key(&self, username: &str, key: &str) -> StoreResult<()>;
+
+    /// The visit schedule as stored.
+    async fn visit_schedule(&self) -> StoreResult<Vec<ScheduleRow>>;
+    /// Replaces the whole schedule and sets the next visit of the records in
+    /// `next` (those with a last visit, due again by the new rows), with one
+    /// change-log entry `people.rescheduled` over `bbox`.
+    async fn put_visit_schedule(
+        &self,
+        rows: &[ScheduleRow],
+        next: &[(String, NaiveDate)],
+        bbox: [f64; 4],
+    ) -> StoreResult<Change>;
+    /// Records a visit and sets the person's risk level (`visit.risk_after`,
+    /// when given) and next visit (`visit.next_due`) in one transaction, with
+    /// one change-log entry `person.visited` at the record's point `at`.
+    async fn record_visit(&self, visit: &Visit, at: (f64, f64)) -> StoreResult<Change>;
+    /// One person's visits, newest first.
+    async fn visits_of(&self, person: &str) -> StoreResult<Vec<Visit>>;
+    /// Visits that took place in `[from, to)`, newest first.
+    async fn visits_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Visit>>;
+    /// Each visited person's latest visit time.
+    async fn last_visits(&self) -> StoreResult<Vec<(String, DateTime<Utc>)>>;
+    /// One person record as stored now (other instances catch up with it).
+    async fn person(&self, id: &str) -> StoreResult<Option<Person>>;
 }
 
 /// A photo ready to store: already decoded and re-encoded, so it carries no

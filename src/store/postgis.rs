@@ -4,15 +4,16 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 use super::{
-    AuditEntry, Change, Created, HistoryEntry, NewPhoto, PhotoMeta, SessionRecord, Store,
+    AuditEntry, Change, HistoryEntry, KeyClaim, NewPhoto, PhotoMeta, SessionRecord, Store,
     StoreError, StoreResult, Timing, UserRecord, WarningDoc,
 };
 use crate::config::redact_url;
+use crate::domain::visit::{ScheduleRow, Visit};
 use crate::domain::{Dataset, Incident, LayerRecords};
 
 mod map {
@@ -20,6 +21,7 @@ mod map {
 }
 mod cases;
 mod patrol;
+mod visits;
 
 /// The NOTIFY channel numbering committed changes.
 const CHANNEL: &str = "minqing_changes";
@@ -55,31 +57,6 @@ async fn join<T>(t: Task<T>) -> StoreResult<Vec<T>> {
 pub struct PostgisStore {
     pool: PgPool,
     url: String,
-}
-
-/// Takes an idempotency key inside a transaction; the first answer when the
-/// key was taken before. The insert comes first, so a concurrent retry waits
-/// on the row lock and then replays.
-async fn claim_key(
-    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
-    idem: Option<(&str, &str)>,
-    answer: &str,
-) -> StoreResult<Option<String>> {
-    let Some((user, key)) = idem else {
-        return Ok(None);
-    };
-    let inserted = sqlx::query("insert into idempotency (username, key, answer, created_at) values ($1, $2, $3, now()) on conflict do nothing")
-        .bind(user).bind(key).bind(answer).execute(&mut **tx).await?;
-    if inserted.rows_affected() > 0 {
-        return Ok(None);
-    }
-    let prior: String =
-        sqlx::query_scalar("select answer from idempotency where username = $1 and key = $2")
-            .bind(user)
-            .bind(key)
-            .fetch_one(&mut **tx)
-            .await?;
-    Ok(Some(prior))
 }
 
 impl PostgisStore {
@@ -349,17 +326,8 @@ impl Store for PostgisStore {
         Ok(())
     }
 
-    async fn create_incident(
-        &self,
-        i: &Incident,
-        actor: &str,
-        idem: Option<(&str, &str)>,
-        answer: &str,
-    ) -> StoreResult<Created> {
+    async fn create_incident(&self, i: &Incident, actor: &str) -> StoreResult<Change> {
         let mut tx = self.pool.begin().await?;
-        if let Some(prior) = claim_key(&mut tx, idem, answer).await? {
-            return Ok(Created::Replayed(prior));
-        }
         sqlx::query("insert into incidents (id, category, source, description, grid, status, reported_at, deadline, version, geom, reporter) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, st_setsrid(st_makepoint($10, $11), 4326), $12)")
             .bind(&i.id).bind(&i.category).bind(&i.source).bind(&i.description).bind(&i.grid).bind(i.status.as_str())
             .bind(i.reported_at).bind(i.deadline).bind(i.version).bind(i.lon).bind(i.lat).bind(&i.reporter)
@@ -374,7 +342,7 @@ impl Store for PostgisStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(Created::New(change))
+        Ok(change)
     }
 
     async fn put_warning(
@@ -382,13 +350,8 @@ impl Store for PostgisStore {
         doc: &WarningDoc<'_>,
         expected: Option<i64>,
         kind: &str,
-        idem: Option<(&str, &str)>,
-        answer: &str,
-    ) -> StoreResult<Created> {
+    ) -> StoreResult<Change> {
         let mut tx = self.pool.begin().await?;
-        if let Some(prior) = claim_key(&mut tx, idem, answer).await? {
-            return Ok(Created::Replayed(prior));
-        }
         let geom = "st_multi(st_setsrid(st_geomfromgeojson($3), 4326))";
         match expected {
             None => {
@@ -418,7 +381,7 @@ impl Store for PostgisStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(Created::New(change))
+        Ok(change)
     }
 
     async fn warnings(&self) -> StoreResult<Vec<String>> {
@@ -885,5 +848,111 @@ impl Store for PostgisStore {
 
     async fn timings(&self) -> StoreResult<Vec<(String, Timing)>> {
         cases::timings(&self.pool).await
+    }
+
+    async fn claim_key(
+        &self,
+        username: &str,
+        key: &str,
+        route: &str,
+        fingerprint: &str,
+    ) -> StoreResult<KeyClaim> {
+        visits::claim_key(&self.pool, username, key, route, fingerprint).await
+    }
+
+    async fn finish_key(
+        &self,
+        username: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "update idempotency_keys set status = $3, answer = $4 where username = $1 and key = $2",
+        )
+        .bind(username)
+        .bind(key)
+        .bind(i64::from(status))
+        .bind(body)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn release_key(&self, username: &str, key: &str) -> StoreResult<()> {
+        sqlx::query(
+            "delete from idempotency_keys where username = $1 and key = $2 and status is null",
+        )
+        .bind(username)
+        .bind(key)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn visit_schedule(&self) -> StoreResult<Vec<ScheduleRow>> {
+        visits::schedule(&self.pool).await
+    }
+
+    async fn put_visit_schedule(
+        &self,
+        rows: &[ScheduleRow],
+        next: &[(String, NaiveDate)],
+        bbox: [f64; 4],
+    ) -> StoreResult<Change> {
+        visits::put_schedule(&self.pool, rows, next, bbox).await
+    }
+
+    async fn record_visit(&self, v: &Visit, at: (f64, f64)) -> StoreResult<Change> {
+        visits::record(&self.pool, v, at).await
+    }
+
+    async fn visits_of(&self, person: &str) -> StoreResult<Vec<Visit>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select *, {XY} from visits where person_id = $1 order by at desc, id desc"
+        )))
+        .bind(person)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(map::visit)
+        .collect()
+    }
+
+    async fn visits_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Visit>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select *, {XY} from visits where at >= $1 and at < $2 order by at desc, id desc"
+        )))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(map::visit)
+        .collect()
+    }
+
+    async fn last_visits(&self) -> StoreResult<Vec<(String, DateTime<Utc>)>> {
+        Ok(
+            sqlx::query_as("select person_id, max(at) from visits group by person_id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn person(&self, id: &str) -> StoreResult<Option<crate::domain::Person>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select *, {XY} from people where id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(map::person)
+        .transpose()
     }
 }

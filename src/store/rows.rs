@@ -119,6 +119,28 @@ macro_rules! row_mappers {
             })
         }
 
+        pub(super) fn visit(r: &$row) -> StoreResult<$crate::domain::visit::Visit> {
+            let how: String = r.try_get("how")?;
+            let risk = |c: &str| -> StoreResult<Option<u8>> {
+                Ok(r.try_get::<Option<i64>, _>(c)?.map(|v| v as u8))
+            };
+            Ok($crate::domain::visit::Visit {
+                id: r.try_get("id")?,
+                person: r.try_get("person_id")?,
+                grid: r.try_get("grid")?,
+                at: r.try_get("at")?,
+                how: $crate::domain::visit::How::parse(&how)
+                    .ok_or_else(|| bad("visit how", &how))?,
+                note: r.try_get("note")?,
+                by: r.try_get("visitor")?,
+                lon: r.try_get("lon")?,
+                lat: r.try_get("lat")?,
+                risk_before: risk("risk_before")?,
+                risk_after: risk("risk_after")?,
+                next_due: r.try_get("next_due")?,
+            })
+        }
+
         pub(super) fn member(r: &$row) -> StoreResult<PatrolMember> {
             Ok(PatrolMember {
                 id: r.try_get("id")?,

@@ -5,14 +5,15 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use super::{
-    AuditEntry, Change, Created, HistoryEntry, NewPhoto, PhotoMeta, SessionRecord, Store,
+    AuditEntry, Change, HistoryEntry, KeyClaim, NewPhoto, PhotoMeta, SessionRecord, Store,
     StoreError, StoreResult, Timing, UserRecord, WarningDoc,
 };
+use crate::domain::visit::{ScheduleRow, Visit};
 use crate::domain::{Dataset, Incident, LayerRecords};
 use crate::spatial::BBox;
 
@@ -20,7 +21,9 @@ mod map {
     crate::store::rows::row_mappers!(sqlx::sqlite::SqliteRow);
 }
 mod cases;
+mod keys;
 mod patrol;
+mod visits;
 
 /// SQLite caps bound parameters per statement; rows per multi-row INSERT stay below it.
 const MAX_PARAMS: usize = 30_000;
@@ -46,35 +49,6 @@ async fn join<T>(t: Task<T>) -> StoreResult<Vec<T>> {
 pub struct SqliteStore {
     pool: SqlitePool,
     path: String,
-}
-
-/// Takes an idempotency key inside a write transaction; the first answer
-/// when the key was taken before (the caller then replays it).
-async fn claim_key(
-    tx: &mut sqlx::Transaction<'static, Sqlite>,
-    idem: Option<(&str, &str)>,
-    answer: &str,
-) -> StoreResult<Option<String>> {
-    let Some((user, key)) = idem else {
-        return Ok(None);
-    };
-    let prior: Option<String> =
-        sqlx::query_scalar("select answer from idempotency where username = ? and key = ?")
-            .bind(user)
-            .bind(key)
-            .fetch_optional(&mut **tx)
-            .await?;
-    if prior.is_some() {
-        return Ok(prior);
-    }
-    sqlx::query("insert into idempotency (username, key, answer, created_at) values (?, ?, ?, ?)")
-        .bind(user)
-        .bind(key)
-        .bind(answer)
-        .bind(Utc::now())
-        .execute(&mut **tx)
-        .await?;
-    Ok(None)
 }
 
 impl SqliteStore {
@@ -412,17 +386,8 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn create_incident(
-        &self,
-        i: &Incident,
-        actor: &str,
-        idem: Option<(&str, &str)>,
-        answer: &str,
-    ) -> StoreResult<Created> {
+    async fn create_incident(&self, i: &Incident, actor: &str) -> StoreResult<Change> {
         let mut tx = self.write().await?;
-        if let Some(prior) = claim_key(&mut tx, idem, answer).await? {
-            return Ok(Created::Replayed(prior));
-        }
         sqlx::query("insert into incidents (id, category, source, description, grid, status, reported_at, deadline, version, lon, lat, reporter) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(&i.id).bind(&i.category).bind(&i.source).bind(&i.description).bind(&i.grid).bind(i.status.as_str())
             .bind(i.reported_at).bind(i.deadline).bind(i.version).bind(i.lon).bind(i.lat).bind(&i.reporter)
@@ -434,7 +399,7 @@ impl Store for SqliteStore {
             .fetch_one(&mut *tx).await?;
         let change = map::change(&change)?;
         tx.commit().await?;
-        Ok(Created::New(change))
+        Ok(change)
     }
 
     async fn put_warning(
@@ -442,13 +407,8 @@ impl Store for SqliteStore {
         doc: &WarningDoc<'_>,
         expected: Option<i64>,
         kind: &str,
-        idem: Option<(&str, &str)>,
-        answer: &str,
-    ) -> StoreResult<Created> {
+    ) -> StoreResult<Change> {
         let mut tx = self.write().await?;
-        if let Some(prior) = claim_key(&mut tx, idem, answer).await? {
-            return Ok(Created::Replayed(prior));
-        }
         match expected {
             None => {
                 sqlx::query(
@@ -479,7 +439,7 @@ impl Store for SqliteStore {
             .fetch_one(&mut *tx).await?;
         let change = map::change(&row)?;
         tx.commit().await?;
-        Ok(Created::New(change))
+        Ok(change)
     }
 
     async fn warnings(&self) -> StoreResult<Vec<String>> {
@@ -928,5 +888,114 @@ impl Store for SqliteStore {
 
     async fn timings(&self) -> StoreResult<Vec<(String, Timing)>> {
         cases::timings(&self.pool).await
+    }
+
+    async fn claim_key(
+        &self,
+        username: &str,
+        key: &str,
+        route: &str,
+        fingerprint: &str,
+    ) -> StoreResult<KeyClaim> {
+        let mut tx = self.write().await?;
+        let claim = keys::claim(&mut tx, username, key, route, fingerprint).await?;
+        tx.commit().await?;
+        Ok(claim)
+    }
+
+    async fn finish_key(
+        &self,
+        username: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "update idempotency_keys set status = ?, answer = ? where username = ? and key = ?",
+        )
+        .bind(i64::from(status))
+        .bind(body)
+        .bind(username)
+        .bind(key)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn release_key(&self, username: &str, key: &str) -> StoreResult<()> {
+        sqlx::query(
+            "delete from idempotency_keys where username = ? and key = ? and status is null",
+        )
+        .bind(username)
+        .bind(key)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn visit_schedule(&self) -> StoreResult<Vec<ScheduleRow>> {
+        visits::schedule(&self.pool).await
+    }
+
+    async fn put_visit_schedule(
+        &self,
+        rows: &[ScheduleRow],
+        next: &[(String, NaiveDate)],
+        bbox: [f64; 4],
+    ) -> StoreResult<Change> {
+        let mut tx = self.write().await?;
+        let change = visits::put_schedule(&mut tx, rows, next, bbox).await?;
+        tx.commit().await?;
+        Ok(change)
+    }
+
+    async fn record_visit(&self, v: &Visit, at: (f64, f64)) -> StoreResult<Change> {
+        let mut tx = self.write().await?;
+        let change = visits::record(&mut tx, v, at).await?;
+        tx.commit().await?;
+        Ok(change)
+    }
+
+    async fn visits_of(&self, person: &str) -> StoreResult<Vec<Visit>> {
+        sqlx::query("select * from visits where person_id = ? order by at desc, id desc")
+            .bind(person)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(map::visit)
+            .collect()
+    }
+
+    async fn visits_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Visit>> {
+        sqlx::query("select * from visits where at >= ? and at < ? order by at desc, id desc")
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(map::visit)
+            .collect()
+    }
+
+    async fn last_visits(&self) -> StoreResult<Vec<(String, DateTime<Utc>)>> {
+        Ok(
+            sqlx::query_as("select person_id, max(at) from visits group by person_id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn person(&self, id: &str) -> StoreResult<Option<crate::domain::Person>> {
+        sqlx::query("select * from people where id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(map::person)
+            .transpose()
     }
 }

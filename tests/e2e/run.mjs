@@ -4,7 +4,7 @@
 //
 // Env: BASE_URL (default http://127.0.0.1:8080), SHOT_DIR (default target/screenshots, relative
 // to the working directory), CHROMIUM (default /usr/bin/chromium), E2E_TIMEOUT_MS (per wait,
-// default 60000), E2E_ONLY (comma list of: anon,wall,grid,general,flood,warning,base,lang — default all).
+// default 60000), E2E_ONLY (comma list of: anon,wall,grid,general,flood,warning,base,lang,offline — default all).
 // Needs a server started with the demo district (--demo) and its demo accounts.
 //
 // Prints one line per check ("ok   name" / "FAIL name: why"), then "N passed, N failed".
@@ -19,7 +19,7 @@ const BASE = new URL(BASE_URL);
 const SHOT_DIR = path.resolve(process.env.SHOT_DIR || 'target/screenshots');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const T = Number(process.env.E2E_TIMEOUT_MS || 60000);
-const ONLY = new Set((process.env.E2E_ONLY || 'anon,wall,grid,general,flood,warning,base,lang').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.E2E_ONLY || 'anon,wall,grid,general,flood,warning,base,lang,offline').split(',').map((s) => s.trim()));
 const PASSWORD = process.env.DEMO_PASSWORD || 'minqing-demo';
 // The grid head's demo grid contains this point (shared/contract.md, demo accounts).
 const WANGGE_POINT = [113.056, 23.698];
@@ -869,6 +869,161 @@ async function languagesEverywhere(browser) {
   }
 }
 
+/* ---------------- the phone view offline (issue 16) ---------------- */
+
+/** Runs `fetch` in the page and returns {status, body}. */
+async function pageApi(page, path) {
+  return page.evaluate(async (p) => {
+    const r = await fetch(p, { cache: 'no-store' });
+    return { status: r.status, body: await r.json().catch(() => null) };
+  }, path);
+}
+
+/**
+ * wangge on a 390×844 phone with the service worker: the app opens offline from its cache with
+ * the grid drawn, a visit and a report made offline wait in the outbox, and once the connection
+ * returns both arrive exactly once (checked through the API); an expired session asks to sign in
+ * again, then sends.
+ */
+async function offlineFlow(browser) {
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true,
+    locale: 'zh-CN', timezoneId: 'Asia/Shanghai', serviceWorkers: 'allow',
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith('data:') && !u.startsWith('blob:') && new URL(u).host !== BASE.host) errors.push(`request to another host: ${u}`);
+  });
+  const note = `e2e 离线走访 ${Date.now()}`;
+  const desc = `e2e 离线上报 ${Date.now()}`;
+  let code = null;
+  let person = null;
+  try {
+    const ready = await check('offline: /grid links a manifest and registers its service worker', async () => {
+      await page.goto(`${BASE_URL}/grid`, { timeout: T });
+      await waitReady(page);
+      await login(page, 'wangge');
+      const href = await page.$eval('link[rel="manifest"]', (l) => l.getAttribute('href'));
+      const m = await pageApi(page, href);
+      expect(m.status === 200 && m.body.name && m.body.start_url === '/grid' && m.body.icons.length >= 2, `manifest ${JSON.stringify(m)}`);
+      await page.waitForFunction(() => !!navigator.serviceWorker.controller, null, { timeout: T });
+      return `${href}: ${m.body.name}`;
+    });
+    if (!ready) return;
+    await check('offline: the 走访 tab lists overdue visits in my grid', async () => {
+      // A reload under the service worker's control keeps every answer for later.
+      await page.reload();
+      await waitReady(page);
+      await page.waitForSelector('body[data-visits="1"]', { timeout: T, state: 'attached' });
+      code = await page.evaluate(() => document.body.dataset.fitted);
+      await page.click('.tab[data-tab="visits"]');
+      const n = await page.$$eval('#visits-overdue li', (els) => els.length);
+      expect(n >= 5, `${n} overdue visits listed, the demo has several`);
+      person = await page.$eval('#visits-overdue li', (li) => li.dataset.person);
+      await page.waitForSelector('body[data-tiles-cached]', { timeout: T, state: 'attached' });
+      await shot(page, 'grid-visits.png');
+      return `${n} overdue in ${code}, ${await page.evaluate(() => document.body.dataset.tilesCached)} tiles kept`;
+    });
+    const before = await pageApi(page, `/api/people/${person}/visits`);
+    const opened = await check('offline: with no connection a reload still opens the app with my grid drawn', async () => {
+      await context.setOffline(true);
+      await page.reload({ timeout: T });
+      await waitReady(page);
+      await page.waitForSelector(`body[data-fitted="${code}"]`, { timeout: T, state: 'attached' });
+      await page.evaluate(() => new Promise((r) => (window.__map.loaded() ? r() : window.__map.once('idle', r))));
+      await shot(page, 'grid-offline-reload.png');
+      const c = await rendered(page, ['highlight-line', 'grids-fill', 'grids-line-grid', 'grids-line-community', 'hazards-circle']);
+      expect(c['highlight-line'] > 0, `my grid's outline is not drawn (${JSON.stringify(c)})`);
+      const drawn = Object.entries(c).filter(([k, v]) => k !== 'highlight-line' && v > 0);
+      expect(drawn.length > 0, `no grid tile drawn from the cache (${JSON.stringify(c)})`);
+      return JSON.stringify(c);
+    });
+    if (!opened) return;
+    await check('offline: a visit recorded offline waits in the outbox', async () => {
+      await page.click('.tab[data-tab="visits"]');
+      await page.click(`#visits-overdue .visit-btn[data-person="${person}"]`);
+      await page.waitForSelector('#visit-dialog[open]', { timeout: T });
+      await page.click('#visit-how label:nth-child(2)');
+      await page.fill('#visit-note', note);
+      await page.selectOption('#visit-risk', '2');
+      await page.click('#visit-submit');
+      await page.waitForSelector('body[data-outbox="1"]', { timeout: T, state: 'attached' });
+      return person;
+    });
+    await check('offline: a report made offline waits behind it', async () => {
+      const bbox = await page.evaluate(async (c) => (await (await fetch(`/api/areas/${c}`)).json()).bbox, code);
+      const px = await emptyPixelInside(page, bbox);
+      expect(px, 'no empty spot inside my grid to tap');
+      await page.mouse.click(px.x, px.y);
+      await page.waitForSelector('#report-dialog[open]', { timeout: T });
+      await page.waitForFunction(() => document.querySelectorAll('#report-category option').length > 1, null, { timeout: T });
+      const options = await page.$$eval('#report-category option', (os) => os.map((o) => o.value).filter(Boolean));
+      await page.selectOption('#report-category', options[0]);
+      await page.fill('#report-description', desc);
+      await page.click('#report-submit');
+      await page.waitForSelector('body[data-outbox="2"]', { timeout: T, state: 'attached' });
+      await page.click('#outbox-head');
+      await shot(page, 'grid-offline.png');
+      const items = await page.$$eval('#outbox-list li', (els) => els.map((e) => e.dataset.kind));
+      expect(items.join() === 'visit,report', `outbox in order visit, report: ${items}`);
+      return items.join(', ');
+    });
+    await check('offline: back online, both arrive exactly once (ids checked through the API)', async () => {
+      await context.setOffline(false);
+      await page.waitForSelector('body[data-outbox="0"]', { timeout: T, state: 'attached' });
+      const id = await page.waitForFunction(() => document.body.dataset.lastIncident, null, { timeout: T }).then((h) => h.jsonValue());
+      // Nudge the outbox again: nothing is sent twice.
+      await page.evaluate(() => window.dispatchEvent(new Event('online')));
+      await page.waitForTimeout(1500);
+      const visits = await pageApi(page, `/api/people/${person}/visits`);
+      const mine = visits.body.items.filter((v) => v.note === note);
+      expect(mine.length === 1, `${mine.length} visits with my note arrived`);
+      expect(visits.body.items.length === before.body.items.length + 1, `${visits.body.items.length} visits, were ${before.body.items.length}`);
+      expect(mine[0].how === '电话' && mine[0].risk_after === 2, `the visit as made: ${JSON.stringify(mine[0])}`);
+      const list = await pageApi(page, `/api/incidents?area=${code}&limit=10000`);
+      const reports = list.body.items.filter((i) => i.description === desc);
+      expect(reports.length === 1 && reports[0].id === id, `${reports.length} reports with my text, ids ${reports.map((r) => r.id)}, shown ${id}`);
+      const p = await pageApi(page, `/api/people/${person}`);
+      expect(p.body.risk_level === 2, `the record's risk level is now ${p.body.risk_level}`);
+      await shot(page, 'grid-online-again.png');
+      return `visit ${mine[0].id}, report ${id}`;
+    });
+    await check('offline: an expired session asks to sign in again, then the visit is sent', async () => {
+      await page.click('.tab[data-tab="visits"]');
+      const other = await page.$eval('#visits-overdue .visit-btn', (b) => b.dataset.person);
+      const count = (await pageApi(page, `/api/people/${other}/visits`)).body;
+      await context.setOffline(true);
+      await page.click(`#visits-overdue .visit-btn[data-person="${other}"]`);
+      await page.waitForSelector('#visit-dialog[open]', { timeout: T });
+      await page.fill('#visit-note', `${note} 2`);
+      await page.click('#visit-submit');
+      await page.waitForSelector('body[data-outbox="1"]', { timeout: T, state: 'attached' });
+      // The session ends on the server meanwhile.
+      const csrf = (await context.cookies()).find((c) => c.name === 'minqing_csrf');
+      const out = await context.request.post(`${BASE_URL}/api/auth/logout`, { headers: { 'X-CSRF-Token': csrf ? csrf.value : '' } });
+      expect(out.status() < 300, `logout answered ${out.status()}`);
+      await context.setOffline(false);
+      await page.evaluate(() => window.dispatchEvent(new Event('online')));
+      await page.waitForSelector('#login-dialog[open]', { timeout: T });
+      await shot(page, 'grid-login-again.png');
+      await login(page, 'wangge');
+      await page.waitForSelector('body[data-outbox="0"]', { timeout: T, state: 'attached' });
+      const after = (await pageApi(page, `/api/people/${other}/visits`)).body;
+      const mine = after.items.filter((v) => v.note === `${note} 2`);
+      expect(mine.length === 1 && after.items.length === count.items.length + 1, `${mine.length} visits arrived`);
+      return other;
+    });
+    await check('offline: no page error, no other host', async () => {
+      expect(errors.length === 0, errors.slice(0, 4).join(' | '));
+    });
+  } finally {
+    await context.close();
+  }
+}
+
 async function main() {
   console.log(`e2e: BASE_URL=${BASE_URL} SHOT_DIR=${path.relative(process.cwd(), SHOT_DIR) || '.'}`);
   if (!(await waitForFile(CHROMIUM, 10 * 60 * 1000))) throw new Error(`${CHROMIUM} does not exist`);
@@ -901,6 +1056,7 @@ async function main() {
     if (ONLY.has('warning')) await warningsFlow(browser);
     if (ONLY.has('base')) await basemapAndSearch(browser);
     if (ONLY.has('lang')) await languagesEverywhere(browser);
+    if (ONLY.has('offline')) await offlineFlow(browser);
   } finally {
     await browser.close();
   }

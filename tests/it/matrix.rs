@@ -18,7 +18,7 @@ struct Target {
     lat: f64,
 }
 
-const IN_AREA: [(Kind, Target); 2] = [
+const IN_AREA: [(Kind, Target); 3] = [
     (
         Kind::Incidents,
         Target {
@@ -37,8 +37,18 @@ const IN_AREA: [(Kind, Target); 2] = [
             lat: 23.01,
         },
     ),
+    // The visits to RY0 (the matrix test records one first).
+    (
+        Kind::Visits,
+        Target {
+            id: "RY0",
+            grid: fixture::WEST_SOUTH_GRID,
+            lon: 113.01,
+            lat: 23.01,
+        },
+    ),
 ];
-const OUT_OF_AREA: [(Kind, Target); 2] = [
+const OUT_OF_AREA: [(Kind, Target); 3] = [
     (
         Kind::Incidents,
         Target {
@@ -50,6 +60,15 @@ const OUT_OF_AREA: [(Kind, Target); 2] = [
     ),
     (
         Kind::People,
+        Target {
+            id: "RY7",
+            grid: fixture::EAST_SOUTH_GRID,
+            lon: 113.08,
+            lat: 23.01,
+        },
+    ),
+    (
+        Kind::Visits,
         Target {
             id: "RY7",
             grid: fixture::EAST_SOUTH_GRID,
@@ -330,8 +349,9 @@ fn rows() -> Vec<(&'static str, Row)> {
         ),
         (
             "/api/export/{file}",
-            Row::Records(&[Incidents, People], |k, _| {
-                get(format!("/api/export/{}.geojson", layer(k)), Find::IdInBody)
+            Row::Records(&[Incidents, People, Kind::Visits], |k, _| match k {
+                Kind::Visits => get("/api/export/visits.csv".into(), Find::IdInBody),
+                _ => get(format!("/api/export/{}.geojson", layer(k)), Find::IdInBody),
             }),
         ),
         ("/api/patrol/coverage", Row::PatrolArea),
@@ -377,6 +397,32 @@ fn rows() -> Vec<(&'static str, Row)> {
         ),
         // 404 without a PMTiles base map; tests/it/basemap.rs serves one.
         ("/basemap/source.pmtiles", Row::Public("")),
+        // Follow-up visits (issue 16): RY0 and RY7 each have one visit (see the test).
+        ("/api/config/visits", Row::Grant(Kind::Visits, Action::Read)),
+        (
+            "/api/people/{id}/visits",
+            Row::Records(&[Kind::Visits], |_, t| {
+                get(format!("/api/people/{}/visits", t.id), Find::Status)
+            }),
+        ),
+        (
+            "/api/visits",
+            Row::Records(&[Kind::Visits], |_, _| {
+                get(
+                    "/api/visits?since=2000-01-01T00:00:00Z&limit=1000".into(),
+                    Find::IdInBody,
+                )
+            }),
+        ),
+        (
+            "/api/visits/due",
+            Row::Records(&[Kind::Visits], |_, _| {
+                get(
+                    "/api/visits/due?within_days=366&limit=1000".into(),
+                    Find::IdInBody,
+                )
+            }),
+        ),
         ("/", Row::Public("/")),
         ("/wall", Row::Public("/wall")),
         ("/grid", Row::Public("/grid")),
@@ -490,6 +536,17 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             .await;
         assert_eq!(s, 201, "admin issues a warning over {grid}: {v}");
         warnings.push((grid, v["id"].as_str().unwrap().to_owned()));
+    }
+    // One visit to each target record, so visit lists have something to leak.
+    for id in ["RY0", "RY7"] {
+        let (s, v) = app
+            .post_json_as(
+                Some(&admin),
+                &format!("/api/people/{id}/visits"),
+                &json!({"how": "电话", "note": "矩阵"}),
+            )
+            .await;
+        assert_eq!(s, 201, "admin records a visit to {id}: {v}");
     }
     let mut users: Vec<Option<&str>> = vec![None];
     users.extend(fixture::USERS.iter().map(|(n, _, _)| Some(*n)));

@@ -2,7 +2,7 @@
 //! and reopen. PostGIS is required: these tests fail when it is missing.
 
 use minqing::domain::{Incident, IncidentStatus};
-use minqing::store::{self, Created};
+use minqing::store::{self, KeyClaim};
 
 use crate::common::{Backend, TestApp, fixture, fresh_store_url};
 
@@ -62,18 +62,7 @@ async fn story(backend: Backend) {
         version: 1,
         reporter: Some("west_grid".into()),
     };
-    let first = s
-        .create_incident(
-            &inc,
-            "west_grid",
-            Some(("west_grid", "key-1")),
-            "{\"answer\":1}",
-        )
-        .await
-        .expect("create");
-    let Created::New(change) = first else {
-        panic!("{backend:?}: first create is new, got {first:?}")
-    };
+    let change = s.create_incident(&inc, "west_grid").await.expect("create");
     assert_eq!(change.kind, "incident.created");
     assert_eq!(change.record_id, "SJ-NEW");
     assert_eq!(
@@ -81,19 +70,46 @@ async fn story(backend: Backend) {
         [113.02, 23.02, 113.02, 23.02],
         "{backend:?}: the change names the point's bbox"
     );
-    let replay = s
-        .create_incident(
-            &inc,
-            "west_grid",
-            Some(("west_grid", "key-1")),
-            "{\"answer\":2}",
-        )
-        .await
-        .expect("replay");
+    // An idempotency key: claimed once, pending, answered, replayed; another body is refused.
+    let claim = |fp: &'static str| s.claim_key("west_grid", "key-1", "/api/incidents", fp);
     assert_eq!(
-        replay,
-        Created::Replayed("{\"answer\":1}".into()),
-        "{backend:?}: a retry with the same key returns the first answer"
+        claim("fp-1").await.unwrap(),
+        KeyClaim::Fresh,
+        "{backend:?}: a new key is fresh"
+    );
+    assert!(
+        matches!(claim("fp-1").await.unwrap(), KeyClaim::Pending { .. }),
+        "{backend:?}: a second claim while the first runs is pending"
+    );
+    s.finish_key("west_grid", "key-1", 201, "{\"answer\":1}")
+        .await
+        .unwrap();
+    assert_eq!(
+        claim("fp-1").await.unwrap(),
+        KeyClaim::Replay {
+            status: 201,
+            body: "{\"answer\":1}".into()
+        },
+        "{backend:?}: a retry with the same key gets the first answer"
+    );
+    assert!(
+        matches!(claim("fp-2").await.unwrap(), KeyClaim::Mismatch { .. }),
+        "{backend:?}: the same key with another body is refused"
+    );
+    assert_eq!(
+        s.claim_key("east_grid", "key-1", "/api/incidents", "fp-1")
+            .await
+            .unwrap(),
+        KeyClaim::Fresh,
+        "{backend:?}: keys belong to one account"
+    );
+    s.release_key("east_grid", "key-1").await.unwrap();
+    assert_eq!(
+        s.claim_key("east_grid", "key-1", "/api/incidents", "fp-9")
+            .await
+            .unwrap(),
+        KeyClaim::Fresh,
+        "{backend:?}: a released key is fresh again"
     );
 
     let changes = s.changes_since(0, 100).await.unwrap();

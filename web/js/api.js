@@ -106,5 +106,7 @@ export async function login(username, password) {
 
 export async function logout() {
   try { await api('/api/auth/logout', { method: 'POST' }); } catch { /* gone anyway */ }
+  // An explicit sign-out (not an expired session): the phone view's offline copies are dropped.
+  window.dispatchEvent(new Event('minqing-logout'));
   setUser(null);
 }

@@ -84,6 +84,23 @@ const zh = {
   'step.report': '上报', 'step.accept': '受理', 'step.reject': '不予受理', 'step.dispatch': '派遣', 'step.start': '处置',
   'step.resolve': '办结', 'step.verify': '核查', 'step.revisit': '回访', 'step.close': '结案', 'step.escalate': '上报上级',
   'step.link_duplicate': '合并重复', 'step.photo': '添加照片', 'step.import': '导入',
+  // Visits (走访), the outbox and patrol recording (issue 16)
+  'grid.visits': '走访', 'visit.title': '记录走访', 'visit.record': '走访', 'visit.overdue': '已逾期',
+  'visit.today': '今日到期', 'visit.done': '本周已走访', 'visit.overdueDays': '逾期 {n} 天', 'visit.dueToday': '今日到期',
+  'visit.risk': '风险', 'visit.riskSame': '风险等级不变', 'visit.riskChange': '风险等级', 'visit.how': '方式',
+  'visit.how.入户': '入户', 'visit.how.电话': '电话', 'visit.how.视频': '视频', 'visit.note': '情况记录',
+  'visit.ok': '走访已记录',
+  'outbox.title': '待发送', 'outbox.waiting': '待发送', 'outbox.failed': '发送失败',
+  'outbox.offline': '无网络，联网后自动发送', 'outbox.login': '登录已过期，请重新登录后发送',
+  'outbox.retry': '重试', 'outbox.discard': '放弃', 'outbox.saved': '已保存，联网后自动发送',
+  'patrol.start': '开始巡查', 'patrol.stop': '结束巡查', 'patrol.recording': '记录中，{n} 个定位点待保存',
+  'patrol.hint': '记录巡查轨迹（无网络时先保存在手机上）', 'patrol.noGps': '无法获取定位', 'patrol.batch': '巡查轨迹',
+  'report.photos': '照片（可选）',
+  'err.idempotency_key_reused': '与先前提交的内容不一致', 'err.report_failed': '所属事件上报失败',
+  'err.report_missing': '所属事件已不在待发送列表', 'err.bad_how': '走访方式有误', 'err.bad_time': '时间有误',
+  'err.bad_risk': '风险等级须为 0–5', 'err.bad_location': '位置有误', 'err.too_long': '内容过长',
+  'err.bad_schedule': '走访周期设置有误',
+  'wall.visits': '走访', 'wall.visitsDue': '到期', 'wall.visitsOverdue': '逾期',
 };
 
 const en = {
@@ -170,6 +187,23 @@ const en = {
   'step.report': 'Reported', 'step.accept': 'Accept', 'step.reject': 'Reject', 'step.dispatch': 'Dispatch', 'step.start': 'Start handling',
   'step.resolve': 'Resolve', 'step.verify': 'Verify', 'step.revisit': 'Revisit', 'step.close': 'Close case', 'step.escalate': 'Escalate',
   'step.link_duplicate': 'Link duplicate', 'step.photo': 'Photos added', 'step.import': 'Imported',
+  // Visits (走访), the outbox and patrol recording (issue 16)
+  'grid.visits': 'Visits', 'visit.title': 'Record a visit', 'visit.record': 'Visit', 'visit.overdue': 'Overdue',
+  'visit.today': 'Due today', 'visit.done': 'Done this week', 'visit.overdueDays': '{n} days overdue', 'visit.dueToday': 'due today',
+  'visit.risk': 'Risk', 'visit.riskSame': 'Risk level unchanged', 'visit.riskChange': 'Risk level', 'visit.how': 'How',
+  'visit.how.入户': 'At home', 'visit.how.电话': 'By phone', 'visit.how.视频': 'Video call', 'visit.note': 'What you found',
+  'visit.ok': 'Visit recorded',
+  'outbox.title': 'Outbox', 'outbox.waiting': 'waiting', 'outbox.failed': 'failed',
+  'outbox.offline': 'offline: sends itself when the connection returns', 'outbox.login': 'Your session has expired: sign in again to send',
+  'outbox.retry': 'Retry', 'outbox.discard': 'Discard', 'outbox.saved': 'Saved: it is sent when the connection returns',
+  'patrol.start': 'Start patrol', 'patrol.stop': 'Stop patrol', 'patrol.recording': 'Recording, {n} fixes not yet saved',
+  'patrol.hint': 'Records your track (kept on the phone while offline)', 'patrol.noGps': 'No location available', 'patrol.batch': 'Patrol track',
+  'report.photos': 'Photos (optional)',
+  'err.idempotency_key_reused': 'Differs from what was sent first', 'err.report_failed': 'Its report failed',
+  'err.report_missing': 'Its report is no longer queued', 'err.bad_how': 'Unknown way of visiting', 'err.bad_time': 'Bad time',
+  'err.bad_risk': 'Risk level must be 0–5', 'err.bad_location': 'Bad location', 'err.too_long': 'Too long',
+  'err.bad_schedule': 'Bad visit schedule',
+  'wall.visits': 'Visits', 'wall.visitsDue': 'due', 'wall.visitsOverdue': 'overdue',
 };
 
 // Data values (Chinese in the data) and status codes.

@@ -9,11 +9,16 @@ import { maplibregl, createMap, showLayer, enablePopups, dropPrivateLayers, fitB
 import { openLogin, closeLogin } from '/js/shell.js';
 import { flasher, connectEvents } from '/js/live.js';
 import { listWarnings, levelColor, showAreas, isWarningEvent } from '/js/warnings.js';
-import { openCase, caseEvent, onCaseChange, uploadPhotos } from '/js/case.js';
+import { openCase, caseEvent, onCaseChange } from '/js/case.js';
+// Offline use, visits (走访) and patrol recording (issue 16) live in their own modules.
+import { enqueueReport, onOutbox, startOutbox, flush } from '/js/outbox.js';
+import { registerOffline, cacheTiles, outboxStrip, outboxBox } from '/js/offline.js';
+import { initVisits, loadVisits, clearVisits, visitsBadge, visitsTab, buildVisitDialog, visitSent } from '/js/views/grid-visits.js';
+import { initPatrol, patrolControl } from '/js/views/grid-patrol.js';
 
 let map, flash, marker, es, area = null, categories = null;
 const state = { hazards: [], people: null, incidents: [], patrol: null, tab: 'incidents', warnings: [], warning: null };
-const TABS = ['incidents', 'hazards', 'people', 'patrol'];
+const TABS = ['incidents', 'visits', 'hazards', 'people', 'patrol'];
 
 export async function start() {
   $('#panel').classList.add('grid-panel'); // before the map measures its container
@@ -24,12 +29,14 @@ export async function start() {
   const panel = $('#panel');
   buildReportDialog();
   const render = () => renderPanel(panel);
-  onLangChange(() => { render(); buildReportDialog(); });
+  onLangChange(() => { render(); buildReportDialog(); buildVisitDialog(); renderOutbox(); });
+  setupOffline(render);
 
   const onLogin = async () => {
     if (!isLoggedIn()) {
       dropPrivateLayers(map);
       area = null;
+      clearVisits();
       Object.assign(state, { hazards: [], people: null, incidents: [], patrol: null, warnings: [], warning: null });
       if (es) { es.close(); es = null; }
       showAreas(map, []);
@@ -53,13 +60,61 @@ export async function start() {
     // Tracks and missed places only: the coverage colours would hide my grid.
     if (map.getLayer('patrol-fill')) map.setLayoutProperty('patrol-fill', 'visibility', 'none');
     render();
+    flush(getUser().username); // what waited for this sign-in goes now
     await loadMyArea();
     render();
+    if (area) {
+      await loadVisits(area.code);
+      keepForOffline();
+    }
   };
   onAuthChange(onLogin);
   // A step taken in the case panel changes my list at once.
   onCaseChange(async () => { await loadMyArea(); render(); });
   await onLogin();
+}
+
+/* ---------------- offline: service worker, outbox, tiles of my grid (issue 16) ---------------- */
+
+let renderOutbox = () => {};
+
+function setupOffline(render) {
+  registerOffline();
+  initVisits(render);
+  initPatrol(render);
+  renderOutbox = outboxStrip(outboxBox(), getUser);
+  onOutbox((ev) => {
+    if (ev.type === 'sent' && ev.item.kind === 'report' && ev.answer) reportArrived(ev.item, ev.answer);
+    if (ev.type === 'sent' && ev.item.kind === 'visit') {
+      visitSent(ev.item, ev.answer);
+      document.body.dataset.lastVisit = (ev.answer && ev.answer.id) || '';
+    }
+    if (ev.type === 'failed') toast(`${ev.item.label}: ${t('outbox.failed')}`, 'error');
+    // The session expired while items waited: asking the server who we are ends the page's
+    // session too (a 401), which opens the sign-in; signing in again sends them.
+    if (ev.type === 'login') api('/api/me').catch(() => null);
+  });
+  startOutbox(getUser);
+}
+
+/** Keeps what the report form and the map need offline: the categories, and the tiles of my
+ * grid (its box, from the zoom it is shown at to street level). */
+function keepForOffline() {
+  loadCategories().catch(() => null);
+  if (!area || !area.bbox) return;
+  const z0 = Math.max(10, Math.floor(map.getZoom()) - 1);
+  cacheTiles(area.bbox, [...map._minqingVisible].filter((n) => n !== 'people'), z0, Math.min(17, z0 + 3));
+}
+
+function reportArrived(item, r) {
+  const b = item.body || {};
+  toast(`${t('report.ok')}: ${r.id}`);
+  document.body.dataset.lastIncident = r.id;
+  if (b.lon != null) flash.flash([b.lon, b.lat], r.id);
+  state.incidents.unshift({ category: r.category ?? categories?.find((c) => c.code === b.category)?.name ?? b.category,
+    status: r.status || 'reported', lon: b.lon, lat: b.lat, ...r });
+  renderPanel($('#panel'));
+  if (map.getSource('incidents')) map.refreshTiles('incidents');
 }
 
 async function loadMyArea() {
@@ -188,11 +243,12 @@ function renderPanel(panel) {
   const tabs = h('div.tabs', { role: 'tablist' }, TABS.map((k) => h('button.tab', {
     type: 'button', role: 'tab', 'aria-selected': String(state.tab === k), dataset: { tab: k },
     on: { click: () => { state.tab = k; renderPanel(panel); } } }, t('grid.' + k), h('span.badge', badge(k)))));
-  panel.replaceChildren(head, tabs, h('div.tab-body#tab-body', tabBody(state.tab)), h('p.hint', t('grid.tapToReport')));
+  panel.replaceChildren(outboxBox(), head, tabs, h('div.tab-body#tab-body', tabBody(state.tab)), h('p.hint', t('grid.tapToReport')));
   renderBanners();
 }
 
 function badge(k) {
+  if (k === 'visits') return visitsBadge();
   if (k === 'incidents') return String(state.incidents.length);
   if (k === 'hazards') return String(state.hazards.length);
   if (k === 'people') return state.people ? String(state.people.total ?? (state.people.items || []).length) : '–';
@@ -205,6 +261,7 @@ function patrolGrids() { return (state.patrol && state.patrol.grids) || []; }
 const none = () => h('p.none', t('grid.none'));
 
 function tabBody(tab) {
+  if (tab === 'visits') return visitsTab();
   if (tab === 'incidents') {
     if (!state.incidents.length) return none();
     const items = [...state.incidents].sort((a, b) => String(a.deadline || '').localeCompare(String(b.deadline || '')));
@@ -240,8 +297,8 @@ function tabBody(tab) {
   }
   if (tab === 'patrol') {
     const grids = patrolGrids();
-    if (!grids.length) return none();
-    return h('div', grids.map((g) => h('div.patrol-grid',
+    if (!grids.length) return h('div', patrolControl(), none());
+    return h('div', patrolControl(), grids.map((g) => h('div.patrol-grid',
       h('div.row1', h('strong', g.name || g.code), h('span', `${t('grid.coverage')} ${Math.round((Number(g.coverage) || 0) * 100)}%`)),
       h('div.sub', `${t('grid.missed')}: ${(g.places_missed || []).length}`),
       h('ul.list', (g.places_missed || []).map((p) => h('li', typeof p === 'object' ? `${p.name ?? p.id}${p.kind ? ' · ' + p.kind : ''}` : String(p)))))));
@@ -340,23 +397,17 @@ async function submitReport() {
   const btn = $('#report-submit', dlg);
   btn.disabled = true;
   try {
-    const r = await api('/api/incidents', { method: 'POST', headers: { 'Idempotency-Key': pending.key },
-      body: { category, description, lon: pending.lon, lat: pending.lat } });
-    const files = [...($('#report-photos', dlg).files || [])].slice(0, 9);
-    if (files.length) {
-      try { await uploadPhotos(r.id, files); } catch (e) { toast(errText(e), 'error'); }
-      $('#report-photos', dlg).value = '';
-    }
-    toast(`${t('report.ok')}: ${r.id}`);
-    document.body.dataset.lastIncident = r.id;
-    flash.flash([pending.lon, pending.lat], r.id);
-    state.incidents.unshift({ category: r.category ?? categories.find((c) => c.code === category)?.name ?? category,
-      status: r.status || 'reported', lon: pending.lon, lat: pending.lat, ...r });
+    // Through the outbox (its own Idempotency-Key, kept without signal); the answer arrives in
+    // reportArrived. Up to 9 photos follow once the report has its id.
+    const photos = [...($('#report-photos', dlg)?.files || [])].slice(0, 9);
+    const label = `${t('report.title')} · ${categories?.find((c) => c.code === category)?.name ?? category}`;
+    await enqueueReport(getUser().username, { category, description, lon: pending.lon, lat: pending.lat }, photos, label);
+    if (!navigator.onLine) toast(t('outbox.saved'));
     $('#report-description', dlg).value = '';
+    if ($('#report-photos', dlg)) $('#report-photos', dlg).value = '';
     closeReport();
     state.tab = 'incidents';
     renderPanel($('#panel'));
-    if (map.getSource('incidents')) map.refreshTiles('incidents');
   } catch (e) {
     err.textContent = errText(e);
   } finally {

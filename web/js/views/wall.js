@@ -17,7 +17,7 @@ const KPIS = [
   { key: 'coverage', label: 'kpi.coverage' },
 ];
 
-let map, flash, es, kpiTimer, refreshTimer;
+let map, flash, es, kpiTimer, refreshTimer, visitTimer;
 const values = {};
 
 export async function start() {
@@ -33,10 +33,12 @@ export async function start() {
   const feedStatus = h('div.feed-status#feed-status');
   const legend = h('div.wall-legend', legendFor('hazards'));
   const warnBox = h('section.wall-warnings#wall-warnings');
-  $('#panel').replaceChildren(warnBox, kpiBox,
+  const visitBox = h('section.wall-visits#wall-visits', { hidden: true });
+  $('#panel').replaceChildren(warnBox, kpiBox, visitBox,
     h('section.feed-box', h('h2', t('feed.title')), feedStatus, feed), legend);
   onLangChange(() => {
     renderWarnings();
+    renderVisits();
     for (const k of KPIS) $(`[data-kpi="${k.key}"] .kpi-label`).textContent = t(k.label);
     $('.feed-box h2').textContent = t('feed.title');
     legend.replaceChildren(legendFor('hazards'));
@@ -57,6 +59,8 @@ export async function start() {
       renderEmpty();
       active = [];
       renderWarnings();
+      visits = null;
+      renderVisits();
       showAreas(map, []);
       openLogin({ required: true });
       return;
@@ -116,8 +120,39 @@ async function loadKpis() {
     const mean = g.reduce((s, x) => s + (Number(x.coverage) || 0), 0) / g.length;
     setKpi('coverage', mean, `${Math.round(mean * 100)}%`);
   })));
+  jobs.push(settle(loadVisits(code)));
   for (let i = 0; i < jobs.length; i++) await jobs[i];
   document.body.dataset.kpis = '1';
+}
+
+/* Follow-up visits (走访) due today and overdue, per street (issue 16). */
+let visits = null;
+
+async function loadVisits(code) {
+  try {
+    visits = await api(`/api/visits/due?area=${encodeURIComponent(code)}&limit=1`);
+  } catch (e) {
+    visits = null; // a role without visits (flood) sees no box
+    if (e.status !== 403) throw e;
+  }
+  renderVisits();
+}
+
+function renderVisits() {
+  const box = $('#wall-visits');
+  if (!box) return;
+  const streets = (visits && visits.by_street) || [];
+  box.hidden = !visits;
+  if (!visits) { box.replaceChildren(); return; }
+  const rows = [...streets].sort((a, b) => b.overdue - a.overdue || b.due - a.due);
+  box.replaceChildren(
+    h('h2', `${t('wall.visits')} · ${t('wall.visitsDue')} ${fmtNum(visits.total)} · ${t('wall.visitsOverdue')} ${fmtNum(visits.overdue)}`),
+    rows.length ? h('table.wall-visit-table#wall-visit-table',
+      h('tbody', rows.map((s) => h('tr', { dataset: { code: s.code }, class: s.overdue > 0 ? 'hot' : null },
+        h('td', s.name || s.code),
+        h('td.num', `${t('wall.visitsDue')} ${fmtNum(s.due)}`),
+        h('td.num.alert', `${t('wall.visitsOverdue')} ${fmtNum(s.overdue)}`))))) : h('p.none', t('grid.none')));
+  document.body.dataset.wallVisits = String(visits.total ?? 0);
 }
 
 function newToday(code) {
@@ -165,6 +200,11 @@ function renderWarnings() {
 async function onEvent(ev, eventId, feed) {
   const kind = String(ev.kind || '');
   if (isWarningEvent(ev)) { loadWarnings(); return; }
+  if (kind === 'person.visited' || kind === 'people.rescheduled') {
+    clearTimeout(visitTimer);
+    visitTimer = setTimeout(() => loadVisits(area()).catch(() => null), 1500);
+    return;
+  }
   if (!kind.startsWith('incident')) return;
   caseEvent(ev);
   let { lon, lat, category, grid, status } = ev;
