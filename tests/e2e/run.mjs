@@ -963,12 +963,22 @@ async function offlineFlow(browser) {
       const options = await page.$$eval('#report-category option', (os) => os.map((o) => o.value).filter(Boolean));
       await page.selectOption('#report-category', options[0]);
       await page.fill('#report-description', desc);
+      // A photo from the phone's camera roll: a real 8×8 PNG, drawn in the page.
+      const png = await page.evaluate(async () => {
+        const c = document.createElement('canvas');
+        c.width = 8; c.height = 8;
+        const g = c.getContext('2d');
+        g.fillStyle = '#c0392b'; g.fillRect(0, 0, 8, 8);
+        const blob = await new Promise((r) => c.toBlob(r, 'image/png'));
+        return [...new Uint8Array(await blob.arrayBuffer())];
+      });
+      await page.setInputFiles('#report-photos', { name: 'scene.png', mimeType: 'image/png', buffer: Buffer.from(png) });
       await page.click('#report-submit');
-      await page.waitForSelector('body[data-outbox="2"]', { timeout: T, state: 'attached' });
+      await page.waitForSelector('body[data-outbox="3"]', { timeout: T, state: 'attached' });
       await page.click('#outbox-head');
       await shot(page, 'grid-offline.png');
       const items = await page.$$eval('#outbox-list li', (els) => els.map((e) => e.dataset.kind));
-      expect(items.join() === 'visit,report', `outbox in order visit, report: ${items}`);
+      expect(items.join() === 'visit,report,photos', `outbox in order visit, report, its photos: ${items}`);
       return items.join(', ');
     });
     await check('offline: back online, both arrive exactly once (ids checked through the API)', async () => {
@@ -986,6 +996,9 @@ async function offlineFlow(browser) {
       const list = await pageApi(page, `/api/incidents?area=${code}&limit=10000`);
       const reports = list.body.items.filter((i) => i.description === desc);
       expect(reports.length === 1 && reports[0].id === id, `${reports.length} reports with my text, ids ${reports.map((r) => r.id)}, shown ${id}`);
+      const detail = await pageApi(page, `/api/incidents/${id}`);
+      const photos = detail.body.photos || [];
+      expect(photos.length === 1, `the offline report's photo arrived once: ${JSON.stringify(photos)}`);
       const p = await pageApi(page, `/api/people/${person}`);
       expect(p.body.risk_level === 2, `the record's risk level is now ${p.body.risk_level}`);
       await shot(page, 'grid-online-again.png');

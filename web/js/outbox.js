@@ -144,8 +144,10 @@ export function flush(user) {
   const run = async () => {
     try {
       let list = (await items()).filter((x) => x.user === user).sort((a, b) => a.seq - b.seq);
-      for (const item of list) {
-        if (item.state !== 'waiting') continue;
+      for (const { seq } of [...list]) {
+        // Read each item as it is now: a report sent a moment ago gave its photos their path.
+        const item = list.find((x) => x.seq === seq);
+        if (!item || item.state !== 'waiting') continue;
         if (item.kind === 'photos' && !item.path) {
           // Its report is still queued (or failed): photos wait for the report's id.
           const report = list.find((x) => x.seq === item.after);
