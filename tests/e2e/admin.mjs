@@ -150,7 +150,7 @@ export async function adminFlow(browser, hx) {
       await page.click('#admin-tab-topology');
       await page.waitForSelector('#topology-list, #topology-empty', { timeout: T });
       await page.check('#topology-toggle');
-      await page.evaluate(() => new Promise((r) => window.__map.once('idle', r)));
+      await settled(page);
       const ok = await page.evaluate(() => !!window.__map.getLayer('topology-fill') && window.__map.getLayoutProperty('topology-fill', 'visibility') !== 'none');
       expect(ok, 'the topology layer is on the map');
       const legend = await page.$$eval('.topology-legend .legend-row', (r) => r.length);
@@ -256,9 +256,63 @@ export async function adminFlow(browser, hx) {
       await signIn(page, HEAD, HEAD_PASSWORD_2, hx);
     });
     await check('admin: grid head pages: no console error, no other host, no 4xx/5xx', async () => assertNoProblems(g, 'grid head'));
+    await topologyFlow(browser, hx, code);
   } finally {
     await g.context.close();
     await viewer.context.close();
+  }
+}
+
+/** As admin: import (GeoJSON) a grid that overlaps the one at the grid head's point; the topology tab shows it. */
+async function topologyFlow(browser, hx, gridCode) {
+  const { check, expect, guardedPage, waitReady, login, shot, assertNoProblems, BASE_URL, T, WANGGE_POINT } = hx;
+  const g = await guardedPage(browser, { viewport: { width: 1920, height: 1080 }, label: 'admin topology' });
+  const { page } = g;
+  try {
+    const community = gridCode.slice(0, 12);
+    const [x, y] = WANGGE_POINT;
+    const d = 0.0015;
+    const fc = { type: 'FeatureCollection', features: [{ type: 'Feature',
+      properties: { code: `${community}099`, name: '拓扑测试网格' },
+      geometry: { type: 'Polygon', coordinates: [[[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d], [x - d, y - d]]] } }] };
+    await page.goto(`${BASE_URL}/admin`, { timeout: T });
+    await waitReady(page);
+    g.state.anonymous = false;
+    await login(page, 'admin');
+    await page.waitForSelector('#admin-tab-import', { timeout: T });
+    const ok = await check('admin: a GeoJSON grid overlapping its neighbour dry-runs clean and imports', async () => {
+      await page.selectOption('#import-layer', 'grids');
+      await page.setInputFiles('#import-files', { name: '网格.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(fc)) });
+      await page.click('#import-dry-run');
+      await page.waitForSelector('body[data-dry-run="clean"]', { timeout: T, state: 'attached' });
+      await page.click('#import-commit');
+      await page.waitForSelector('body[data-imported="grids:1"]', { timeout: T, state: 'attached' });
+    });
+    if (!ok) return;
+    await check('admin: the topology tab lists the overlap and draws it; a click flies to it', async () => {
+      await page.click('#admin-tab-topology');
+      await page.waitForSelector('#topology-list tbody tr[data-kind="overlap"]', { timeout: T });
+      await page.check('#topology-toggle');
+      await page.click('#topology-list tbody tr[data-kind="overlap"]');
+      await page.waitForSelector('body[data-topology-focus="overlap"]', { timeout: T, state: 'attached' });
+      await settled(page);
+      const drawn = await page.evaluate(() => {
+        const m = window.__map;
+        const f = m.queryRenderedFeatures({ layers: ['topology-fill', 'topology-line', 'topology-point'] });
+        return { kinds: [...new Set(f.map((x) => x.properties.kind))], n: f.length, zoom: m.getZoom(), center: m.getCenter().toArray(),
+          source: m.isSourceLoaded('topology') };
+      });
+      expect(drawn.kinds.includes('overlap'), `the overlap is drawn on the map: ${JSON.stringify(drawn)}`);
+      const rows = await page.$$eval('#topology-list tbody tr', (trs) => trs.map((tr) => tr.dataset.kind));
+      const cells = await page.$eval('#topology-list tbody tr[data-kind="overlap"]', (tr) => [...tr.cells].map((c) => c.textContent));
+      expect(cells[0] === '重叠' && cells[2].includes(`${community}099`), `the overlap row: ${cells}`);
+      return rows.join(', ');
+    });
+    await settled(page);
+    await shot(page, 'admin-topology-problems.png');
+    await check('admin topology: no console error, no other host, no 4xx/5xx', async () => assertNoProblems(g, 'admin topology'));
+  } finally {
+    await g.context.close();
   }
 }
 
@@ -271,4 +325,14 @@ async function signIn(page, username, password, { expect, T }) {
   ]);
   expect(resp.status() === 200, `sign-in as ${username} answered ${resp.status()}`);
   await page.waitForSelector('#logout-btn', { timeout: T });
+}
+
+/** Waits until the map has nothing left to load or draw (at most 20 s: `idle` does not fire on a map already idle). */
+async function settled(page) {
+  await page.evaluate(() => new Promise((r) => {
+    const m = window.__map;
+    const done = () => { clearTimeout(timer); r(); };
+    const timer = setTimeout(r, 20000);
+    if (m.loaded() && m.areTilesLoaded() && !m.isMoving()) done(); else m.once('idle', done);
+  }));
 }

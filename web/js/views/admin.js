@@ -6,7 +6,7 @@
 //   账号 Accounts  list, create, role and areas (typed or picked on the map), disable, reset password.
 //   审计 Audit     who read or changed what, filterable, newest first, paged.
 // The page shell is public; every request it makes for data needs an admin session.
-import { h, $, fmtNum, fmtTime, toast } from '/js/dom.js';
+import { h, $, append, fmtNum, fmtTime, toast } from '/js/dom.js';
 import { t, onLangChange, errText } from '/js/i18n.js';
 import { api, csrfToken, getUser, isLoggedIn, onAuthChange, ApiError } from '/js/api.js';
 import { createMap, showLayer, enablePopups, dropPrivateLayers, fitBbox, outlineArea, highlightArea } from '/js/mapbase.js';
@@ -161,7 +161,8 @@ function renderImport(body) {
       h('div.form-grid',
         h('label', h('span', t('admin.import.layer')), layerSel),
         h('label', h('span', t('admin.import.crs')), crsSel)),
-      h('label.field', h('span', t('admin.import.files')), fileInput),
+      h('div.field', h('span.label', t('admin.import.files')),
+        h('label.file-btn', { for: 'import-files' }, fileInput, h('span', t('admin.import.choose')))),
       fileList,
       h('div.defaults',
         h('div.sub-title', t('admin.import.defaults'), h('span.hint', ' ', t('admin.import.defaultsHint'))),
@@ -203,6 +204,7 @@ function updateButtons() {
   gate.textContent = imp.busy ? t('admin.busy')
     : imp.files.length === 0 ? t('admin.import.needFiles')
       : clean ? t('admin.import.ready')
+        : imp.answer && !imp.answer.dry_run && imp.answer.ok ? t('admin.import.again')
         : imp.answer ? t('admin.import.needCleanRun') : t('admin.import.needDryRun');
   document.body.dataset.importReady = clean ? '1' : '0';
 }
@@ -293,7 +295,7 @@ function renderReport() {
     ? (a.dry_run ? t('admin.import.statusClean') : t('admin.import.statusDone'))
     : t('admin.import.statusRejected', { n: rejected.length });
   const line = (n) => (Number(n) > 0 ? t('admin.line', { n }) : t('admin.wholeFile'));
-  box.append(
+  append(box, [
     h('h3', t(a.dry_run ? 'admin.import.reportDry' : 'admin.import.reportDone')),
     h('div.report-status', { class: 'report-status ' + (rejected.length ? 'bad' : 'good'), id: 'import-status' }, status),
     h('div.cards',
@@ -311,7 +313,7 @@ function renderReport() {
       h('h3', t('admin.import.warningsTitle', { n: warnings.length })),
       h('div.table-wrap.scroll-y', h('table.data#import-warnings',
         h('tbody', warnings.map((w) => h('tr', h('td', line(w.line)), h('td.reason', { dataset: { value: 'warning' } }, w.text))))))) : null,
-  );
+  ]);
 }
 
 const FIELDS_ALL = new Set([...Object.values(FIELDS).flat(), ...LOCATION, 'geometry']);
@@ -324,7 +326,7 @@ function renderMapping() {
   for (const [src, field] of a.mapping || []) current.set(String(src), String(field));
   const fields = [...FIELDS[imp.layer], ...LOCATION];
   const defaults = (a.mapping || []).filter(([src]) => String(src).startsWith('= '));
-  box.append(
+  append(box, [
     h('h3', t('admin.import.mappingTitle')),
     h('p.hint', t('admin.import.mappingHint')),
     Object.keys(imp.overrides).length ? h('button.small#import-mapping-reset', { type: 'button',
@@ -346,7 +348,7 @@ function renderMapping() {
           fields.map((f) => h('option', { value: f, selected: f === value }, fieldOption(f))))));
       }),
       defaults.map(([src, field]) => h('tr.default', h('td', h('span', { dataset: { value: 'default' } }, src)), h('td', fieldOption(field)))))),
-  );
+  ]);
 }
 
 /** An import under way: its live events (one per batch) bring the boxes to fit the map to. */
@@ -388,12 +390,14 @@ function setTopology(on) {
   if (on && !map.getSource('topology')) {
     map.addSource('topology', { type: 'vector', tiles: [`${location.origin}/tiles/topology/{z}/{x}/{y}.mvt`], minzoom: 0, maxzoom: 16 });
     const color = ['match', ['get', 'kind'], ...Object.entries(TOPO_COLORS).flat(), '#555555'];
+    // Shapes as fill and outline; problems too small to draw (and code problems) as points.
+    const isPoint = ['match', ['geometry-type'], ['Point', 'MultiPoint'], true, false];
     map.addLayer({ id: 'topology-fill', type: 'fill', source: 'topology', 'source-layer': 'topology',
-      filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': color, 'fill-opacity': 0.4 } }, 'z-label');
+      filter: ['!', isPoint], paint: { 'fill-color': color, 'fill-opacity': 0.4 } }, 'z-label');
     map.addLayer({ id: 'topology-line', type: 'line', source: 'topology', 'source-layer': 'topology',
-      filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'line-color': color, 'line-width': 2 } }, 'z-label');
+      filter: ['!', isPoint], paint: { 'line-color': color, 'line-width': 2 } }, 'z-label');
     map.addLayer({ id: 'topology-point', type: 'circle', source: 'topology', 'source-layer': 'topology',
-      filter: ['==', ['geometry-type'], 'Point'],
+      filter: isPoint,
       paint: { 'circle-radius': 7, 'circle-color': color, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2 } }, 'z-label');
   }
   for (const id of ['topology-fill', 'topology-line', 'topology-point']) {
@@ -465,15 +469,28 @@ function bboxOf(geometry) {
   return b.every(Number.isFinite) ? b : null;
 }
 
-function flyToProblem(f) {
+/**
+ * Goes to a problem: to the areas it names (their real outlines: the list comes from the world tile,
+ * whose coordinates are far too coarse to aim with), else to its rough place.
+ */
+async function flyToProblem(f) {
   if (!topo.on) { setTopology(true); const cb = $('#topology-toggle'); if (cb) cb.checked = true; }
-  const b = bboxOf(f.geometry);
-  if (!b) return;
-  if (b[2] - b[0] < 1e-4 && b[3] - b[1] < 1e-4) map.flyTo({ center: [b[0], b[1]], zoom: 15 });
-  else fitBbox(map, b, { duration: 600, maxZoom: 16 });
-  const codes = String((f.properties || {}).codes || '').split(',').filter(Boolean);
-  if (codes.length) outlineArea(map, codes[0]); else highlightArea(map, null);
-  document.body.dataset.topologyFocus = (f.properties || {}).kind || '';
+  const p = f.properties || {};
+  const codes = String(p.codes || '').split(',').map((c) => c.trim()).filter(Boolean).slice(0, 4);
+  let box = null;
+  const areas = await Promise.all(codes.map((c) => api(`/api/areas/${encodeURIComponent(c)}`).catch(() => null)));
+  for (const a of areas) {
+    const b = a && bboxOf(a.geometry);
+    if (b) box = box ? [Math.min(box[0], b[0]), Math.min(box[1], b[1]), Math.max(box[2], b[2]), Math.max(box[3], b[3])] : b;
+  }
+  const first = areas.find((a) => a && a.geometry);
+  highlightArea(map, first ? first.geometry : null);
+  if (box) fitBbox(map, box, { duration: 600, maxZoom: 17 });
+  else {
+    const b = bboxOf(f.geometry);
+    if (b) map.flyTo({ center: [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2], zoom: 12 });
+  }
+  document.body.dataset.topologyFocus = p.kind || '';
 }
 
 /* ---------------- accounts ---------------- */
