@@ -310,6 +310,44 @@ async function topologyFlow(browser, hx, gridCode) {
     });
     await settled(page);
     await shot(page, 'admin-topology-problems.png');
+    await check('admin: every tab reads in English after 中/EN (data values aside)', async () => {
+      await page.click('#lang-toggle');
+      const bad = [];
+      for (const tab of ['import', 'topology', 'accounts', 'audit']) {
+        await page.click(`#admin-tab-${tab}`);
+        await page.waitForSelector(`#admin-body[data-tab="${tab}"] h2`, { timeout: T });
+        await page.waitForTimeout(300);
+        bad.push(...await page.evaluate(() => {
+          const out = [];
+          const CJK = /[\u3400-\u9fff]/;
+          for (const root of [document.querySelector('#panel'), document.querySelector('#topbar')]) {
+            const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+            for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+              const el = n.parentElement;
+              if (!el || el.closest('#lang-toggle, [data-value], .brand')) continue;
+              if (CJK.test(n.textContent)) out.push(n.textContent.trim());
+            }
+            for (const o of root.querySelectorAll('option')) if (CJK.test(o.textContent)) out.push(o.textContent);
+          }
+          return out;
+        }));
+      }
+      expect(bad.length === 0, `Chinese left in the English UI: ${[...new Set(bad)].slice(0, 8).join(' | ')}`);
+    });
+    await shot(page, 'admin-audit-en.png');
+    await check('admin: at 1366×768 the panel fits without sideways scrolling and the map keeps most of the width', async () => {
+      await page.setViewportSize({ width: 1366, height: 768 });
+      await page.click('#admin-tab-accounts');
+      await page.waitForSelector('#accounts-table', { timeout: T });
+      const m = await page.evaluate(() => {
+        const p = document.querySelector('#panel');
+        return { over: p.scrollWidth - p.clientWidth, map: document.querySelector('#map').clientWidth, panel: p.clientWidth };
+      });
+      expect(m.over <= 1, `the panel scrolls sideways by ${m.over}px`);
+      expect(m.map >= 800, `the map is ${m.map}px wide`);
+      return `map ${m.map}px, panel ${m.panel}px`;
+    });
+    await shot(page, 'admin-accounts-1366.png');
     await check('admin topology: no console error, no other host, no 4xx/5xx', async () => assertNoProblems(g, 'admin topology'));
   } finally {
     await g.context.close();

@@ -38,7 +38,15 @@ async fn the_three_views_load_and_the_grid_and_flood_flows_work_in_chromium() {
 }
 
 /// One hazard of the admin flow's Shapefile: id, name, kind, risk, persons at risk, lon, lat.
-type HazardRow = (&'static str, &'static str, &'static str, &'static str, f64, f64, f64);
+type HazardRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    f64,
+    f64,
+    f64,
+);
 
 /// Writes a GBK Shapefile of hazards (with its `.cpg`) as a district office's
 /// tool does: `ID`, `NAME` and `RISK` map themselves, the pinyin-abbreviated
@@ -79,10 +87,42 @@ fn write_gbk_hazards(dir: &std::path::Path, rows: &[HazardRow]) {
 async fn an_admin_imports_a_gbk_shapefile_and_makes_a_grid_head_account_in_chromium() {
     // Around the demo grid head's grid (113.056, 23.698); the third row's risk 紫 is no risk level.
     let bad: [HazardRow; 4] = [
-        ("ADM-HZ-1", "城北后山滑坡点", "滑坡", "红", 30.0, 113.0545, 23.6990),
-        ("ADM-HZ-2", "凤城路口积水点", "内涝积水点", "橙", 12.0, 113.0570, 23.6975),
-        ("ADM-HZ-3", "北江堤防险段", "堤防险段", "紫", 50.0, 113.0580, 23.6995),
-        ("ADM-HZ-4", "新村危房片区", "危房/自建房", "黄", 8.0, 113.0552, 23.6968),
+        (
+            "ADM-HZ-1",
+            "城北后山滑坡点",
+            "滑坡",
+            "红",
+            30.0,
+            113.0545,
+            23.6990,
+        ),
+        (
+            "ADM-HZ-2",
+            "凤城路口积水点",
+            "内涝积水点",
+            "橙",
+            12.0,
+            113.0570,
+            23.6975,
+        ),
+        (
+            "ADM-HZ-3",
+            "北江堤防险段",
+            "堤防险段",
+            "紫",
+            50.0,
+            113.0580,
+            23.6995,
+        ),
+        (
+            "ADM-HZ-4",
+            "新村危房片区",
+            "危房/自建房",
+            "黄",
+            8.0,
+            113.0552,
+            23.6968,
+        ),
     ];
     let mut fixed = bad;
     fixed[2].3 = "黄";
