@@ -3,6 +3,7 @@
 //   /wall   command-centre wall (dark, KPIs, live incident feed)
 //   /grid   a grid head's phone view (my grid, lists, report an incident)
 //   /flood  flood response (hazards by risk, draw an area, evacuation lists, CSV, print)
+//   /admin  administration (import, topology, accounts, audit; role admin)
 // Plain ES modules, no build step. window.__map is the MapLibre map; body[data-ready="1"] is set
 // after the map's first idle, for the end-to-end checks.
 import { buildShell, currentView } from '/js/shell.js';
@@ -13,6 +14,7 @@ const VIEWS = {
   '/wall': () => import('/js/views/wall.js'),
   '/grid': () => import('/js/views/grid.js'),
   '/flood': () => import('/js/views/flood.js'),
+  '/admin': () => import('/js/views/admin.js'),
 };
 
 async function main() {

@@ -508,6 +508,7 @@ fn routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/api/incidents/{id}/photos/{n}", get(cases::photo)),
         ("/api/config/deadlines", get(cases::deadlines)),
         ("/api/config/deadlines/{category}", put(cases::set_deadline)),
+        ("/admin", get(web::index)),
     ]
 }
 

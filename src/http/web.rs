@@ -26,7 +26,7 @@ fn serve(path: &str, cache: &'static str) -> Option<Response> {
     )
 }
 
-/// `/`, `/wall`, `/grid`, `/flood`: the app shell.
+/// `/`, `/wall`, `/grid`, `/flood`, `/admin`: the app shell.
 pub async fn index() -> Response {
     serve("index.html", "no-cache").unwrap_or_else(|| {
         (

@@ -4,7 +4,8 @@
 //
 // Env: BASE_URL (default http://127.0.0.1:8080), SHOT_DIR (default target/screenshots, relative
 // to the working directory), CHROMIUM (default /usr/bin/chromium), E2E_TIMEOUT_MS (per wait,
-// default 60000), E2E_ONLY (comma list of: anon,wall,grid,general,flood,warning,base,lang,offline — default all).
+// default 60000), E2E_ONLY (comma list of: anon,wall,grid,general,flood,warning,base,lang,offline — default all;
+// `admin` runs only when named, with ADMIN_FILES set: see tests/e2e/admin.mjs).
 // Needs a server started with the demo district (--demo) and its demo accounts.
 //
 // Prints one line per check ("ok   name" / "FAIL name: why"), then "N passed, N failed".
@@ -13,6 +14,7 @@ import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { adminFlow } from './admin.mjs';
 
 const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const BASE = new URL(BASE_URL);
@@ -1070,6 +1072,10 @@ async function main() {
     if (ONLY.has('base')) await basemapAndSearch(browser);
     if (ONLY.has('lang')) await languagesEverywhere(browser);
     if (ONLY.has('offline')) await offlineFlow(browser);
+    if (ONLY.has('admin')) {
+      await adminFlow(browser, { check, expect, fail, guardedPage, waitReady, login, shot, assertNoProblems, screenPoints,
+        BASE_URL, T, WANGGE_POINT });
+    }
   } finally {
     await browser.close();
   }

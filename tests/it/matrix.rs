@@ -452,6 +452,8 @@ fn rows() -> Vec<(&'static str, Row)> {
             "/api/config/deadlines/{category}",
             Row::Grant(Kind::Config, Action::Change),
         ),
+        // The admin page shell is public; its data answers by rights.
+        ("/admin", Row::Public("/admin")),
     ]
 }
 

@@ -104,6 +104,9 @@ export async function login(username, password) {
   return current;
 }
 
+/** Forgets the session here when the server already ended it (e.g. after a password change). */
+export function forgetSession() { setUser(null); }
+
 export async function logout() {
   try { await api('/api/auth/logout', { method: 'POST' }); } catch { /* gone anyway */ }
   // An explicit sign-out (not an expired session): the phone view's offline copies are dropped.

@@ -27,6 +27,13 @@ export function connectEvents(onEvent, { onOpen, onError } = {}) {
   return es;
 }
 
+/** The map layer an import event (`hazard.imported`, …) changed, or null for any other event. */
+const IMPORTED = { area: 'grids', hazard: 'hazards', shelter: 'shelters', place: 'places', people: 'people', incident: 'incidents' };
+export function importedLayer(ev) {
+  const m = /^(\w+)\.imported$/.exec(String((ev && ev.kind) || ''));
+  return (m && IMPORTED[m[1]]) || null;
+}
+
 /** Pulsing rings at new points, fading over `ms`; a small dot stays. */
 export function flasher(map, { ms = 8000, color = '#ff3b30' } = {}) {
   const items = [];

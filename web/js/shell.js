@@ -1,13 +1,14 @@
 // The page frame shared by all views: header, view links, 中/EN toggle, login panel.
 import { h, $, toast } from '/js/dom.js';
 import { t, toggleLang, applyI18n, onLangChange, errText } from '/js/i18n.js';
-import { login, logout, getUser, onAuthChange } from '/js/api.js';
+import { api, login, logout, getUser, onAuthChange, forgetSession } from '/js/api.js';
 
 export const VIEWS = [
   { path: '/', key: 'view.general' },
   { path: '/wall', key: 'view.wall' },
   { path: '/grid', key: 'view.grid' },
   { path: '/flood', key: 'view.flood' },
+  { path: '/admin', key: 'admin.nav', role: 'admin' }, // shown to that role only
 ];
 
 export function currentView() {
@@ -18,7 +19,8 @@ export function currentView() {
 export function buildShell(view) {
   const header = $('#topbar');
   const nav = h('nav.views', VIEWS.map((v) => h('a', {
-    href: v.path, 'data-i18n': v.key, class: v.path === view ? 'active' : null,
+    href: v.path, 'data-i18n': v.key, class: v.path === view ? 'active' : null, dataset: v.role ? { role: v.role } : null,
+    hidden: !!v.role, id: v.role ? 'nav-' + v.path.slice(1) : null,
     'aria-current': v.path === view ? 'page' : null,
   }, t(v.key))));
   const userBox = h('div.user#userbox');
@@ -33,6 +35,7 @@ export function buildShell(view) {
   renderUser();
   onAuthChange(renderUser);
   buildLoginDialog();
+  buildPasswordDialog();
   applyI18n();
   onLangChange(renderUser);
 }
@@ -42,9 +45,11 @@ function renderUser() {
   if (!box) return;
   box.replaceChildren();
   const u = getUser();
+  for (const a of document.querySelectorAll('nav.views a[data-role]')) a.hidden = !u || u.role !== a.dataset.role;
   if (u) {
     box.append(
       h('span.username', { title: u.role || '' }, u.username),
+      h('button.linkish#password-btn', { type: 'button', on: { click: openPassword } }, t('admin.pw.open')),
       h('button.linkish#logout-btn', { type: 'button', on: { click: async () => { await logout(); toast(t('logout.ok')); } } }, t('logout')),
     );
   } else {
@@ -100,4 +105,53 @@ export function openLogin({ required = false } = {}) {
 export function closeLogin() {
   const dlg = $('#login-dialog');
   if (dlg && dlg.open) dlg.close();
+}
+
+/* Own password (any signed-in account): POST /api/me/password ends every session of the account,
+   so the page forgets it and asks to sign in again with the new password. */
+function buildPasswordDialog() {
+  const old = h('input#pw-old', { type: 'password', autocomplete: 'current-password', required: true });
+  const neu = h('input#pw-new', { type: 'password', autocomplete: 'new-password', minlength: '8', required: true });
+  const again = h('input#pw-again', { type: 'password', autocomplete: 'new-password', minlength: '8', required: true });
+  const err = h('div.form-error#pw-error', { role: 'alert' });
+  const form = h('form#pw-form', { method: 'dialog' },
+    h('h2', { 'data-i18n': 'admin.pw.title' }, t('admin.pw.title')),
+    h('label', h('span', { 'data-i18n': 'admin.pw.old' }, t('admin.pw.old')), old),
+    h('label', h('span', { 'data-i18n': 'admin.pw.new' }, t('admin.pw.new')), neu),
+    h('label', h('span', { 'data-i18n': 'admin.pw.again' }, t('admin.pw.again')), again),
+    h('p.hint', { 'data-i18n': 'admin.pw.hint' }, t('admin.pw.hint')),
+    err,
+    h('div.buttons',
+      h('button#pw-cancel', { type: 'button', 'data-i18n': 'login.cancel' }, t('login.cancel')),
+      h('button.primary#pw-submit', { type: 'submit', 'data-i18n': 'admin.pw.submit' }, t('admin.pw.submit'))));
+  const dlg = h('dialog#pw-dialog', form);
+  document.body.append(dlg);
+  $('#pw-cancel', dlg).addEventListener('click', () => dlg.close());
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.textContent = '';
+    if (neu.value !== again.value) { err.textContent = t('admin.pw.mismatch'); return; }
+    if (neu.value.length < 8) { err.textContent = t('admin.pw.short'); return; }
+    const btn = $('#pw-submit', dlg);
+    btn.disabled = true;
+    try {
+      await api('/api/me/password', { method: 'POST', body: { old: old.value, new: neu.value } });
+      for (const i of [old, neu, again]) i.value = '';
+      dlg.close();
+      forgetSession(); // the server ended every session of this account
+      toast(t('admin.pw.done'));
+      openLogin({ required: true });
+    } catch (e) {
+      err.textContent = e.data && e.data.error === 'wrong_password' ? t('admin.pw.wrong') : `${t('admin.pw.failed')}: ${errText(e)}`;
+    } finally {
+      btn.disabled = false;
+    }
+  });
+}
+
+function openPassword() {
+  const dlg = $('#pw-dialog');
+  $('#pw-error', dlg).textContent = '';
+  if (!dlg.open) dlg.showModal();
+  $('#pw-old', dlg).focus();
 }

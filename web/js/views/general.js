@@ -4,6 +4,7 @@ import { t, onLangChange } from '/js/i18n.js';
 import { isLoggedIn, mayShow, onAuthChange } from '/js/api.js';
 import { createMap, showLayer, setHeatmap, legendFor, enablePopups, dropPrivateLayers } from '/js/mapbase.js';
 import { buildSearch } from '/js/search.js';
+import { connectEvents, importedLayer } from '/js/live.js';
 
 const PANEL_LAYERS = ['grids', 'hazards', 'shelters', 'places', 'incidents', 'people', 'patrol'];
 const ON_BY_DEFAULT = new Set(['grids', 'hazards', 'shelters', 'incidents']);
@@ -55,9 +56,22 @@ export async function start() {
   };
   render();
   onLangChange(render);
+  // An import (browser or command line, on any instance) shows without a reload: its live event
+  // names the layer, whose tiles are fetched again. Live events need a session.
+  let es = null;
+  const live = () => {
+    if (es) { es.close(); es = null; }
+    if (!isLoggedIn()) return;
+    es = connectEvents((ev) => {
+      const layer = importedLayer(ev);
+      if (layer && map.getSource(layer)) map.refreshTiles(layer);
+    });
+  };
+  live();
   onAuthChange(() => {
     dropPrivateLayers(map);
     for (const n of wanted) showLayer(map, n, true);
     render();
+    live();
   });
 }
