@@ -190,7 +190,7 @@ fn location(r: &R<'_>, ctx: &Context<'_>) -> Check<(f64, f64)> {
 fn content_id(row: &RawRow) -> String {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
-    for v in &row.values {
+    for v in row.values.iter() {
         h.update(v.as_bytes());
         h.update([0x1f]);
     }

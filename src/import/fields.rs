@@ -304,7 +304,6 @@ impl Mapping {
     pub fn get<'a>(&'a self, row: &'a RawRow, field: &str) -> Option<&'a str> {
         self.column(field)
             .and_then(|i| row.values.get(i))
-            .map(String::as_str)
             .filter(|v| !v.is_empty())
             .or_else(|| {
                 self.defaults

@@ -14,6 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::redact_url;
+use crate::domain::incident::Step;
 use crate::domain::visit::{ScheduleRow, Visit};
 use crate::domain::{Dataset, Incident, LayerRecords, PatrolMember, PatrolPoint, Person};
 
@@ -508,6 +509,63 @@ fn import_kind(records: &LayerRecords) -> &'static str {
 /// import writes a thousand entries, small enough that an instance reloading
 /// one batch holds its lock briefly.
 pub const IMPORT_BATCH: usize = 1000;
+
+/// The fixed parts of a multi-row upsert into `table`, whose first column is
+/// the key: `insert into T (c1, …) ` before the `values` list and
+/// ` on conflict (c1) do update set c2 = excluded.c2, …` after it. A
+/// `version` column counts up instead of taking the file's value.
+/// The table and column names are this crate's constants, never input.
+fn upsert_sql(table: &str, cols: &[&str]) -> (String, String) {
+    let set: Vec<String> = cols[1..]
+        .iter()
+        .map(|c| match *c {
+            "version" => format!("version = {table}.version + 1"),
+            c => format!("{c} = excluded.{c}"),
+        })
+        .collect();
+    (
+        format!("insert into {table} ({}) ", cols.join(", ")),
+        format!(
+            " on conflict ({}) do update set {}",
+            cols[0],
+            set.join(", ")
+        ),
+    )
+}
+
+/// An import's change-log list: every record's id with its point's box.
+fn point_boxes<'a>(records: impl Iterator<Item = (&'a str, f64, f64)>) -> Vec<(String, [f64; 4])> {
+    records
+        .map(|(id, lon, lat)| (id.to_owned(), [lon, lat, lon, lat]))
+        .collect()
+}
+
+/// The history step an import writes for each incident it stores.
+fn import_steps(incidents: &[Incident], actor: &str, at: DateTime<Utc>) -> Vec<Step> {
+    incidents
+        .iter()
+        .map(|i| Step {
+            incident_id: i.id.clone(),
+            at,
+            actor: actor.to_owned(),
+            action: "import".into(),
+            status: i.status,
+            note: String::new(),
+        })
+        .collect()
+}
+
+/// The change-log list of an import of point records (every layer but areas).
+fn import_points(records: &LayerRecords) -> Vec<(String, [f64; 4])> {
+    match records {
+        LayerRecords::Areas(_) => Vec::new(),
+        LayerRecords::Hazards(v) => point_boxes(v.iter().map(|x| (x.id.as_str(), x.lon, x.lat))),
+        LayerRecords::Shelters(v) => point_boxes(v.iter().map(|x| (x.id.as_str(), x.lon, x.lat))),
+        LayerRecords::Places(v) => point_boxes(v.iter().map(|x| (x.id.as_str(), x.lon, x.lat))),
+        LayerRecords::People(v) => point_boxes(v.iter().map(|x| (x.id.as_str(), x.lon, x.lat))),
+        LayerRecords::Incidents(v) => point_boxes(v.iter().map(|x| (x.id.as_str(), x.lon, x.lat))),
+    }
+}
 
 /// One change-log entry of an import: the first id (as `record_id`), every
 /// id as a JSON array, and the union of the records' boxes.

@@ -20,6 +20,7 @@ mod map {
     crate::store::rows::row_mappers!(sqlx::postgres::PgRow);
 }
 mod cases;
+mod layers;
 mod patrol;
 mod visits;
 
@@ -112,111 +113,13 @@ impl Store for PostgisStore {
 
     async fn seed(&self, d: &Dataset) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        let wkbs: Vec<Vec<u8>> = d
-            .areas
-            .iter()
-            .map(|a| super::wkb::encode(&a.geometry))
-            .collect::<StoreResult<_>>()?;
-        sqlx::query(
-            "insert into areas (code, name, level, parent, head_name, head_phone, households, residents, geom) \
-             select c, n, l, p, hn, hp, hh, r, st_multi(st_geomfromwkb(g, 4326)) \
-             from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int8[], $8::int8[], $9::bytea[]) \
-             as t(c, n, l, p, hn, hp, hh, r, g)",
-        )
-        .bind(d.areas.iter().map(|a| a.code.as_str().to_owned()).collect::<Vec<_>>())
-        .bind(d.areas.iter().map(|a| a.name.clone()).collect::<Vec<_>>())
-        .bind(d.areas.iter().map(|a| a.level().as_str().to_owned()).collect::<Vec<_>>())
-        .bind(d.areas.iter().map(|a| a.parent.as_ref().map(|p| p.as_str().to_owned())).collect::<Vec<_>>())
-        .bind(d.areas.iter().map(|a| a.head.as_ref().map(|h| h.name.clone())).collect::<Vec<_>>())
-        .bind(d.areas.iter().map(|a| a.head.as_ref().map(|h| h.phone.clone())).collect::<Vec<_>>())
-        .bind(d.areas.iter().map(|a| a.households as i64).collect::<Vec<_>>())
-        .bind(d.areas.iter().map(|a| a.residents as i64).collect::<Vec<_>>())
-        .bind(wkbs)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("insert into shelters (id, name, capacity, address, geom) select i, n, c, a, st_setsrid(st_makepoint(x, y), 4326) from unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::float8[], $6::float8[]) as t(i, n, c, a, x, y)")
-            .bind(d.shelters.iter().map(|s| s.id.clone()).collect::<Vec<_>>())
-            .bind(d.shelters.iter().map(|s| s.name.clone()).collect::<Vec<_>>())
-            .bind(d.shelters.iter().map(|s| s.capacity as i64).collect::<Vec<_>>())
-            .bind(d.shelters.iter().map(|s| s.address.clone()).collect::<Vec<_>>())
-            .bind(d.shelters.iter().map(|s| s.lon).collect::<Vec<_>>())
-            .bind(d.shelters.iter().map(|s| s.lat).collect::<Vec<_>>())
-            .execute(&mut *tx).await?;
-        let h = &d.hazards;
-        sqlx::query("insert into hazards (id, name, kind, risk, threatened_households, threatened_persons, monitor_name, monitor_phone, leader_name, leader_phone, shelter, status, geom) \
-                     select i, n, k, r, th, tp, mn, mp, ln, lp, s, st, st_setsrid(st_makepoint(x, y), 4326) \
-                     from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::float8[], $14::float8[]) \
-                     as t(i, n, k, r, th, tp, mn, mp, ln, lp, s, st, x, y)")
-            .bind(h.iter().map(|v| v.id.clone()).collect::<Vec<_>>())
-            .bind(h.iter().map(|v| v.name.clone()).collect::<Vec<_>>())
-            .bind(h.iter().map(|v| v.kind.clone()).collect::<Vec<_>>())
-            .bind(h.iter().map(|v| v.risk.as_str().to_owned()).collect::<Vec<_>>())
-            .bind(h.iter().map(|v| v.threatened_households as i64).collect::<Vec<_>>())
-            .bind(h.iter().map(|v| v.threatened_persons as i64).collect::<Vec<_>>())
-            .bind(h.iter().map(|v| v.monitor.name.clone()).collect::<Vec<_>>())
-            .bind(h.iter().map(|v| v.monitor.phone.clone()).collect::<Vec<_>>())
-            .bind(h.iter().map(|v| v.leader.name.clone()).collect::<Vec<_>>())
-            .bind(h.iter().map(|v| v.leader.phone.clone()).collect::<Vec<_>>())
-            .bind(h.iter().map(|v| v.shelter.clone()).collect::<Vec<_>>())
-            .bind(h.iter().map(|v| v.status.clone()).collect::<Vec<_>>())
-            .bind(h.iter().map(|v| v.lon).collect::<Vec<_>>())
-            .bind(h.iter().map(|v| v.lat).collect::<Vec<_>>())
-            .execute(&mut *tx).await?;
-        let p = &d.places;
-        sqlx::query("insert into places (id, name, kind, visit_every_hours, radius_m, geom) select i, n, k, v, r, st_setsrid(st_makepoint(x, y), 4326) from unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::float8[], $6::float8[], $7::float8[]) as t(i, n, k, v, r, x, y)")
-            .bind(p.iter().map(|v| v.id.clone()).collect::<Vec<_>>())
-            .bind(p.iter().map(|v| v.name.clone()).collect::<Vec<_>>())
-            .bind(p.iter().map(|v| v.kind.clone()).collect::<Vec<_>>())
-            .bind(p.iter().map(|v| v.visit_every_hours as i64).collect::<Vec<_>>())
-            .bind(p.iter().map(|v| v.radius_m).collect::<Vec<_>>())
-            .bind(p.iter().map(|v| v.lon).collect::<Vec<_>>())
-            .bind(p.iter().map(|v| v.lat).collect::<Vec<_>>())
-            .execute(&mut *tx).await?;
-        for chunk in d.incidents.chunks(100_000) {
-            sqlx::query("insert into incidents (id, category, source, description, grid, status, reported_at, deadline, version, geom) \
-                         select i, c, s, d, g, st, r, dl, v, st_setsrid(st_makepoint(x, y), 4326) \
-                         from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::int8[], $10::float8[], $11::float8[]) \
-                         as t(i, c, s, d, g, st, r, dl, v, x, y)")
-                .bind(chunk.iter().map(|v| v.id.clone()).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|v| v.category.clone()).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|v| v.source.clone()).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|v| v.description.clone()).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|v| v.grid.clone()).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|v| v.status.as_str().to_owned()).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|v| v.reported_at).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|v| v.deadline).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|v| v.version).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|v| v.lon).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|v| v.lat).collect::<Vec<_>>())
-                .execute(&mut *tx).await?;
-        }
-        for chunk in d.steps.chunks(100_000) {
-            sqlx::query("insert into incident_history (incident_id, at, actor, action, status, note) \
-                         select * from unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])")
-                .bind(chunk.iter().map(|s| s.incident_id.clone()).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|s| s.at).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|s| s.actor.clone()).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|s| s.action.clone()).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|s| s.status.as_str().to_owned()).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|s| s.note.clone()).collect::<Vec<_>>())
-                .execute(&mut *tx).await?;
-        }
-        let pe = &d.people;
-        sqlx::query("insert into people (id, category, name, id_number, phone, address, risk_level, next_visit, geom) \
-                     select i, c, n, idn, ph, a, r, nv, st_setsrid(st_makepoint(x, y), 4326) \
-                     from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int8[], $8::date[], $9::float8[], $10::float8[]) \
-                     as t(i, c, n, idn, ph, a, r, nv, x, y)")
-            .bind(pe.iter().map(|v| v.id.clone()).collect::<Vec<_>>())
-            .bind(pe.iter().map(|v| v.category.as_str().to_owned()).collect::<Vec<_>>())
-            .bind(pe.iter().map(|v| v.name.clone()).collect::<Vec<_>>())
-            .bind(pe.iter().map(|v| v.id_number.clone()).collect::<Vec<_>>())
-            .bind(pe.iter().map(|v| v.phone.clone()).collect::<Vec<_>>())
-            .bind(pe.iter().map(|v| v.address.clone()).collect::<Vec<_>>())
-            .bind(pe.iter().map(|v| v.risk_level.map(i64::from)).collect::<Vec<_>>())
-            .bind(pe.iter().map(|v| v.next_visit).collect::<Vec<_>>())
-            .bind(pe.iter().map(|v| v.lon).collect::<Vec<_>>())
-            .bind(pe.iter().map(|v| v.lat).collect::<Vec<_>>())
-            .execute(&mut *tx).await?;
+        layers::areas(&mut tx, &d.areas).await?;
+        layers::shelters(&mut tx, &d.shelters).await?;
+        layers::hazards(&mut tx, &d.hazards).await?;
+        layers::places(&mut tx, &d.places).await?;
+        layers::incidents(&mut tx, &d.incidents).await?;
+        layers::steps(&mut tx, &d.steps).await?;
+        layers::people(&mut tx, &d.people).await?;
         sqlx::query("insert into patrol_members (id, name, team) select * from unnest($1::text[], $2::text[], $3::text[])")
             .bind(d.members.iter().map(|m| m.id.clone()).collect::<Vec<_>>())
             .bind(d.members.iter().map(|m| m.name.clone()).collect::<Vec<_>>())
@@ -519,84 +422,23 @@ impl Store for PostgisStore {
     async fn import(&self, records: &LayerRecords, actor: &str) -> StoreResult<Vec<Change>> {
         let mut tx = self.pool.begin().await?;
         let kind = super::import_kind(records);
-        let mut logged: Vec<(String, [f64; 4])> = Vec::with_capacity(records.len());
+        // Whole columns per statement (see `layers`), not one statement per row.
         match records {
-            LayerRecords::Areas(areas) => {
-                for a in areas {
-                    let bb = crate::spatial::BBox::of(&a.geometry)
-                        .map(|b| b.to_array())
-                        .unwrap_or([0.0; 4]);
-                    sqlx::query("insert into areas (code, name, level, parent, head_name, head_phone, households, residents, geom) \
-                                 values ($1, $2, $3, $4, $5, $6, $7, $8, st_multi(st_geomfromwkb($9, 4326))) on conflict (code) do update set name = excluded.name, \
-                                 level = excluded.level, parent = excluded.parent, head_name = excluded.head_name, head_phone = excluded.head_phone, \
-                                 households = excluded.households, residents = excluded.residents, geom = excluded.geom")
-                        .bind(a.code.as_str()).bind(&a.name).bind(a.level().as_str()).bind(a.parent.as_ref().map(|p| p.as_str()))
-                        .bind(a.head.as_ref().map(|h| h.name.as_str())).bind(a.head.as_ref().map(|h| h.phone.as_str()))
-                        .bind(a.households as i64).bind(a.residents as i64).bind(super::wkb::encode(&a.geometry)?)
-                        .execute(&mut *tx).await?;
-                    logged.push((a.code.as_str().to_owned(), bb));
-                }
-            }
-            LayerRecords::Hazards(hazards) => {
-                for h in hazards {
-                    sqlx::query("insert into hazards (id, name, kind, risk, threatened_households, threatened_persons, monitor_name, monitor_phone, leader_name, leader_phone, shelter, status, geom) \
-                                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, st_setsrid(st_makepoint($13, $14), 4326)) on conflict (id) do update set name = excluded.name, \
-                                 kind = excluded.kind, risk = excluded.risk, threatened_households = excluded.threatened_households, threatened_persons = excluded.threatened_persons, \
-                                 monitor_name = excluded.monitor_name, monitor_phone = excluded.monitor_phone, leader_name = excluded.leader_name, leader_phone = excluded.leader_phone, \
-                                 shelter = excluded.shelter, status = excluded.status, geom = excluded.geom")
-                        .bind(&h.id).bind(&h.name).bind(&h.kind).bind(h.risk.as_str()).bind(h.threatened_households as i64).bind(h.threatened_persons as i64)
-                        .bind(&h.monitor.name).bind(&h.monitor.phone).bind(&h.leader.name).bind(&h.leader.phone).bind(&h.shelter).bind(&h.status)
-                        .bind(h.lon).bind(h.lat)
-                        .execute(&mut *tx).await?;
-                    logged.push((h.id.clone(), [h.lon, h.lat, h.lon, h.lat]));
-                }
-            }
-            LayerRecords::Shelters(shelters) => {
-                for v in shelters {
-                    sqlx::query("insert into shelters (id, name, capacity, address, geom) values ($1, $2, $3, $4, st_setsrid(st_makepoint($5, $6), 4326)) \
-                                 on conflict (id) do update set name = excluded.name, capacity = excluded.capacity, address = excluded.address, geom = excluded.geom")
-                        .bind(&v.id).bind(&v.name).bind(v.capacity as i64).bind(&v.address).bind(v.lon).bind(v.lat)
-                        .execute(&mut *tx).await?;
-                    logged.push((v.id.clone(), [v.lon, v.lat, v.lon, v.lat]));
-                }
-            }
-            LayerRecords::Places(places) => {
-                for v in places {
-                    sqlx::query("insert into places (id, name, kind, visit_every_hours, radius_m, geom) values ($1, $2, $3, $4, $5, st_setsrid(st_makepoint($6, $7), 4326)) \
-                                 on conflict (id) do update set name = excluded.name, kind = excluded.kind, visit_every_hours = excluded.visit_every_hours, \
-                                 radius_m = excluded.radius_m, geom = excluded.geom")
-                        .bind(&v.id).bind(&v.name).bind(&v.kind).bind(v.visit_every_hours as i64).bind(v.radius_m).bind(v.lon).bind(v.lat)
-                        .execute(&mut *tx).await?;
-                    logged.push((v.id.clone(), [v.lon, v.lat, v.lon, v.lat]));
-                }
-            }
-            LayerRecords::People(people) => {
-                for p in people {
-                    sqlx::query("insert into people (id, category, name, id_number, phone, address, risk_level, next_visit, geom) \
-                                 values ($1, $2, $3, $4, $5, $6, $7, $8, st_setsrid(st_makepoint($9, $10), 4326)) on conflict (id) do update set category = excluded.category, \
-                                 name = excluded.name, id_number = excluded.id_number, phone = excluded.phone, address = excluded.address, risk_level = excluded.risk_level, \
-                                 next_visit = excluded.next_visit, geom = excluded.geom")
-                        .bind(&p.id).bind(p.category.as_str()).bind(&p.name).bind(&p.id_number).bind(&p.phone).bind(&p.address)
-                        .bind(p.risk_level.map(i64::from)).bind(p.next_visit).bind(p.lon).bind(p.lat)
-                        .execute(&mut *tx).await?;
-                    logged.push((p.id.clone(), [p.lon, p.lat, p.lon, p.lat]));
-                }
-            }
-            LayerRecords::Incidents(incidents) => {
-                for i in incidents {
-                    sqlx::query("insert into incidents (id, category, source, description, grid, status, reported_at, deadline, version, geom) \
-                                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, st_setsrid(st_makepoint($10, $11), 4326)) on conflict (id) do update set \
-                                 category = excluded.category, source = excluded.source, description = excluded.description, grid = excluded.grid, status = excluded.status, \
-                                 reported_at = excluded.reported_at, deadline = excluded.deadline, version = incidents.version + 1, geom = excluded.geom")
-                        .bind(&i.id).bind(&i.category).bind(&i.source).bind(&i.description).bind(&i.grid).bind(i.status.as_str())
-                        .bind(i.reported_at).bind(i.deadline).bind(i.version).bind(i.lon).bind(i.lat)
-                        .execute(&mut *tx).await?;
-                    sqlx::query("insert into incident_history (incident_id, at, actor, action, status, note) values ($1, now(), $2, 'import', $3, '')")
-                        .bind(&i.id).bind(actor).bind(i.status.as_str()).execute(&mut *tx).await?;
-                    logged.push((i.id.clone(), [i.lon, i.lat, i.lon, i.lat]));
-                }
+            LayerRecords::Areas(_) => {}
+            LayerRecords::Hazards(v) => layers::hazards(&mut tx, v).await?,
+            LayerRecords::Shelters(v) => layers::shelters(&mut tx, v).await?,
+            LayerRecords::Places(v) => layers::places(&mut tx, v).await?,
+            LayerRecords::People(v) => layers::people(&mut tx, v).await?,
+            LayerRecords::Incidents(v) => {
+                layers::incidents(&mut tx, v).await?;
+                let steps = super::import_steps(v, actor, Utc::now());
+                layers::steps(&mut tx, &steps).await?;
             }
         }
+        let logged = match records {
+            LayerRecords::Areas(v) => layers::areas(&mut tx, v).await?,
+            points => super::import_points(points),
+        };
         let batches = super::import_batches(kind, &logged);
         let mut changes = Vec::with_capacity(batches.len());
         for b in batches {

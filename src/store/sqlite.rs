@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use super::{
     AuditEntry, Change, HistoryEntry, KeyClaim, NewPhoto, PhotoMeta, SessionRecord, Store,
@@ -15,13 +15,13 @@ use super::{
 };
 use crate::domain::visit::{ScheduleRow, Visit};
 use crate::domain::{Dataset, Incident, LayerRecords};
-use crate::spatial::BBox;
 
 mod map {
     crate::store::rows::row_mappers!(sqlx::sqlite::SqliteRow);
 }
 mod cases;
 mod keys;
+mod layers;
 mod patrol;
 mod visits;
 
@@ -122,22 +122,6 @@ impl SqliteStore {
             path: path.to_owned(),
         })
     }
-
-    async fn insert_chunked<T>(
-        &self,
-        tx: &mut sqlx::Transaction<'_, Sqlite>,
-        head: &str,
-        cols: usize,
-        rows: &[T],
-        mut bind: impl FnMut(&mut sqlx::query_builder::Separated<'_, Sqlite, &'static str>, &T),
-    ) -> StoreResult<()> {
-        for chunk in rows.chunks((MAX_PARAMS / cols).max(1)) {
-            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(head);
-            qb.push_values(chunk, |mut b, r| bind(&mut b, r));
-            qb.build().execute(&mut **tx).await?;
-        }
-        Ok(())
-    }
 }
 
 #[async_trait]
@@ -176,125 +160,14 @@ impl Store for SqliteStore {
 
     async fn seed(&self, d: &Dataset) -> StoreResult<()> {
         let mut tx = self.write().await?;
-        let areas: Vec<(Vec<u8>, BBox)> = d
-            .areas
-            .iter()
-            .map(|a| {
-                Ok((
-                    super::wkb::encode(&a.geometry)?,
-                    BBox::of(&a.geometry).unwrap_or(BBox {
-                        min_lon: 0.0,
-                        min_lat: 0.0,
-                        max_lon: 0.0,
-                        max_lat: 0.0,
-                    }),
-                ))
-            })
-            .collect::<StoreResult<_>>()?;
-        let rows: Vec<_> = d.areas.iter().zip(&areas).collect();
-        self.insert_chunked(&mut tx, "insert into areas (code, name, level, parent, head_name, head_phone, households, residents, geom, minx, miny, maxx, maxy) ", 13, &rows, |b, (a, (wkb, bb))| {
-            b.push_bind(a.code.as_str().to_owned())
-                .push_bind(a.name.clone())
-                .push_bind(a.level().as_str())
-                .push_bind(a.parent.as_ref().map(|p| p.as_str().to_owned()))
-                .push_bind(a.head.as_ref().map(|h| h.name.clone()))
-                .push_bind(a.head.as_ref().map(|h| h.phone.clone()))
-                .push_bind(a.households as i64)
-                .push_bind(a.residents as i64)
-                .push_bind(wkb.clone())
-                .push_bind(bb.min_lon)
-                .push_bind(bb.min_lat)
-                .push_bind(bb.max_lon)
-                .push_bind(bb.max_lat);
-        }).await?;
-        self.insert_chunked(
-            &mut tx,
-            "insert into shelters (id, name, capacity, address, lon, lat) ",
-            6,
-            &d.shelters,
-            |b, s| {
-                b.push_bind(s.id.clone())
-                    .push_bind(s.name.clone())
-                    .push_bind(s.capacity as i64)
-                    .push_bind(s.address.clone())
-                    .push_bind(s.lon)
-                    .push_bind(s.lat);
-            },
-        )
-        .await?;
-        self.insert_chunked(&mut tx, "insert into hazards (id, name, kind, risk, threatened_households, threatened_persons, monitor_name, monitor_phone, leader_name, leader_phone, shelter, status, lon, lat) ", 14, &d.hazards, |b, h| {
-            b.push_bind(h.id.clone()).push_bind(h.name.clone()).push_bind(h.kind.clone()).push_bind(h.risk.as_str())
-                .push_bind(h.threatened_households as i64).push_bind(h.threatened_persons as i64)
-                .push_bind(h.monitor.name.clone()).push_bind(h.monitor.phone.clone())
-                .push_bind(h.leader.name.clone()).push_bind(h.leader.phone.clone())
-                .push_bind(h.shelter.clone()).push_bind(h.status.clone()).push_bind(h.lon).push_bind(h.lat);
-        }).await?;
-        self.insert_chunked(
-            &mut tx,
-            "insert into places (id, name, kind, visit_every_hours, radius_m, lon, lat) ",
-            7,
-            &d.places,
-            |b, p| {
-                b.push_bind(p.id.clone())
-                    .push_bind(p.name.clone())
-                    .push_bind(p.kind.clone())
-                    .push_bind(p.visit_every_hours as i64)
-                    .push_bind(p.radius_m)
-                    .push_bind(p.lon)
-                    .push_bind(p.lat);
-            },
-        )
-        .await?;
-        self.insert_chunked(&mut tx, "insert into incidents (id, category, source, description, grid, status, reported_at, deadline, version, lon, lat) ", 11, &d.incidents, |b, i| {
-            b.push_bind(i.id.clone()).push_bind(i.category.clone()).push_bind(i.source.clone()).push_bind(i.description.clone())
-                .push_bind(i.grid.clone()).push_bind(i.status.as_str()).push_bind(i.reported_at).push_bind(i.deadline)
-                .push_bind(i.version).push_bind(i.lon).push_bind(i.lat);
-        }).await?;
-        self.insert_chunked(
-            &mut tx,
-            "insert into incident_history (incident_id, at, actor, action, status, note) ",
-            6,
-            &d.steps,
-            |b, s| {
-                b.push_bind(s.incident_id.clone())
-                    .push_bind(s.at)
-                    .push_bind(s.actor.clone())
-                    .push_bind(s.action.clone())
-                    .push_bind(s.status.as_str())
-                    .push_bind(s.note.clone());
-            },
-        )
-        .await?;
-        self.insert_chunked(&mut tx, "insert into people (id, category, name, id_number, phone, address, risk_level, next_visit, lon, lat) ", 10, &d.people, |b, p| {
-            b.push_bind(p.id.clone()).push_bind(p.category.as_str()).push_bind(p.name.clone()).push_bind(p.id_number.clone())
-                .push_bind(p.phone.clone()).push_bind(p.address.clone()).push_bind(p.risk_level.map(i64::from)).push_bind(p.next_visit)
-                .push_bind(p.lon).push_bind(p.lat);
-        }).await?;
-        self.insert_chunked(
-            &mut tx,
-            "insert into patrol_members (id, name, team) ",
-            3,
-            &d.members,
-            |b, m| {
-                b.push_bind(m.id.clone())
-                    .push_bind(m.name.clone())
-                    .push_bind(m.team.clone());
-            },
-        )
-        .await?;
-        self.insert_chunked(
-            &mut tx,
-            "insert into patrol_points (member_id, t, lon, lat) ",
-            4,
-            &d.patrol_points,
-            |b, p| {
-                b.push_bind(d.members[p.member as usize].id.clone())
-                    .push_bind(p.time)
-                    .push_bind(p.lon)
-                    .push_bind(p.lat);
-            },
-        )
-        .await?;
+        layers::areas(&mut tx, &d.areas).await?;
+        layers::shelters(&mut tx, &d.shelters).await?;
+        layers::hazards(&mut tx, &d.hazards).await?;
+        layers::places(&mut tx, &d.places).await?;
+        layers::incidents(&mut tx, &d.incidents).await?;
+        layers::steps(&mut tx, &d.steps).await?;
+        layers::people(&mut tx, &d.people).await?;
+        layers::patrol(&mut tx, d).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -523,83 +396,24 @@ impl Store for SqliteStore {
         let mut tx = self.write().await?;
         let now = Utc::now();
         let kind = super::import_kind(records);
-        // (record id, bbox) of every change to log, in order.
-        let mut logged: Vec<(String, [f64; 4])> = Vec::with_capacity(records.len());
+        // Multi-row statements, a few thousand rows each (one per row cost
+        // 174 s per million incidents, nearly all of it per-statement overhead).
+        // `logged`: (record id, bbox) of every change to log, in order.
         match records {
-            LayerRecords::Areas(areas) => {
-                for a in areas {
-                    let bb = BBox::of(&a.geometry)
-                        .map(|b| b.to_array())
-                        .unwrap_or([0.0; 4]);
-                    sqlx::query("insert into areas (code, name, level, parent, head_name, head_phone, households, residents, geom, minx, miny, maxx, maxy) \
-                                 values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (code) do update set name = excluded.name, level = excluded.level, \
-                                 parent = excluded.parent, head_name = excluded.head_name, head_phone = excluded.head_phone, households = excluded.households, \
-                                 residents = excluded.residents, geom = excluded.geom, minx = excluded.minx, miny = excluded.miny, maxx = excluded.maxx, maxy = excluded.maxy")
-                        .bind(a.code.as_str()).bind(&a.name).bind(a.level().as_str()).bind(a.parent.as_ref().map(|p| p.as_str()))
-                        .bind(a.head.as_ref().map(|h| h.name.as_str())).bind(a.head.as_ref().map(|h| h.phone.as_str()))
-                        .bind(a.households as i64).bind(a.residents as i64).bind(super::wkb::encode(&a.geometry)?)
-                        .bind(bb[0]).bind(bb[1]).bind(bb[2]).bind(bb[3])
-                        .execute(&mut *tx).await?;
-                    logged.push((a.code.as_str().to_owned(), bb));
-                }
-            }
-            LayerRecords::Hazards(hazards) => {
-                for h in hazards {
-                    sqlx::query("insert into hazards (id, name, kind, risk, threatened_households, threatened_persons, monitor_name, monitor_phone, leader_name, leader_phone, shelter, status, lon, lat) \
-                                 values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do update set name = excluded.name, kind = excluded.kind, risk = excluded.risk, \
-                                 threatened_households = excluded.threatened_households, threatened_persons = excluded.threatened_persons, monitor_name = excluded.monitor_name, \
-                                 monitor_phone = excluded.monitor_phone, leader_name = excluded.leader_name, leader_phone = excluded.leader_phone, shelter = excluded.shelter, \
-                                 status = excluded.status, lon = excluded.lon, lat = excluded.lat")
-                        .bind(&h.id).bind(&h.name).bind(&h.kind).bind(h.risk.as_str()).bind(h.threatened_households as i64).bind(h.threatened_persons as i64)
-                        .bind(&h.monitor.name).bind(&h.monitor.phone).bind(&h.leader.name).bind(&h.leader.phone).bind(&h.shelter).bind(&h.status)
-                        .bind(h.lon).bind(h.lat)
-                        .execute(&mut *tx).await?;
-                    logged.push((h.id.clone(), [h.lon, h.lat, h.lon, h.lat]));
-                }
-            }
-            LayerRecords::Shelters(shelters) => {
-                for v in shelters {
-                    sqlx::query("insert into shelters (id, name, capacity, address, lon, lat) values (?, ?, ?, ?, ?, ?) on conflict (id) do update set \
-                                 name = excluded.name, capacity = excluded.capacity, address = excluded.address, lon = excluded.lon, lat = excluded.lat")
-                        .bind(&v.id).bind(&v.name).bind(v.capacity as i64).bind(&v.address).bind(v.lon).bind(v.lat)
-                        .execute(&mut *tx).await?;
-                    logged.push((v.id.clone(), [v.lon, v.lat, v.lon, v.lat]));
-                }
-            }
-            LayerRecords::Places(places) => {
-                for v in places {
-                    sqlx::query("insert into places (id, name, kind, visit_every_hours, radius_m, lon, lat) values (?, ?, ?, ?, ?, ?, ?) on conflict (id) do update set \
-                                 name = excluded.name, kind = excluded.kind, visit_every_hours = excluded.visit_every_hours, radius_m = excluded.radius_m, lon = excluded.lon, lat = excluded.lat")
-                        .bind(&v.id).bind(&v.name).bind(&v.kind).bind(v.visit_every_hours as i64).bind(v.radius_m).bind(v.lon).bind(v.lat)
-                        .execute(&mut *tx).await?;
-                    logged.push((v.id.clone(), [v.lon, v.lat, v.lon, v.lat]));
-                }
-            }
-            LayerRecords::People(people) => {
-                for p in people {
-                    sqlx::query("insert into people (id, category, name, id_number, phone, address, risk_level, next_visit, lon, lat) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                                 on conflict (id) do update set category = excluded.category, name = excluded.name, id_number = excluded.id_number, phone = excluded.phone, \
-                                 address = excluded.address, risk_level = excluded.risk_level, next_visit = excluded.next_visit, lon = excluded.lon, lat = excluded.lat")
-                        .bind(&p.id).bind(p.category.as_str()).bind(&p.name).bind(&p.id_number).bind(&p.phone).bind(&p.address)
-                        .bind(p.risk_level.map(i64::from)).bind(p.next_visit).bind(p.lon).bind(p.lat)
-                        .execute(&mut *tx).await?;
-                    logged.push((p.id.clone(), [p.lon, p.lat, p.lon, p.lat]));
-                }
-            }
-            LayerRecords::Incidents(incidents) => {
-                for i in incidents {
-                    sqlx::query("insert into incidents (id, category, source, description, grid, status, reported_at, deadline, version, lon, lat) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                                 on conflict (id) do update set category = excluded.category, source = excluded.source, description = excluded.description, grid = excluded.grid, \
-                                 status = excluded.status, reported_at = excluded.reported_at, deadline = excluded.deadline, version = incidents.version + 1, lon = excluded.lon, lat = excluded.lat")
-                        .bind(&i.id).bind(&i.category).bind(&i.source).bind(&i.description).bind(&i.grid).bind(i.status.as_str())
-                        .bind(i.reported_at).bind(i.deadline).bind(i.version).bind(i.lon).bind(i.lat)
-                        .execute(&mut *tx).await?;
-                    sqlx::query("insert into incident_history (incident_id, at, actor, action, status, note) values (?, ?, ?, 'import', ?, '')")
-                        .bind(&i.id).bind(now).bind(actor).bind(i.status.as_str()).execute(&mut *tx).await?;
-                    logged.push((i.id.clone(), [i.lon, i.lat, i.lon, i.lat]));
-                }
+            LayerRecords::Areas(_) => {}
+            LayerRecords::Hazards(v) => layers::hazards(&mut tx, v).await?,
+            LayerRecords::Shelters(v) => layers::shelters(&mut tx, v).await?,
+            LayerRecords::Places(v) => layers::places(&mut tx, v).await?,
+            LayerRecords::People(v) => layers::people(&mut tx, v).await?,
+            LayerRecords::Incidents(v) => {
+                layers::incidents(&mut tx, v).await?;
+                layers::steps(&mut tx, &super::import_steps(v, actor, now)).await?;
             }
         }
+        let logged = match records {
+            LayerRecords::Areas(v) => layers::areas(&mut tx, v).await?,
+            points => super::import_points(points),
+        };
         let batches = super::import_batches(kind, &logged);
         let mut changes = Vec::with_capacity(batches.len());
         for b in batches {
