@@ -35,8 +35,10 @@ fn main() -> std::io::Result<()> {
     for i in 0..n {
         let (poly, rect) = &grids[rng.random_range(0..grids.len())];
         let (lon, lat) = loop {
-            let x = rng.random_range(rect.min().x..rect.max().x);
-            let y = rng.random_range(rect.min().y..rect.max().y);
+            // Rounded as written (6 decimals), so a point near the district's
+            // edge cannot round its way out of its grid.
+            let x = (rng.random_range(rect.min().x..rect.max().x) * 1e6).round() / 1e6;
+            let y = (rng.random_range(rect.min().y..rect.max().y) * 1e6).round() / 1e6;
             if poly.contains(&Point::new(x, y)) {
                 break (x, y);
             }
