@@ -452,7 +452,9 @@ pub fn document(base: &str) -> Value {
         .ok(200, Some(json_content(json!({"type": "object", "required": ["ok", "new", "updated", "rejected", "warnings", "report"], "properties": {
             "ok": {"type": "boolean"}, "new": {"type": "integer"}, "updated": {"type": "integer"},
             "rejected": {"type": "array", "items": {"type": "object", "required": ["line", "field", "reason"]}},
-            "warnings": {"type": "array"}, "report": {"type": "string"}}}))))
+            "warnings": {"type": "array"}, "report": {"type": "string"},
+            "mapping": {"type": "array", "description": "[source column, our field] pairs used"},
+            "columns": {"type": "array", "items": {"type": "string"}, "description": "every column of the file, in file order, mapped or not"}}}))))
         .errors(&[400, 401, 403, 404, 413, 422])
         .build();
     import["requestBody"] = json!({"required": true, "content": {"multipart/form-data": {"schema": {

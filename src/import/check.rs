@@ -37,6 +37,8 @@ pub struct Checked {
     pub format: Format,
     /// the mapping used: (source column, our field)
     pub mapping: Vec<(String, String)>,
+    /// every column of the file, in file order (mapped or not)
+    pub columns: Vec<String>,
 }
 
 impl Checked {
@@ -174,5 +176,6 @@ pub fn check(
         rows: table.rows.len(),
         format: table.format,
         mapping: m.pairs(&table.columns),
+        columns: table.columns.clone(),
     })
 }

@@ -68,6 +68,9 @@ pub struct ImportAnswer {
     pub report: String,
     /// the automatic column mapping used (source column → our field)
     pub mapping: Vec<(String, String)>,
+    /// every column of the file in file order, mapped or not (what a
+    /// mapping editor lists)
+    pub columns: Vec<String>,
 }
 
 /// Rows of `rejected` and `warnings` an answer lists (the totals say how many
@@ -128,6 +131,7 @@ impl ImportAnswer {
                 }
             },
             mapping: c.mapping.clone(),
+            columns: c.columns.clone(),
         }
     }
 }

@@ -140,6 +140,41 @@ async fn a_shapefile_export_imports_back_unchanged(backend: Backend) {
     app.stop().await;
 }
 
+/// The mapping editor lists the file's columns from the answer itself, not
+/// from warning text: every column in file order, the unmapped ones too.
+#[tokio::test]
+async fn an_import_answer_lists_every_column_of_the_file_in_order() {
+    let app = TestApp::fixture(Backend::Sqlite).await;
+    let admin = app.login_as("admin").await;
+    let csv = "编号,名称,备注 \"甲\",lon,lat,容量\nS-COL-1,测试安置点,x,113.06,23.70,80\n";
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("shelters.csv"),
+        )
+        .text(
+            "mapping",
+            r#"{"编号":"id","名称":"name","容量":"capacity"}"#,
+        )
+        .text("dry_run", "true");
+    let r = app
+        .client
+        .post(app.url("/api/import/shelters"))
+        .bearer_auth(&admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v["columns"],
+        serde_json::json!(["编号", "名称", "备注 \"甲\"", "lon", "lat", "容量"]),
+        "every column, the unmapped 备注 included, in file order: {v}"
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_shapefile_export_imports_back_unchanged_on_sqlite() {
     a_shapefile_export_imports_back_unchanged(Backend::Sqlite).await;

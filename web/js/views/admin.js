@@ -209,15 +209,11 @@ function updateButtons() {
   document.body.dataset.importReady = clean ? '1' : '0';
 }
 
-/** The columns of the files as the answers name them: mapped ones, then the unused ones the warnings name. */
+/** The columns of the files as the answer lists them (file order, mapped or not), then any the admin mapped by hand. */
 function learnColumns(answer) {
   const seen = new Set(imp.columns);
   const add = (c) => { if (!seen.has(c)) { seen.add(c); imp.columns.push(c); } };
-  for (const [src] of answer.mapping || []) if (!String(src).startsWith('= ')) add(String(src));
-  for (const w of answer.warnings || []) {
-    const m = /^column "((?:[^"\\]|\\.)*)" is not used/.exec(String(w.text));
-    if (m) add(m[1].replace(/\\(.)/g, '$1'));
-  }
+  for (const c of answer.columns || []) add(String(c));
   for (const c of Object.keys(imp.overrides)) add(c);
 }
 
