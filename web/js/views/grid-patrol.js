@@ -58,6 +58,25 @@ export async function stopPatrol() {
   onChange();
 }
 
+const TRACKS_KEY = 'minqing.grid.tracks';
+
+/** Whether patrol tracks are drawn on the map (kept on the phone; shown by default). */
+let tracks = null; // 'shown' | 'hidden', when storage is refused (private mode)
+export function tracksShown() {
+  try { tracks = localStorage.getItem(TRACKS_KEY) ?? tracks; } catch { /* keep this page's choice */ }
+  return tracks !== 'hidden';
+}
+
+/** The show/hide tracks switch on the patrol tab; `changed()` redraws the map. */
+export function tracksToggle(changed) {
+  const box = h('input#tracks-toggle', { type: 'checkbox', checked: tracksShown(), on: { change: (e) => {
+    tracks = e.target.checked ? 'shown' : 'hidden';
+    try { localStorage.setItem(TRACKS_KEY, tracks); } catch { /* private mode: this page only */ }
+    changed();
+  } } });
+  return h('label.tracks-toggle', box, h('span', t('patrol.showTracks')));
+}
+
 /** The start/stop control shown on the patrol tab. */
 export function patrolControl() {
   const on = recording();
