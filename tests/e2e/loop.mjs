@@ -61,6 +61,43 @@ async function dragPin(page, to) {
   await page.mouse.up();
 }
 
+/**
+ * A phone reaching the server over plain HTTP by its office name is not a secure context: "my
+ * location" and patrol recording must say that HTTPS is needed (the browser's own message was
+ * English and did not say what to do). Its own Chromium maps `minqing.internal` to the server.
+ */
+export async function insecureContext(k) {
+  const { check, expect, chromium, CHROMIUM, ARGS, BASE_URL, T, login, waitReady } = k;
+  const base = new URL(BASE_URL);
+  const host = 'minqing.internal';
+  const b = await chromium.launch({ executablePath: CHROMIUM, headless: true,
+    args: [...ARGS, `--host-resolver-rules=MAP ${host} ${base.hostname}`, '--disable-features=HttpsUpgrades'] });
+  try {
+    await check('loop: over plain HTTP on the office network, "my location" and patrol say HTTPS is needed', async () => {
+      const ctx = await b.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, locale: 'zh-CN', serviceWorkers: 'block' });
+      const p = await ctx.newPage();
+      await p.goto(`http://${host}:${base.port}/grid`, { timeout: T });
+      await waitReady(p);
+      await login(p, 'wangge');
+      expect(!(await p.evaluate(() => window.isSecureContext)), 'an http:// office name counted as a secure context');
+      const toastAfter = async (sel) => {
+        await p.evaluate(() => { const t = document.querySelector('#toast'); if (t) t.textContent = ''; });
+        await p.click(sel);
+        await p.waitForFunction(() => (document.querySelector('#toast')?.textContent || '').length > 0, null, { timeout: T });
+        return p.textContent('#toast');
+      };
+      const loc = await toastAfter('#locate-btn');
+      await p.click('.tab[data-tab="patrol"]');
+      const patrol = await toastAfter('#patrol-toggle');
+      await ctx.close();
+      for (const msg of [loc, patrol]) expect(msg.includes('HTTPS') && msg.includes('https://'), `the phone said "${msg}"`);
+      return loc;
+    });
+  } finally {
+    await b.close();
+  }
+}
+
 export async function loopFlow(browser, k) {
   const { check, expect, guardedPage, waitReady, login, shot, assertNoProblems, BASE_URL, T, WANGGE_POINT } = k;
   const wall = await guardedPage(browser, { viewport: WALL, label: 'loop wall' });

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { adminFlow } from './admin.mjs';
-import { loopFlow } from './loop.mjs';
+import { loopFlow, insecureContext } from './loop.mjs';
 
 const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const BASE = new URL(BASE_URL);
@@ -1074,7 +1074,9 @@ async function main() {
     if (ONLY.has('lang')) await languagesEverywhere(browser);
     if (ONLY.has('offline')) await offlineFlow(browser);
     if (ONLY.has('loop')) {
-      await loopFlow(browser, { check, expect, guardedPage, waitReady, login, shot, assertNoProblems, BASE_URL, T, WANGGE_POINT });
+      const kit = { check, expect, guardedPage, waitReady, login, shot, assertNoProblems, BASE_URL, T, WANGGE_POINT, chromium, CHROMIUM, ARGS };
+      await loopFlow(browser, kit);
+      await insecureContext(kit);
     }
     if (ONLY.has('admin')) {
       await adminFlow(browser, { check, expect, fail, guardedPage, waitReady, login, shot, assertNoProblems, screenPoints,

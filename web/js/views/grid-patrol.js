@@ -41,6 +41,8 @@ function onFix(pos) {
 
 export function startPatrol() {
   if (watch != null) return;
+  // Over plain HTTP on the office network the browser refuses positions: say why.
+  if (!window.isSecureContext) { toast(t('loc.insecure'), 'error'); return; }
   if (!('geolocation' in navigator)) { toast(t('patrol.noGps'), 'error'); return; }
   watch = navigator.geolocation.watchPosition(onFix, (e) => toast(`${t('patrol.noGps')} (${e.message})`, 'error'),
     { enableHighAccuracy: true, maximumAge: 5000, timeout: 30000 });
