@@ -379,6 +379,28 @@ export async function loopFlow(browser, k) {
       return `${n} history entries`;
     });
 
+    await check('loop: in English the report sheet and its category picker read English; "report here" stays clear of the attribution', async () => {
+      await p.click('#case-close');
+      await p.click('#lang-toggle');
+      await p.click('#report-here');
+      await p.waitForSelector('body[data-report-where]', { timeout: T, state: 'attached' });
+      await p.waitForFunction(() => document.querySelectorAll('#report-category option').length > 1, null, { timeout: T });
+      const options = await p.$$eval('#report-category option', (os) => os.map((o) => o.textContent));
+      const cjk = options.filter((o) => /[\u4e00-\u9fff]/.test(o));
+      expect(cjk.length === 0, `categories in Chinese under EN: ${cjk.join(', ')}`);
+      const near = await p.textContent('#report-near');
+      expect(near.startsWith('Near '), `near line reads ${near}`);
+      // Colour emoji draw as empty boxes where no emoji font is installed (this Chromium, office PCs).
+      const sheet = await p.textContent('#report-dialog');
+      expect(!/[\u{1F000}-\u{1FAFF}]/u.test(sheet), `emoji in the sheet: ${sheet.match(/[\u{1F000}-\u{1FAFF}]/gu)}`);
+      await shot(p, 'loop-phone-report-en.png');
+      await p.click('#report-cancel');
+      const [btn, attrib] = await Promise.all(['#report-here', '.maplibregl-ctrl-attrib'].map((s) => p.locator(s).boundingBox()));
+      expect(btn.y + btn.height <= attrib.y, `the button (bottom ${btn.y + btn.height}) covers the attribution (top ${attrib.y})`);
+      await p.click('#lang-toggle');
+      return options.slice(0, 3).join(', ');
+    });
+
     await check('loop: no console error, no other host, no 4xx/5xx on the phone', async () => assertNoProblems(phone, 'loop phone'));
     await check('loop: no console error, no other host, no 4xx/5xx on the wall', async () => assertNoProblems(wall, 'loop wall'));
   } finally {

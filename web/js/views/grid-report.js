@@ -7,7 +7,7 @@
 // read afterwards, so photos (which need the case's rights) are off for it. The channel
 // (网格员上报) is set by the server from the account's role. Reports go through the outbox.
 import { h, $, toast, uuid, fmtNum } from '/js/dom.js';
-import { t, errText } from '/js/i18n.js';
+import { t, tv, errText } from '/js/i18n.js';
 import { api, getUser } from '/js/api.js';
 import { maplibregl } from '/js/mapbase.js';
 import { enqueueReport } from '/js/outbox.js';
@@ -109,8 +109,9 @@ export function buildReportDialog() {
       h('div.photo-picks#report-thumbs'),
       h('div.photo-buttons',
         camera, gallery,
-        h('button#report-camera-btn', { type: 'button', on: { click: () => camera.click() } }, `📷 ${t('report.camera')}`),
-        h('button#report-gallery-btn', { type: 'button', on: { click: () => gallery.click() } }, `🖼 ${t('report.gallery')}`),
+        // Plain words, no emoji: the office PCs and some phones have no colour-emoji font.
+        h('button#report-camera-btn', { type: 'button', on: { click: () => camera.click() } }, `＋ ${t('report.camera')}`),
+        h('button#report-gallery-btn', { type: 'button', on: { click: () => gallery.click() } }, `＋ ${t('report.gallery')}`),
         h('span.photo-count#report-photo-count', `0/${MAX_PHOTOS}`))),
     h('div.form-error#report-error', { role: 'alert' }),
     h('div.buttons',
@@ -136,7 +137,7 @@ function fillCategories() {
   if (!sel) return;
   const keep = sel.value;
   sel.replaceChildren(h('option', { value: '' }, `— ${t('report.category')} —`),
-    ...categories.map((c) => h('option', { value: c.code }, c.name || c.code)));
+    ...categories.map((c) => h('option', { value: c.code }, tv(c.name || c.code))));
   sel.value = keep;
 }
 
