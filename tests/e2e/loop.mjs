@@ -202,6 +202,21 @@ export async function loopFlow(browser, k) {
       return `${places.length} places, ${missed} missed`;
     });
 
+    await check('loop: without a position fix, "report here" puts the pin at the map centre', async () => {
+      const centre = await p.evaluate(() => window.__map.getCenter().toArray());
+      await p.click('#report-here');
+      await p.waitForSelector('body[data-report-open="centre"]', { timeout: T, state: 'attached' });
+      const pin = await p.evaluate(() => {
+        const r = document.querySelector('#report-pin').getBoundingClientRect();
+        return window.__map.unproject([r.left + r.width / 2 - window.__map.getCanvas().getBoundingClientRect().left,
+          r.bottom - window.__map.getCanvas().getBoundingClientRect().top]).toArray();
+      });
+      await p.click('#report-cancel');
+      expect(Math.abs(pin[0] - centre[0]) < 2e-4 && Math.abs(pin[1] - centre[1]) < 2e-4, `pin at ${pin}, centre was ${centre}`);
+      expect(!(await p.$('#report-pin')), 'the pin stays after cancelling');
+      return pin.map((v) => v.toFixed(5)).join(',');
+    });
+
     await check('loop: "my location" centres the map on the phone\'s position', async () => {
       await p.click('#locate-btn');
       await p.waitForSelector('body[data-located]', { timeout: T, state: 'attached' });
