@@ -75,7 +75,7 @@ export function locateMe() {
 export function mapButtons() {
   return h('div.map-actions#map-actions',
     h('button#locate-btn', { type: 'button', title: t('loc.me'), 'aria-label': t('loc.me'), on: { click: () => locateMe() } }, '◎'),
-    h('button.primary#report-here', { type: 'button', on: { click: () => reportHere() } }, `＋ ${t('report.here')}`));
+    h('button.primary#report-here', { type: 'button', on: { click: () => reportHere() } }, `+ ${t('report.here')}`));
 }
 
 /** "Report here": the pin at my position when it is fresh, else at the map centre. */
@@ -110,8 +110,8 @@ export function buildReportDialog() {
       h('div.photo-buttons',
         camera, gallery,
         // Plain words, no emoji: the office PCs and some phones have no colour-emoji font.
-        h('button#report-camera-btn', { type: 'button', on: { click: () => camera.click() } }, `＋ ${t('report.camera')}`),
-        h('button#report-gallery-btn', { type: 'button', on: { click: () => gallery.click() } }, `＋ ${t('report.gallery')}`),
+        h('button#report-camera-btn', { type: 'button', on: { click: () => camera.click() } }, `+ ${t('report.camera')}`),
+        h('button#report-gallery-btn', { type: 'button', on: { click: () => gallery.click() } }, `+ ${t('report.gallery')}`),
         h('span.photo-count#report-photo-count', `0/${MAX_PHOTOS}`))),
     h('div.form-error#report-error', { role: 'alert' }),
     h('div.buttons',
