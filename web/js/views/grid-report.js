@@ -174,6 +174,7 @@ async function describe(lon, lat) {
   const where = $('#report-where');
   if (!where) return;
   delete document.body.dataset.reportWhere;
+  document.body.dataset.reportAt = `${lon},${lat}`;
   where.replaceChildren(h('span.sub', '…'));
   try {
     // The batch form answers null outside every grid, where the single form answers 404.

@@ -178,7 +178,8 @@ async function loadMyArea() {
   const [within, , people, patrol] = await Promise.allSettled([
     area.geometry ? api('/api/query/within', { method: 'POST', body: area.geometry }) : Promise.resolve(null),
     loadIncidents(),
-    api(`/api/people?area=${encodeURIComponent(area.code)}`),
+    // All of my grid's records (the default page of 100 would leave the list short of its count).
+    api(`/api/people?area=${encodeURIComponent(area.code)}&limit=10000`),
     api(`/api/patrol/coverage?area=${encodeURIComponent(area.code)}`),
   ]);
   if (within.status === 'fulfilled' && within.value) state.hazards = within.value.hazards?.items || [];
@@ -291,7 +292,7 @@ function badge(k) {
   if (k === 'visits') return visitsBadge();
   if (k === 'incidents') return String(splitCases(state.incidents).todo.length);
   if (k === 'hazards') return String(state.hazards.length);
-  if (k === 'people') return state.people ? String(state.people.total ?? (state.people.items || []).length) : '–';
+  if (k === 'people') return state.people ? String((state.people.items || []).length) : '–';
   if (k === 'patrol') return String(keyPlaces().filter((p) => p.missed).length);
   return '';
 }
@@ -331,10 +332,10 @@ function tabBody(tab) {
   if (tab === 'people') {
     const items = (state.people && state.people.items) || [];
     if (!items.length) return none();
-    return h('ul.list#people-list', items.slice(0, 500).map((p) => h('li', { dataset: { id: p.id } },
-      h('div.row1', h('strong', p.name ?? p.id), h('span.status', p.category ?? '')),
+    return h('ul.list#people-list', items.map((p) => h('li', { dataset: { id: p.id } },
+      h('div.row1', h('strong', p.name ?? p.id), h('span.status', tv(p.category ?? ''))),
       h('div.row2', [p.id_number ?? p.id_card ?? p.idno, p.phone, p.address,
-        p.risk_level != null ? `风险 ${p.risk_level}` : null].filter(Boolean).map((v) => h('span', String(v)))))));
+        p.risk_level != null ? `${t('visit.risk')} ${p.risk_level}` : null].filter(Boolean).map((v) => h('span', String(v)))))));
   }
   if (tab === 'patrol') {
     const grids = patrolGrids();
