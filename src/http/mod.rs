@@ -439,6 +439,7 @@ fn routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/ogc/tiles/{tms}", get(ogc::dataset_tileset)),
         ("/ogc/tiles/{tms}/{z}/{row}/{col}", get(ogc::dataset_tile)),
         ("/api/hazards/nearest", get(query::nearest_hazards)),
+        ("/api/nearby", get(query::nearby)),
         ("/api/query/within", post(query::within)),
         ("/api/search", get(search::search)),
         ("/api/auth/login", post(auth::login)),

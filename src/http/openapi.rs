@@ -338,6 +338,16 @@ pub fn document(base: &str) -> Value {
         .ok(200, Some(list_of(json!({"type": "object", "required": ["id", "distance_m"]}))))
         .errors(&[400]).build()}),
     );
+    add(
+        "/api/nearby",
+        json!({"get": Op::new("the named hazards, shelters and key places nearest to a point (kind, id, name, type, grid, lon, lat, distance_m), closest first, each layer as far as the caller may read it")
+        .params(vec![query_required("lon", lon(), "WGS84 longitude"), query_required("lat", lat(), "WGS84 latitude"),
+            query("k", json!({"type": "integer", "minimum": 1}), "how many, default 3, capped at 20"),
+            query("max_km", json!({"type": "number", "minimum": 0, "exclusiveMinimum": true}), "search radius in km; unbounded when absent")])
+        .ok(200, Some(list_of(json!({"type": "object", "required": ["kind", "id", "name", "distance_m"],
+            "properties": {"kind": {"type": "string", "enum": ["hazard", "shelter", "place"]}}}))))
+        .errors(&[400]).build()}),
+    );
     let ring = json!({"type": "array", "minItems": 4, "items": {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "number"}},
         "description": "closed (first = last), no self-intersection"});
     let polygon = json!({"type": "object", "required": ["type", "coordinates"], "properties": {"type": {"type": "string", "enum": ["Polygon"]},

@@ -141,6 +141,13 @@ pub async fn coverage(
                     "places_visited": c.visited.len(),
                     "places_missed": c.missed.iter().map(|&k| place(k, last(k))).collect::<Vec<_>>(),
                     "last_visits": c.last_visit.iter().map(|(k, t)| json!({"id": index.places.items[*k].id, "at": to_shanghai(*t)})).collect::<Vec<_>>(),
+                    // Every key place of the grid with its last visit (any time up to `to`)
+                    // and whether it is missed in the window: the phone's 重点场所 list.
+                    "places": index.places_in_grid(i).iter().map(|&k| {
+                        let mut v = place(k, last(k));
+                        v["missed"] = json!(c.missed.contains(&k));
+                        v
+                    }).collect::<Vec<_>>(),
                 })
             })
             .collect();

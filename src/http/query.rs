@@ -1,4 +1,4 @@
-//! `GET /api/hazards/nearest` and `POST /api/query/within`.
+//! `GET /api/hazards/nearest`, `GET /api/nearby` and `POST /api/query/within`.
 
 use std::sync::Arc;
 
@@ -13,7 +13,7 @@ use crate::auth::policy::{self, Kind};
 use crate::error::AppError;
 use crate::service::AppState;
 use crate::spatial::BBox;
-use crate::spatial::nearest::nearest_k;
+use crate::spatial::nearest::{NearKind, nearby as nearby_records, nearest_k};
 use crate::views::{HazardView, IncidentView, PersonView, ShelterView, to_value};
 
 /// `GET /api/hazards/nearest?lon=&lat=&k=&max_km=`
@@ -46,6 +46,74 @@ pub async fn nearest_hazards(
             let mut v = to_value(&HazardView::of(&index, i, phones));
             v["distance_m"] = json!((d * 10.0).round() / 10.0);
             v
+        })
+        .collect();
+    Ok(Json(json!({"items": items})))
+}
+
+/// Most records `GET /api/nearby` answers with.
+const NEARBY_MAX: usize = 20;
+
+/// `GET /api/nearby?lon=&lat=&k=&max_km=` — the named point records
+/// (hazards, shelters, key places) nearest to a point, closest first, as
+/// `{"items":[{"kind","id","name","type","grid","lon","lat","distance_m"}]}`:
+/// what the phone's report form shows instead of coordinates. Each layer is
+/// given only as far as the policy lets the caller read it.
+pub async fn nearby(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    q: Params,
+) -> Result<Json<Value>, AppError> {
+    let (lon, lat) = lon_lat(&q)?;
+    let k = count_param(&q, "k", 3, NEARBY_MAX)?;
+    let max_m = match q.get("max_km") {
+        None => None,
+        Some(_) => {
+            let km = num_param(&q, "max_km")?;
+            if km <= 0.0 {
+                return Err(AppError::BadRequest(
+                    "bad_parameter",
+                    format!("`max_km` must be positive, got {km}"),
+                ));
+            }
+            Some(km * 1000.0)
+        }
+    };
+    ready(&state)?;
+    // Each layer only as far as the policy lets this caller read it.
+    let layers: Vec<NearKind> = [
+        (Kind::Hazards, NearKind::Hazard),
+        (Kind::Shelters, NearKind::Shelter),
+        (Kind::Places, NearKind::Place),
+    ]
+    .into_iter()
+    .filter(|(kind, _)| !caller.reads(*kind).is_nothing())
+    .map(|(_, near)| near)
+    .collect();
+    let index = state.index();
+    let code = |g: Option<u32>| g.map(|g| index.areas.entries[g as usize].area.code.as_str());
+    let items: Vec<Value> = nearby_records(&index, &layers, lon, lat, k, max_m)
+        .into_iter()
+        .map(|(kind, i, d)| {
+            let (kind, id, name, sub, grid, x, y) = match kind {
+                NearKind::Hazard => {
+                    let h = &index.hazards.items[i];
+                    let g = code(index.hazards.grid[i]);
+                    ("hazard", &h.id, &h.name, h.kind.as_str(), g, h.lon, h.lat)
+                }
+                NearKind::Shelter => {
+                    let s = &index.shelters.items[i];
+                    let g = code(index.shelters.grid[i]);
+                    ("shelter", &s.id, &s.name, "", g, s.lon, s.lat)
+                }
+                NearKind::Place => {
+                    let p = &index.places.items[i];
+                    let g = code(index.places.grid[i]);
+                    ("place", &p.id, &p.name, p.kind.as_str(), g, p.lon, p.lat)
+                }
+            };
+            json!({"kind": kind, "id": id, "name": name, "type": sub, "grid": grid,
+                   "lon": x, "lat": y, "distance_m": (d * 10.0).round() / 10.0})
         })
         .collect();
     Ok(Json(json!({"items": items})))

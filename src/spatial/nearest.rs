@@ -51,3 +51,43 @@ pub fn nearest_k<T: Located>(
     }
     best
 }
+
+/// Which layer a record found by [`nearby`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NearKind {
+    /// 隐患点
+    Hazard,
+    /// 安置点
+    Shelter,
+    /// 重点场所
+    Place,
+}
+
+/// The `k` named point records of the `layers` asked for (hazards, shelters,
+/// key places) nearest to (lon, lat) within `max_m` metres, closest first, as
+/// (layer, position, metres): what a report form names instead of raw
+/// coordinates.
+pub fn nearby(
+    index: &super::SpatialIndex,
+    layers: &[NearKind],
+    lon: f64,
+    lat: f64,
+    k: usize,
+    max_m: Option<f64>,
+) -> Vec<(NearKind, usize, f64)> {
+    // The k nearest of each layer hold the k nearest of all of them.
+    let mut all: Vec<(NearKind, usize, f64)> = layers
+        .iter()
+        .flat_map(|&kind| {
+            let found = match kind {
+                NearKind::Hazard => nearest_k(&index.hazards, lon, lat, k, max_m),
+                NearKind::Shelter => nearest_k(&index.shelters, lon, lat, k, max_m),
+                NearKind::Place => nearest_k(&index.places, lon, lat, k, max_m),
+            };
+            found.into_iter().map(move |(i, d)| (kind, i, d))
+        })
+        .collect();
+    all.sort_by(|a, b| a.2.total_cmp(&b.2));
+    all.truncate(k);
+    all
+}

@@ -4,7 +4,7 @@
 //
 // Env: BASE_URL (default http://127.0.0.1:8080), SHOT_DIR (default target/screenshots, relative
 // to the working directory), CHROMIUM (default /usr/bin/chromium), E2E_TIMEOUT_MS (per wait,
-// default 60000), E2E_ONLY (comma list of: anon,wall,grid,general,flood,warning,base,lang,offline — default all;
+// default 60000), E2E_ONLY (comma list of: anon,wall,grid,general,flood,warning,base,lang,offline,loop — default all;
 // `admin` runs only when named, with ADMIN_FILES set: see tests/e2e/admin.mjs).
 // Needs a server started with the demo district (--demo) and its demo accounts.
 //
@@ -15,13 +15,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { adminFlow } from './admin.mjs';
+import { loopFlow, insecureContext } from './loop.mjs';
 
 const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const BASE = new URL(BASE_URL);
 const SHOT_DIR = path.resolve(process.env.SHOT_DIR || 'target/screenshots');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const T = Number(process.env.E2E_TIMEOUT_MS || 60000);
-const ONLY = new Set((process.env.E2E_ONLY || 'anon,wall,grid,general,flood,warning,base,lang,offline').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.E2E_ONLY || 'anon,wall,grid,general,flood,warning,base,lang,offline,loop').split(',').map((s) => s.trim()));
 const PASSWORD = process.env.DEMO_PASSWORD || 'minqing-demo';
 // The grid head's demo grid contains this point (shared/contract.md, demo accounts).
 const WANGGE_POINT = [113.056, 23.698];
@@ -1072,6 +1073,11 @@ async function main() {
     if (ONLY.has('base')) await basemapAndSearch(browser);
     if (ONLY.has('lang')) await languagesEverywhere(browser);
     if (ONLY.has('offline')) await offlineFlow(browser);
+    if (ONLY.has('loop')) {
+      const kit = { check, expect, guardedPage, waitReady, login, shot, assertNoProblems, BASE_URL, T, WANGGE_POINT, chromium, CHROMIUM, ARGS };
+      await loopFlow(browser, kit);
+      await insecureContext(kit);
+    }
     if (ONLY.has('admin')) {
       await adminFlow(browser, { check, expect, fail, guardedPage, waitReady, login, shot, assertNoProblems, screenPoints,
         BASE_URL, T, WANGGE_POINT });

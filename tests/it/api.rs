@@ -97,6 +97,50 @@ async fn nearest_hazards_are_ordered_by_true_distance() {
 }
 
 #[tokio::test]
+async fn nearby_names_the_closest_hazards_shelters_and_key_places_without_phones() {
+    let app = TestApp::fixture(Backend::Sqlite).await;
+    // 300 m from the school (shelter SH1 and place PL1 share its spot), 1.2 km from
+    // the market PL2, 1.8 km from hazard HZ2.
+    let (s, v) = app.get_json("/api/nearby?lon=113.032&lat=23.032").await;
+    assert_eq!(s, 200, "{v}");
+    let got: Vec<(&str, &str)> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["kind"].as_str().unwrap(), i["id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [("shelter", "SH1"), ("place", "PL1"), ("place", "PL2")],
+        "three by default, closest first, across layers: {v}"
+    );
+    assert_eq!(v["items"][0]["name"], "西小学", "named, not coordinates");
+    assert_eq!(v["items"][2]["grid"], fixture::WEST_SOUTH_GRID);
+    let d = v["items"][0]["distance_m"].as_f64().unwrap();
+    assert!((250.0..350.0).contains(&d), "SH1 is ~300 m away, got {d}");
+    assert!(
+        !v.to_string().contains("139000"),
+        "no person's phone in the answer: {v}"
+    );
+    let (_, v) = app
+        .get_json("/api/nearby?lon=113.032&lat=23.032&k=20&max_km=1.5")
+        .await;
+    assert_eq!(
+        v["items"].as_array().unwrap().len(),
+        3,
+        "within 1.5 km: SH1, PL1 and PL2, not HZ2 at 1.8 km: {v}"
+    );
+    let (_, v) = app
+        .get_json("/api/nearby?lon=113.0&lat=23.0&k=100000")
+        .await;
+    assert_eq!(
+        v["items"].as_array().unwrap().len(),
+        7,
+        "k above the maximum is capped at 20: all 4 hazards, 1 shelter, 2 places"
+    );
+}
+
+#[tokio::test]
 async fn within_a_drawn_polygon_lists_hazards_and_shelters_to_anyone_and_records_only_by_rights() {
     let app = TestApp::fixture(Backend::Sqlite).await;
     let west_south = json!({"type": "Polygon", "coordinates": [[[113.0, 23.0], [113.05, 23.0], [113.05, 23.05], [113.0, 23.05], [113.0, 23.0]]]});
@@ -212,6 +256,10 @@ async fn bad_input_gets_a_clear_4xx_json_error() {
             400,
             "max_km",
         ),
+        ("/api/nearby?lon=113", 400, "lat"),
+        ("/api/nearby?lon=113&lat=23&k=0", 400, "k"),
+        ("/api/nearby?lon=113&lat=23&max_km=0", 400, "max_km"),
+        ("/api/nearby?lon=1e400&lat=23", 400, "lon"),
         ("/api/areas/12345", 400, "digits"),
         ("/api/areas/441899009", 404, "441899009"),
         ("/tiles/grids/3/8/0.mvt", 400, "outside"),

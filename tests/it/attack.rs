@@ -234,6 +234,7 @@ async fn outsiders_get_no_incident_or_person_data_by_any_path() {
             "/api/stats/incidents?level=grid&from=2020-01-01T00:00:00Z".into(),
             "/api/search?q=SJ-1".into(),
             "/api/search?q=sj&limit=100".into(),
+            "/api/nearby?lon=113.012&lat=23.012&k=20".into(),
         ];
         for (who, token) in [
             ("anonymous", None),

@@ -59,3 +59,72 @@ fn grid_lookup_and_nearest_match_brute_force() {
         assert_eq!(got, all, "nearest {k} to ({lon}, {lat}) by true distance");
     }
 }
+
+#[test]
+fn nearby_across_layers_matches_brute_force_and_skips_layers_not_asked_for() {
+    use minqing::spatial::nearest::{NearKind, nearby};
+    let mut data = fixture::dataset();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    // Places from their own seeded stream, so `rng` stays free for the k's.
+    let mut spot = {
+        let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(8);
+        move || (r.random_range(112.9..113.2), r.random_range(22.9..23.2))
+    };
+    data.hazards = (0..200)
+        .map(|i| {
+            let mut h = data.hazards[0].clone();
+            h.id = format!("H{i}");
+            (h.lon, h.lat) = spot();
+            h
+        })
+        .collect();
+    data.shelters = (0..100)
+        .map(|i| {
+            let mut s = data.shelters[0].clone();
+            s.id = format!("S{i}");
+            (s.lon, s.lat) = spot();
+            s
+        })
+        .collect();
+    data.places = (0..100)
+        .map(|i| {
+            let mut p = data.places[0].clone();
+            p.id = format!("P{i}");
+            (p.lon, p.lat) = spot();
+            p
+        })
+        .collect();
+    let index = SpatialIndex::build(data.clone());
+    let all = [NearKind::Hazard, NearKind::Shelter, NearKind::Place];
+    for _ in 0..200 {
+        let (lon, lat) = spot();
+        let k = rng.random_range(1..15);
+        let got: Vec<f64> = nearby(&index, &all, lon, lat, k, Some(8000.0))
+            .into_iter()
+            .map(|(_, _, d)| d)
+            .collect();
+        let mut brute: Vec<f64> = data
+            .hazards
+            .iter()
+            .map(|h| (h.lon, h.lat))
+            .chain(data.shelters.iter().map(|s| (s.lon, s.lat)))
+            .chain(data.places.iter().map(|p| (p.lon, p.lat)))
+            .map(|(x, y)| haversine_m(lon, lat, x, y))
+            .filter(|d| *d <= 8000.0)
+            .collect();
+        brute.sort_by(f64::total_cmp);
+        brute.truncate(k);
+        assert_eq!(
+            got, brute,
+            "nearby {k} to ({lon}, {lat}) over all three layers"
+        );
+    }
+    let only_places = nearby(&index, &[NearKind::Place], 113.05, 23.05, 10, None);
+    assert!(
+        only_places
+            .iter()
+            .all(|(kind, _, _)| *kind == NearKind::Place),
+        "a layer not asked for (not readable) is never answered"
+    );
+    assert_eq!(only_places.len(), 10, "ten of the hundred places");
+}

@@ -257,6 +257,10 @@ fn rows() -> Vec<(&'static str, Row)> {
             Row::Public("/api/hazards/nearest?lon=113.01&lat=23.01"),
         ),
         (
+            "/api/nearby",
+            Row::Public("/api/nearby?lon=113.01&lat=23.01&k=20"),
+        ),
+        (
             "/api/query/within",
             Row::Records(&[Incidents, People], |_, t| {
                 let d = 0.0005;

@@ -210,6 +210,28 @@ async fn story(backend: Backend) {
         .collect();
     assert_eq!(missed, ["PL2"], "PL2 is due daily and nobody came: {south}");
     assert_eq!(south["last_visits"][0]["id"], "PL1");
+    // The phone lists every key place of the grid with its last visit.
+    let places: Vec<(&str, &str, bool, bool)> = south["places"]
+        .as_array()
+        .expect("`places` lists the grid's key places")
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap(),
+                p["name"].as_str().unwrap(),
+                p["last_visit"].is_string(),
+                p["missed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("PL1", "西小学", true, false),
+            ("PL2", "西市场", false, true)
+        ],
+        "PL1 visited (with its time), PL2 never visited and missed: {south}"
+    );
     let narrow = app
         .get_json_as(
             &token,

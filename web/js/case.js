@@ -49,7 +49,7 @@ export async function openCase(id) {
 export function closeCase() {
   current = null;
   const el = $('#case-panel');
-  if (el) { el.hidden = true; el.replaceChildren(); }
+  if (el) { el.hidden = true; el.replaceChildren(); delete el.dataset.id; }
   delete document.body.dataset.caseOpen;
 }
 
@@ -83,6 +83,11 @@ function row(label, ...value) {
 function render() {
   const d = current.data;
   const el = panel();
+  // A live event about this case (someone's photo, the echo of my own step) redraws the panel:
+  // what I was typing must survive it.
+  const kept = el.dataset.id === d.id
+    ? { note: $('#case-note', el)?.value ?? '', rating: $('#case-rating', el)?.value ?? '' } : null;
+  el.dataset.id = d.id;
   const left = OPEN.includes(d.status) ? timeLeft(d.deadline) : null;
   const head = d.head ? [d.head.name, d.head.phone ? h('a.tel', { href: `tel:${d.head.phone}` }, `☎ ${d.head.phone}`) : null] : ['–'];
   el.replaceChildren(...[
@@ -105,7 +110,13 @@ function render() {
     duplicatesBox(d),
     historyBox(d),
   ].filter(Boolean));
+  if (kept) {
+    const note = $('#case-note', el), rating = $('#case-rating', el);
+    if (note) note.value = kept.note;
+    if (rating && [...rating.options].some((o) => o.value === kept.rating)) rating.value = kept.rating;
+  }
   document.body.dataset.caseOpen = d.id;
+  document.body.dataset.caseRendered = String(Number(document.body.dataset.caseRendered || 0) + 1);
   document.body.dataset.caseStatus = d.status;
 }
 
@@ -177,6 +188,8 @@ async function takeStep(d, a, note, rating, err, btn, of) {
   btn.disabled = true;
   try {
     await api(`/api/incidents/${encodeURIComponent(d.id)}/actions`, { method: 'POST', body });
+    // The note and rating went with this step; the next one starts empty.
+    for (const sel of ['#case-note', '#case-rating']) { const f = $(sel); if (f) f.value = ''; }
     toast(`${stepName(a)} ✓`);
     for (const f of changeListeners) f(d.id);
     await reload();

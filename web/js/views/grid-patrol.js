@@ -41,6 +41,8 @@ function onFix(pos) {
 
 export function startPatrol() {
   if (watch != null) return;
+  // Over plain HTTP on the office network the browser refuses positions: say why.
+  if (!window.isSecureContext) { toast(t('loc.insecure'), 'error'); return; }
   if (!('geolocation' in navigator)) { toast(t('patrol.noGps'), 'error'); return; }
   watch = navigator.geolocation.watchPosition(onFix, (e) => toast(`${t('patrol.noGps')} (${e.message})`, 'error'),
     { enableHighAccuracy: true, maximumAge: 5000, timeout: 30000 });
@@ -56,6 +58,25 @@ export async function stopPatrol() {
   await handOver();
   delete document.body.dataset.patrolling;
   onChange();
+}
+
+const TRACKS_KEY = 'minqing.grid.tracks';
+
+/** Whether patrol tracks are drawn on the map (kept on the phone; shown by default). */
+let tracks = null; // 'shown' | 'hidden', when storage is refused (private mode)
+export function tracksShown() {
+  try { tracks = localStorage.getItem(TRACKS_KEY) ?? tracks; } catch { /* keep this page's choice */ }
+  return tracks !== 'hidden';
+}
+
+/** The show/hide tracks switch on the patrol tab; `changed()` redraws the map. */
+export function tracksToggle(changed) {
+  const box = h('input#tracks-toggle', { type: 'checkbox', checked: tracksShown(), on: { change: (e) => {
+    tracks = e.target.checked ? 'shown' : 'hidden';
+    try { localStorage.setItem(TRACKS_KEY, tracks); } catch { /* private mode: this page only */ }
+    changed();
+  } } });
+  return h('label.tracks-toggle', box, h('span', t('patrol.showTracks')));
 }
 
 /** The start/stop control shown on the patrol tab. */

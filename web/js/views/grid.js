@@ -1,22 +1,25 @@
-// `/grid`: a grid head's phone view. After login: fit to my grid, list my hazards, people
-// (masked, as the server gives them), open incidents with the time left, patrol gaps; tap the
-// map to report an incident.
-import { h, $, fmtNum, fmtTime, toast, uuid } from '/js/dom.js';
+// `/grid`: a grid head's phone view. After login: fit to my grid; my to-do list (open cases,
+// overdue first, then by time left; finished cases apart), visits, hazards, people (masked, as
+// the server gives them), key places with their last patrol visit; "my location" and "report
+// here" on the map (js/views/grid-report.js), or tap the map to report there.
+import { h, $, fmtNum, fmtTime, toast } from '/js/dom.js';
 import { t, tv, onLangChange, errText } from '/js/i18n.js';
 import { api, getUser, isLoggedIn, onAuthChange } from '/js/api.js';
-import { maplibregl, createMap, showLayer, enablePopups, dropPrivateLayers, fitBbox, highlightArea,
-  OPEN_STATUSES, RISK_COLORS, RISK_ORDER, STATUS_COLORS } from '/js/mapbase.js';
+import { createMap, showLayer, enablePopups, dropPrivateLayers, fitBbox, highlightArea,
+  RISK_COLORS, RISK_ORDER } from '/js/mapbase.js';
 import { openLogin, closeLogin } from '/js/shell.js';
 import { flasher, connectEvents } from '/js/live.js';
 import { listWarnings, levelColor, showAreas, isWarningEvent } from '/js/warnings.js';
 import { openCase, caseEvent, onCaseChange } from '/js/case.js';
 // Offline use, visits (走访) and patrol recording (issue 16) live in their own modules.
-import { enqueueReport, onOutbox, startOutbox, flush } from '/js/outbox.js';
+import { onOutbox, startOutbox, flush } from '/js/outbox.js';
 import { registerOffline, cacheTiles, outboxStrip, outboxBox } from '/js/offline.js';
 import { initVisits, loadVisits, clearVisits, visitsBadge, visitsTab, buildVisitDialog, visitSent } from '/js/views/grid-visits.js';
-import { initPatrol, patrolControl } from '/js/views/grid-patrol.js';
+import { initPatrol, patrolControl, tracksShown, tracksToggle } from '/js/views/grid-patrol.js';
+import { initReport, buildReportDialog, openReport, loadCategories, categoryName, mapButtons } from '/js/views/grid-report.js';
+import { splitCases, todoRows, doneSection } from '/js/views/grid-todo.js';
 
-let map, flash, marker, es, area = null, categories = null;
+let map, flash, es, area = null;
 const state = { hazards: [], people: null, incidents: [], patrol: null, tab: 'incidents', warnings: [], warning: null };
 const TABS = ['incidents', 'visits', 'hazards', 'people', 'patrol'];
 
@@ -24,12 +27,19 @@ export async function start() {
   $('#panel').classList.add('grid-panel'); // before the map measures its container
   map = await createMap({ theme: 'light', layers: ['grids', 'hazards', 'shelters', 'places'] });
   flash = flasher(map, { color: '#e6550d' });
-  enablePopups(map, { pointsOnly: true, onNothing: (e) => { if (isLoggedIn()) openReport(e.lngLat); } });
+  enablePopups(map, { pointsOnly: true, onNothing: (e) => { if (isLoggedIn()) openReport(e.lngLat, 'tap'); } });
 
   const panel = $('#panel');
-  buildReportDialog();
   const render = () => renderPanel(panel);
-  onLangChange(() => { render(); buildReportDialog(); buildVisitDialog(); renderOutbox(); });
+  initReport(map, { areas: () => getUser()?.areas || [], queued: () => { state.tab = 'incidents'; render(); } });
+  const buttons = () => {
+    const old = $('#map-actions');
+    if (old) old.remove();
+    if (isLoggedIn()) map.getContainer().append(mapButtons());
+  };
+  onLangChange(() => { render(); buildReportDialog(); buildVisitDialog(); renderOutbox(); buttons(); });
+  onAuthChange(buttons);
+  buttons();
   setupOffline(render);
 
   const onLogin = async () => {
@@ -49,7 +59,12 @@ export async function start() {
     // New warnings reach me live: an SSE `warning.issued` (or `.updated`) → refetch the list.
     if (es) es.close();
     es = connectEvents((ev) => {
-      if (String(ev.kind || '').startsWith('incident')) { caseEvent(ev); return; }
+      if (String(ev.kind || '').startsWith('incident')) {
+        caseEvent(ev);
+        // A step taken elsewhere (the command centre dispatching) moves my list live.
+        refreshIncidentsSoon();
+        return;
+      }
       if (!isWarningEvent(ev)) return;
       loadWarnings();
       if (state.warning && ev.id === state.warning.id) openWarning(ev.id);
@@ -59,6 +74,7 @@ export async function start() {
     showLayer(map, 'patrol', true);
     // Tracks and missed places only: the coverage colours would hide my grid.
     if (map.getLayer('patrol-fill')) map.setLayoutProperty('patrol-fill', 'visibility', 'none');
+    showTracks();
     render();
     flush(getUser().username); // what waited for this sign-in goes now
     await loadMyArea();
@@ -70,8 +86,34 @@ export async function start() {
   };
   onAuthChange(onLogin);
   // A step taken in the case panel changes my list at once.
-  onCaseChange(async () => { await loadMyArea(); render(); });
+  onCaseChange(async () => { await loadIncidents(); render(); });
   await onLogin();
+}
+
+/** Patrol tracks on the map as the toggle on the patrol tab says (missed places stay). */
+function showTracks() {
+  if (map.getLayer('patrol-tracks')) map.setLayoutProperty('patrol-tracks', 'visibility', tracksShown() ? 'visible' : 'none');
+  document.body.dataset.tracks = tracksShown() ? 'shown' : 'hidden';
+}
+
+let refreshTimer = null;
+function refreshIncidentsSoon() {
+  if (!area) return;
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(async () => { await loadIncidents(); renderPanel($('#panel')); }, 300);
+}
+
+/** Every case of my grid (the list is one grid's: no page limit that would hide some). */
+async function loadIncidents() {
+  if (!area) return;
+  try {
+    const r = await api(`/api/incidents?area=${encodeURIComponent(area.code)}&limit=10000`);
+    state.incidents = r.items || [];
+    document.body.dataset.incidentsLoaded = String(Date.now());
+  } catch (e) {
+    // No signal (status 0) keeps the list I had; a lost session opens the sign-in elsewhere.
+    if (e.status && e.status !== 401) toast(errText(e), 'error');
+  }
 }
 
 /* ---------------- offline: service worker, outbox, tiles of my grid (issue 16) ---------------- */
@@ -111,8 +153,11 @@ function reportArrived(item, r) {
   toast(`${t('report.ok')}: ${r.id}`);
   document.body.dataset.lastIncident = r.id;
   if (b.lon != null) flash.flash([b.lon, b.lat], r.id);
-  state.incidents.unshift({ category: r.category ?? categories?.find((c) => c.code === b.category)?.name ?? b.category,
-    status: r.status || 'reported', lon: b.lon, lat: b.lat, ...r });
+  // Only a case of my grid is mine to follow (one outside it goes to its own grid's list).
+  const mine = area && r.grid && String(r.grid).startsWith(area.code);
+  if (mine && !state.incidents.some((i) => i.id === r.id)) {
+    state.incidents.unshift({ category: r.category ?? categoryName(b.category), status: r.status || 'reported', lon: b.lon, lat: b.lat, ...r });
+  }
   renderPanel($('#panel'));
   if (map.getSource('incidents')) map.refreshTiles('incidents');
 }
@@ -130,27 +175,17 @@ async function loadMyArea() {
   if (area.geometry) highlightArea(map, area.geometry, '#e6550d');
   fitBbox(map, area.bbox, { padding: 30 });
   map.once('idle', () => { document.body.dataset.fitted = area.code; });
-  const [within, incidents, people, patrol] = await Promise.allSettled([
+  const [within, , people, patrol] = await Promise.allSettled([
     area.geometry ? api('/api/query/within', { method: 'POST', body: area.geometry }) : Promise.resolve(null),
-    api(`/api/incidents?area=${encodeURIComponent(area.code)}`),
-    api(`/api/people?area=${encodeURIComponent(area.code)}`),
+    loadIncidents(),
+    // All of my grid's records (the default page of 100 would leave the list short of its count).
+    api(`/api/people?area=${encodeURIComponent(area.code)}&limit=10000`),
     api(`/api/patrol/coverage?area=${encodeURIComponent(area.code)}`),
   ]);
   if (within.status === 'fulfilled' && within.value) state.hazards = within.value.hazards?.items || [];
-  if (incidents.status === 'fulfilled') state.incidents = (incidents.value.items || []).filter((i) => !['closed', 'rejected'].includes(i.status));
   if (people.status === 'fulfilled') state.people = people.value;
   if (patrol.status === 'fulfilled') state.patrol = patrol.value;
   document.body.dataset.lists = '1';
-}
-
-function timeLeft(deadline) {
-  if (!deadline) return null;
-  const ms = new Date(deadline).getTime() - Date.now();
-  if (Number.isNaN(ms)) return null;
-  const abs = Math.abs(ms);
-  const d = Math.floor(abs / 86400000), hh = Math.floor((abs % 86400000) / 3600000), mm = Math.floor((abs % 3600000) / 60000);
-  const text = d > 0 ? `${d}${t('unit.d')}${hh}${t('unit.h')}` : hh > 0 ? `${hh}${t('unit.h')}${mm}${t('unit.min')}` : `${mm}${t('unit.min')}`;
-  return { overdue: ms < 0, text: ms < 0 ? `${t('grid.overdueBy')} ${text}` : `${t('grid.timeLeft')} ${text}` };
 }
 
 /* ---------------- warnings: a banner per active warning touching my grid ---------------- */
@@ -236,9 +271,15 @@ function renderPanel(panel) {
       h('button.primary', { type: 'button', on: { click: () => openLogin({ required: true }) } }, t('login'))));
     return;
   }
+  // The header's counts are read from the very lists the tabs show, so they always agree.
+  const { todo, overdue } = splitCases(state.incidents);
+  const count = (key, label, n) => h('span.head-count', { dataset: { count: key } }, `${label} `, h('b', fmtNum(n)));
   const head = area ? h('div.area-head',
     h('div.area-name', area.name || area.code), h('div.area-code', area.code),
-    area.counts ? h('div.area-counts', `${t('grid.hazards')} ${fmtNum(area.counts.hazards?.total ?? area.counts.hazards)} · ${t('grid.incidents')} ${fmtNum(area.counts.incidents?.open ?? area.counts.incidents?.total)}`) : null)
+    h('div.area-counts#head-counts',
+      count('todo', t('grid.todo'), todo.length), ' · ',
+      count('overdue', t('grid.overdue'), overdue), ' · ',
+      count('hazards', t('grid.hazards'), state.hazards.length)))
     : h('div.area-head', h('div.area-name', t('grid.mine')));
   const tabs = h('div.tabs', { role: 'tablist' }, TABS.map((k) => h('button.tab', {
     type: 'button', role: 'tab', 'aria-selected': String(state.tab === k), dataset: { tab: k },
@@ -249,31 +290,32 @@ function renderPanel(panel) {
 
 function badge(k) {
   if (k === 'visits') return visitsBadge();
-  if (k === 'incidents') return String(state.incidents.length);
+  if (k === 'incidents') return String(splitCases(state.incidents).todo.length);
   if (k === 'hazards') return String(state.hazards.length);
-  if (k === 'people') return state.people ? String(state.people.total ?? (state.people.items || []).length) : '–';
-  if (k === 'patrol') return String(patrolGrids().reduce((n, g) => n + (g.places_missed || []).length, 0));
+  if (k === 'people') return state.people ? String((state.people.items || []).length) : '–';
+  if (k === 'patrol') return String(keyPlaces().filter((p) => p.missed).length);
   return '';
 }
 
 function patrolGrids() { return (state.patrol && state.patrol.grids) || []; }
+
+/** My key places with their last visit: missed first, then the longest unvisited. */
+function keyPlaces() {
+  const all = patrolGrids().flatMap((g) => g.places || []);
+  const at = (p) => (p.last_visit ? new Date(p.last_visit).getTime() : -Infinity);
+  return all.sort((a, b) => Number(b.missed) - Number(a.missed) || at(a) - at(b));
+}
 
 const none = () => h('p.none', t('grid.none'));
 
 function tabBody(tab) {
   if (tab === 'visits') return visitsTab();
   if (tab === 'incidents') {
-    if (!state.incidents.length) return none();
-    const items = [...state.incidents].sort((a, b) => String(a.deadline || '').localeCompare(String(b.deadline || '')));
-    return h('ul.list#incident-list', items.slice(0, 200).map((i) => {
-      const left = OPEN_STATUSES.includes(i.status) ? timeLeft(i.deadline) : null;
-      const dot = h('span.swatch.dot'); dot.style.background = STATUS_COLORS[i.status] || '#999';
-      return h('li', { dataset: { id: i.id }, class: left && left.overdue ? 'overdue' : null,
-        on: { click: () => { zoomTo(i); openCase(i.id); } } },
-      h('div.row1', dot, h('strong', tv(i.category)), h('span.status', tv(i.status))),
-      h('div.row2', h('span', fmtTime(i.reported_at)), left ? h('span.left', left.text) : null),
-      i.description ? h('div.row3.desc', i.description) : null);
-    }));
+    const { todo, done } = splitCases(state.incidents);
+    const open = (i) => { zoomTo(i); openCase(i.id); };
+    return h('div#cases',
+      todo.length ? h('ul.list#incident-list', todoRows(todo, open)) : h('p.none#incident-none', t('grid.noTodo')),
+      doneSection(done, open));
   }
   if (tab === 'hazards') {
     if (!state.hazards.length) return none();
@@ -290,28 +332,43 @@ function tabBody(tab) {
   if (tab === 'people') {
     const items = (state.people && state.people.items) || [];
     if (!items.length) return none();
-    return h('ul.list#people-list', items.slice(0, 500).map((p) => h('li', { dataset: { id: p.id } },
-      h('div.row1', h('strong', p.name ?? p.id), h('span.status', p.category ?? '')),
+    return h('ul.list#people-list', items.map((p) => h('li', { dataset: { id: p.id } },
+      h('div.row1', h('strong', p.name ?? p.id), h('span.status', tv(p.category ?? ''))),
       h('div.row2', [p.id_number ?? p.id_card ?? p.idno, p.phone, p.address,
-        p.risk_level != null ? `风险 ${p.risk_level}` : null].filter(Boolean).map((v) => h('span', String(v)))))));
+        p.risk_level != null ? `${t('visit.risk')} ${p.risk_level}` : null].filter(Boolean).map((v) => h('span', String(v)))))));
   }
   if (tab === 'patrol') {
     const grids = patrolGrids();
-    if (!grids.length) return h('div', patrolControl(), none());
-    return h('div', patrolControl(), grids.map((g) => h('div.patrol-grid',
-      h('div.row1', h('strong', g.name || g.code), h('span', `${t('grid.coverage')} ${Math.round((Number(g.coverage) || 0) * 100)}%`)),
-      h('div.sub', `${t('grid.missed')}: ${(g.places_missed || []).length}`),
-      h('ul.list', (g.places_missed || []).map((p) => h('li', typeof p === 'object' ? `${p.name ?? p.id}${p.kind ? ' · ' + p.kind : ''}` : String(p)))))));
+    const toggle = tracksToggle(() => { showTracks(); });
+    if (!grids.length) return h('div', patrolControl(), toggle, none());
+    const places = keyPlaces();
+    return h('div', patrolControl(), toggle, grids.map((g) => h('div.patrol-grid',
+      // The coverage answer's default window is the last 24 hours (the map's colours are 7 days).
+      h('div.row1', h('strong', g.name || g.code), h('span.coverage', { dataset: { code: g.code } },
+        `${t('grid.coverageDay')} ${Math.round((Number(g.coverage) || 0) * 100)}%`)))),
+    h('h3.sub-head', `${t('grid.keyPlaces')} (${places.length})`),
+    places.length ? h('ul.list#place-list', places.map((p) => h('li', { dataset: { id: p.id, missed: p.missed ? '1' : '0' },
+      class: p.missed ? 'overdue' : null, on: { click: () => zoomTo(p) } },
+    h('div.row1', h('strong', p.name ?? p.id), h('span.status', p.kind ?? '')),
+    h('div.row2',
+      h('span.last-visit', p.last_visit ? `${t('grid.lastVisit')} ${fmtTime(p.last_visit)}` : t('grid.neverVisited')),
+      p.missed ? h('span.left', t('grid.missedNow')) : null,
+      p.visit_every_hours ? h('span', t('grid.every', { n: p.visit_every_hours })) : null)))) : none());
   }
   return none();
 }
 
+/** Monitor and responsible person of a hazard, with tap-to-call numbers. */
 function personLine(z) {
   const m = z.monitor || z.monitor_person || z.monitor_name;
   const r = z.responsible || z.responsible_person || z.leader;
-  const name = (x) => (x && typeof x === 'object' ? [x.name, x.phone].filter(Boolean).join(' ') : x);
+  const who = (label, x) => {
+    if (!x) return null;
+    if (typeof x !== 'object') return h('span', `${label} ${x}`);
+    return h('span', `${label} ${x.name || ''} `, x.phone ? h('a.tel', { href: `tel:${x.phone}`, on: { click: (e) => e.stopPropagation() } }, `☎ ${x.phone}`) : null);
+  };
   if (!m && !r) return null;
-  return h('div.row2', m ? h('span', `${t('f.monitor')} ${name(m)}`) : null, r ? h('span', `${t('f.leader')} ${name(r)}`) : null);
+  return h('div.row2', who(t('f.monitor'), m), who(t('f.leader'), r));
 }
 
 function zoomTo(item) {
@@ -320,97 +377,3 @@ function zoomTo(item) {
   if (lon != null && lat != null) map.easeTo({ center: [lon, lat], zoom: Math.max(map.getZoom(), 16) });
 }
 
-/* ---------------- reporting ---------------- */
-
-function buildReportDialog() {
-  const old = $('#report-dialog');
-  if (old) old.remove();
-  const select = h('select#report-category', { name: 'category', required: true },
-    h('option', { value: '' }, `— ${t('report.category')} —`));
-  const desc = h('textarea#report-description', { name: 'description', rows: 3, maxlength: 2000, required: true });
-  const where = h('div.where#report-where');
-  // Up to 9 photos; on a phone `capture` offers the camera.
-  const photos = h('input#report-photos', { type: 'file', name: 'photo', accept: 'image/*', capture: 'environment', multiple: true });
-  const err = h('div.form-error#report-error', { role: 'alert' });
-  const form = h('form#report-form', { method: 'dialog' },
-    h('h2', t('report.title')),
-    h('label', h('span', t('report.category')), select),
-    h('label', h('span', t('report.description')), desc),
-    h('div.field', h('span', t('report.location')), where),
-    h('label', h('span', t('report.photos')), photos),
-    err,
-    h('div.buttons',
-      h('button#report-cancel', { type: 'button', on: { click: () => closeReport() } }, t('report.cancel')),
-      h('button.primary#report-submit', { type: 'submit' }, t('report.submit'))));
-  const dlg = h('dialog#report-dialog.sheet', form);
-  document.body.append(dlg);
-  form.addEventListener('submit', (ev) => { ev.preventDefault(); submitReport(); });
-  if (categories) fillCategories();
-}
-
-async function loadCategories() {
-  if (categories) return;
-  const r = await api('/api/incidents/categories');
-  categories = (r && r.items) || [];
-  fillCategories();
-}
-
-function fillCategories() {
-  const sel = $('#report-category');
-  if (!sel) return;
-  const keep = sel.value;
-  sel.replaceChildren(h('option', { value: '' }, `— ${t('report.category')} —`),
-    ...categories.map((c) => h('option', { value: c.code }, c.name || c.code)));
-  sel.value = keep;
-}
-
-let pending = null;
-
-async function openReport(lngLat) {
-  pending = { lon: +lngLat.lng.toFixed(6), lat: +lngLat.lat.toFixed(6), key: uuid() };
-  if (!marker) marker = new maplibregl.Marker({ color: '#e6550d' });
-  marker.setLngLat([pending.lon, pending.lat]).addTo(map);
-  const dlg = $('#report-dialog');
-  $('#report-error', dlg).textContent = '';
-  $('#report-where', dlg).textContent = `${pending.lon.toFixed(5)}, ${pending.lat.toFixed(5)}`;
-  if (!dlg.open) dlg.show(); // non-modal: the map stays visible above the sheet
-  try { await loadCategories(); } catch (e) { $('#report-error', dlg).textContent = errText(e); }
-  document.body.dataset.reportOpen = '1';
-}
-
-function closeReport() {
-  const dlg = $('#report-dialog');
-  if (dlg.open) dlg.close();
-  if (marker) marker.remove();
-  pending = null;
-  delete document.body.dataset.reportOpen;
-}
-
-async function submitReport() {
-  const dlg = $('#report-dialog');
-  const category = $('#report-category', dlg).value;
-  const description = $('#report-description', dlg).value.trim();
-  const err = $('#report-error', dlg);
-  if (!category) { err.textContent = t('report.needCategory'); return; }
-  if (!description) { err.textContent = t('report.needDescription'); return; }
-  if (!pending) return;
-  const btn = $('#report-submit', dlg);
-  btn.disabled = true;
-  try {
-    // Through the outbox (its own Idempotency-Key, kept without signal); the answer arrives in
-    // reportArrived. Up to 9 photos follow once the report has its id.
-    const photos = [...($('#report-photos', dlg)?.files || [])].slice(0, 9);
-    const label = `${t('report.title')} · ${categories?.find((c) => c.code === category)?.name ?? category}`;
-    await enqueueReport(getUser().username, { category, description, lon: pending.lon, lat: pending.lat }, photos, label);
-    if (!navigator.onLine) toast(t('outbox.saved'));
-    $('#report-description', dlg).value = '';
-    if ($('#report-photos', dlg)) $('#report-photos', dlg).value = '';
-    closeReport();
-    state.tab = 'incidents';
-    renderPanel($('#panel'));
-  } catch (e) {
-    err.textContent = errText(e);
-  } finally {
-    btn.disabled = false;
-  }
-}
