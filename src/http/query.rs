@@ -80,22 +80,31 @@ pub async fn nearby(
         }
     };
     ready(&state)?;
-    // Each layer only as far as the policy lets this caller read it.
-    let layers: Vec<NearKind> = [
-        (Kind::Hazards, NearKind::Hazard),
-        (Kind::Shelters, NearKind::Shelter),
-        (Kind::Places, NearKind::Place),
-    ]
-    .into_iter()
-    .filter(|(kind, _)| !caller.reads(*kind).is_nothing())
-    .map(|(_, near)| near)
-    .collect();
+    // Each layer only as far as the policy lets this caller read it: a layer
+    // it may not read at all is not searched, and every item found is held
+    // against the layer's scope (all three are public today; the check keeps
+    // this answer right if a rule ever narrows one to areas).
+    let scopes = [
+        (NearKind::Hazard, caller.reads(Kind::Hazards)),
+        (NearKind::Shelter, caller.reads(Kind::Shelters)),
+        (NearKind::Place, caller.reads(Kind::Places)),
+    ];
+    let layers: Vec<NearKind> = scopes
+        .iter()
+        .filter(|(_, scope)| !scope.is_nothing())
+        .map(|(near, _)| *near)
+        .collect();
+    let allowed = |near: NearKind, grid: Option<&str>| {
+        scopes
+            .iter()
+            .any(|(k, scope)| *k == near && scope.allows(grid, None))
+    };
     let index = state.index();
     let code = |g: Option<u32>| g.map(|g| index.areas.entries[g as usize].area.code.as_str());
     let items: Vec<Value> = nearby_records(&index, &layers, lon, lat, k, max_m)
         .into_iter()
-        .map(|(kind, i, d)| {
-            let (kind, id, name, sub, grid, x, y) = match kind {
+        .filter_map(|(near, i, d)| {
+            let (kind, id, name, sub, grid, x, y) = match near {
                 NearKind::Hazard => {
                     let h = &index.hazards.items[i];
                     let g = code(index.hazards.grid[i]);
@@ -112,8 +121,10 @@ pub async fn nearby(
                     ("place", &p.id, &p.name, p.kind.as_str(), g, p.lon, p.lat)
                 }
             };
-            json!({"kind": kind, "id": id, "name": name, "type": sub, "grid": grid,
-                   "lon": x, "lat": y, "distance_m": (d * 10.0).round() / 10.0})
+            allowed(near, grid).then(|| {
+                json!({"kind": kind, "id": id, "name": name, "type": sub, "grid": grid,
+                       "lon": x, "lat": y, "distance_m": (d * 10.0).round() / 10.0})
+            })
         })
         .collect();
     Ok(Json(json!({"items": items})))
