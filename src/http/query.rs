@@ -16,6 +16,21 @@ use crate::spatial::BBox;
 use crate::spatial::nearest::{NearKind, nearby as nearby_records, nearest_k};
 use crate::views::{HazardView, IncidentView, PersonView, ShelterView, to_value};
 
+/// The optional `max_km` parameter in metres; it must be positive.
+fn max_metres(q: &Params) -> Result<Option<f64>, AppError> {
+    if q.get("max_km").is_none() {
+        return Ok(None);
+    }
+    let km = num_param(q, "max_km")?;
+    if km <= 0.0 {
+        return Err(AppError::BadRequest(
+            "bad_parameter",
+            format!("`max_km` must be positive, got {km}"),
+        ));
+    }
+    Ok(Some(km * 1000.0))
+}
+
 /// `GET /api/hazards/nearest?lon=&lat=&k=&max_km=`
 pub async fn nearest_hazards(
     State(state): State<Arc<AppState>>,
@@ -24,19 +39,7 @@ pub async fn nearest_hazards(
 ) -> Result<Json<Value>, AppError> {
     let (lon, lat) = lon_lat(&q)?;
     let k = count_param(&q, "k", 10, 100)?;
-    let max_m = match q.get("max_km") {
-        None => None,
-        Some(_) => {
-            let km = num_param(&q, "max_km")?;
-            if km <= 0.0 {
-                return Err(AppError::BadRequest(
-                    "bad_parameter",
-                    format!("`max_km` must be positive, got {km}"),
-                ));
-            }
-            Some(km * 1000.0)
-        }
-    };
+    let max_m = max_metres(&q)?;
     ready(&state)?;
     let phones = policy::contact_phones(caller.who());
     let index = state.index();
@@ -66,19 +69,7 @@ pub async fn nearby(
 ) -> Result<Json<Value>, AppError> {
     let (lon, lat) = lon_lat(&q)?;
     let k = count_param(&q, "k", 3, NEARBY_MAX)?;
-    let max_m = match q.get("max_km") {
-        None => None,
-        Some(_) => {
-            let km = num_param(&q, "max_km")?;
-            if km <= 0.0 {
-                return Err(AppError::BadRequest(
-                    "bad_parameter",
-                    format!("`max_km` must be positive, got {km}"),
-                ));
-            }
-            Some(km * 1000.0)
-        }
-    };
+    let max_m = max_metres(&q)?;
     ready(&state)?;
     // Each layer only as far as the policy lets this caller read it: a layer
     // it may not read at all is not searched, and every item found is held

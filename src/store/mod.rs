@@ -510,13 +510,67 @@ fn import_kind(records: &LayerRecords) -> &'static str {
 /// one batch holds its lock briefly.
 pub const IMPORT_BATCH: usize = 1000;
 
-/// The fixed parts of a multi-row upsert into `table`, whose first column is
-/// the key: `insert into T (c1, …) ` before the `values` list and
-/// ` on conflict (c1) do update set c2 = excluded.c2, …` after it. A
+/// Each layer's stored columns, key first, before the location columns each
+/// backend adds (SQLite: `lon, lat`, or an area's box; PostGIS: `geom`).
+mod cols {
+    pub const AREAS: &[&str] = &[
+        "code",
+        "name",
+        "level",
+        "parent",
+        "head_name",
+        "head_phone",
+        "households",
+        "residents",
+        "geom",
+    ];
+    pub const HAZARDS: &[&str] = &[
+        "id",
+        "name",
+        "kind",
+        "risk",
+        "threatened_households",
+        "threatened_persons",
+        "monitor_name",
+        "monitor_phone",
+        "leader_name",
+        "leader_phone",
+        "shelter",
+        "status",
+    ];
+    pub const SHELTERS: &[&str] = &["id", "name", "capacity", "address"];
+    pub const PLACES: &[&str] = &["id", "name", "kind", "visit_every_hours", "radius_m"];
+    pub const PEOPLE: &[&str] = &[
+        "id",
+        "category",
+        "name",
+        "id_number",
+        "phone",
+        "address",
+        "risk_level",
+        "next_visit",
+    ];
+    pub const INCIDENTS: &[&str] = &[
+        "id",
+        "category",
+        "source",
+        "description",
+        "grid",
+        "status",
+        "reported_at",
+        "deadline",
+        "version",
+    ];
+}
+
+/// The fixed parts of a multi-row upsert into `table` of `cols` (the key
+/// first) then `location`: `insert into T (c1, …) ` before the `values` list
+/// and ` on conflict (c1) do update set c2 = excluded.c2, …` after it. A
 /// `version` column counts up instead of taking the file's value.
 /// The table and column names are this crate's constants, never input.
-fn upsert_sql(table: &str, cols: &[&str]) -> (String, String) {
-    let set: Vec<String> = cols[1..]
+fn upsert_sql(table: &str, cols: &[&str], location: &[&str]) -> (String, String) {
+    let all: Vec<&str> = cols.iter().chain(location).copied().collect();
+    let set: Vec<String> = all[1..]
         .iter()
         .map(|c| match *c {
             "version" => format!("version = {table}.version + 1"),
@@ -524,12 +578,8 @@ fn upsert_sql(table: &str, cols: &[&str]) -> (String, String) {
         })
         .collect();
     (
-        format!("insert into {table} ({}) ", cols.join(", ")),
-        format!(
-            " on conflict ({}) do update set {}",
-            cols[0],
-            set.join(", ")
-        ),
+        format!("insert into {table} ({}) ", all.join(", ")),
+        format!(" on conflict ({}) do update set {}", all[0], set.join(", ")),
     )
 }
 

@@ -7,7 +7,7 @@ use sqlx::{AssertSqlSafe, PgConnection};
 use crate::domain::incident::Step;
 use crate::domain::{Area, Hazard, Incident, Person, Place, Shelter};
 use crate::spatial::BBox;
-use crate::store::{StoreResult, upsert_sql};
+use crate::store::{StoreResult, cols, upsert_sql};
 
 /// Rows per statement: large enough that round trips vanish, small enough
 /// that one statement's arrays stay a few megabytes.
@@ -15,8 +15,15 @@ const CHUNK: usize = 50_000;
 
 /// `insert into TABLE (COLS) SELECT … on conflict (key) do update …`.
 /// The table, columns and select are this module's constants, never input.
-fn upsert(table: &str, cols: &[&str], select: &str) -> AssertSqlSafe<String> {
-    let (head, tail) = upsert_sql(table, cols);
+/// A point's location column here.
+const GEOM: &[&str] = &["geom"];
+
+fn upsert(
+    table: &str,
+    (cols, location): (&[&str], &[&str]),
+    select: &str,
+) -> AssertSqlSafe<String> {
+    let (head, tail) = upsert_sql(table, cols, location);
     AssertSqlSafe(format!("{head}{select}{tail}"))
 }
 
@@ -32,17 +39,7 @@ pub(super) async fn areas(
 ) -> StoreResult<Vec<(String, [f64; 4])>> {
     let sql = upsert(
         "areas",
-        &[
-            "code",
-            "name",
-            "level",
-            "parent",
-            "head_name",
-            "head_phone",
-            "households",
-            "residents",
-            "geom",
-        ],
+        (cols::AREAS, &[]),
         "select c, n, l, p, hn, hp, hh, r, st_multi(st_geomfromwkb(g, 4326)) \
          from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int8[], $8::int8[], $9::bytea[]) \
          as t(c, n, l, p, hn, hp, hh, r, g)",
@@ -81,21 +78,7 @@ pub(super) async fn areas(
 pub(super) async fn hazards(db: &mut PgConnection, rows: &[Hazard]) -> StoreResult<()> {
     let sql = upsert(
         "hazards",
-        &[
-            "id",
-            "name",
-            "kind",
-            "risk",
-            "threatened_households",
-            "threatened_persons",
-            "monitor_name",
-            "monitor_phone",
-            "leader_name",
-            "leader_phone",
-            "shelter",
-            "status",
-            "geom",
-        ],
+        (cols::HAZARDS, GEOM),
         "select i, n, k, r, th, tp, mn, mp, ln, lp, s, st, st_setsrid(st_makepoint(x, y), 4326) \
          from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::text[], $8::text[], \
                      $9::text[], $10::text[], $11::text[], $12::text[], $13::float8[], $14::float8[]) \
@@ -126,7 +109,7 @@ pub(super) async fn hazards(db: &mut PgConnection, rows: &[Hazard]) -> StoreResu
 pub(super) async fn shelters(db: &mut PgConnection, rows: &[Shelter]) -> StoreResult<()> {
     let sql = upsert(
         "shelters",
-        &["id", "name", "capacity", "address", "geom"],
+        (cols::SHELTERS, GEOM),
         "select i, n, c, a, st_setsrid(st_makepoint(x, y), 4326) \
          from unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::float8[], $6::float8[]) as t(i, n, c, a, x, y)",
     );
@@ -147,14 +130,7 @@ pub(super) async fn shelters(db: &mut PgConnection, rows: &[Shelter]) -> StoreRe
 pub(super) async fn places(db: &mut PgConnection, rows: &[Place]) -> StoreResult<()> {
     let sql = upsert(
         "places",
-        &[
-            "id",
-            "name",
-            "kind",
-            "visit_every_hours",
-            "radius_m",
-            "geom",
-        ],
+        (cols::PLACES, GEOM),
         "select i, n, k, v, r, st_setsrid(st_makepoint(x, y), 4326) \
          from unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::float8[], $6::float8[], $7::float8[]) as t(i, n, k, v, r, x, y)",
     );
@@ -176,17 +152,7 @@ pub(super) async fn places(db: &mut PgConnection, rows: &[Place]) -> StoreResult
 pub(super) async fn people(db: &mut PgConnection, rows: &[Person]) -> StoreResult<()> {
     let sql = upsert(
         "people",
-        &[
-            "id",
-            "category",
-            "name",
-            "id_number",
-            "phone",
-            "address",
-            "risk_level",
-            "next_visit",
-            "geom",
-        ],
+        (cols::PEOPLE, GEOM),
         "select i, c, n, idn, ph, a, r, nv, st_setsrid(st_makepoint(x, y), 4326) \
          from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int8[], $8::date[], $9::float8[], $10::float8[]) \
          as t(i, c, n, idn, ph, a, r, nv, x, y)",
@@ -213,18 +179,7 @@ pub(super) async fn people(db: &mut PgConnection, rows: &[Person]) -> StoreResul
 pub(super) async fn incidents(db: &mut PgConnection, rows: &[Incident]) -> StoreResult<()> {
     let sql = upsert(
         "incidents",
-        &[
-            "id",
-            "category",
-            "source",
-            "description",
-            "grid",
-            "status",
-            "reported_at",
-            "deadline",
-            "version",
-            "geom",
-        ],
+        (cols::INCIDENTS, GEOM),
         "select i, c, s, d, g, st, r, dl, v, st_setsrid(st_makepoint(x, y), 4326) \
          from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], \
                      $9::int8[], $10::float8[], $11::float8[]) \

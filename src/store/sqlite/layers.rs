@@ -8,7 +8,7 @@ use super::MAX_PARAMS;
 use crate::domain::incident::Step;
 use crate::domain::{Area, Hazard, Incident, Person, Place, Shelter};
 use crate::spatial::BBox;
-use crate::store::{StoreResult, upsert_sql};
+use crate::store::{StoreResult, cols, upsert_sql};
 
 type Row<'a> = Separated<'a, Sqlite, &'static str>;
 
@@ -31,16 +31,19 @@ async fn chunked<T>(
     Ok(())
 }
 
+/// A point's location columns here.
+const LON_LAT: &[&str] = &["lon", "lat"];
+
 /// Inserts or updates (by key, the first column) every row.
 async fn upsert<T>(
     db: &mut SqliteConnection,
     table: &str,
-    cols: &[&str],
+    (cols, location): (&[&str], &[&str]),
     rows: &[T],
     bind: impl FnMut(&mut Row<'_>, &T),
 ) -> StoreResult<()> {
-    let (head, tail) = upsert_sql(table, cols);
-    chunked(db, &head, &tail, cols.len(), rows, bind).await
+    let (head, tail) = upsert_sql(table, cols, location);
+    chunked(db, &head, &tail, cols.len() + location.len(), rows, bind).await
 }
 
 /// Areas, parents before children; returns each area's code and box for the change log.
@@ -55,36 +58,28 @@ pub(super) async fn areas(
             Ok((a, crate::store::wkb::encode(&a.geometry)?, bb))
         })
         .collect::<StoreResult<Vec<_>>>()?;
-    let cols = [
-        "code",
-        "name",
-        "level",
-        "parent",
-        "head_name",
-        "head_phone",
-        "households",
-        "residents",
-        "geom",
-        "minx",
-        "miny",
-        "maxx",
-        "maxy",
-    ];
-    upsert(db, "areas", &cols, &rows, |b, (a, wkb, bb)| {
-        b.push_bind(a.code.as_str().to_owned())
-            .push_bind(a.name.clone())
-            .push_bind(a.level().as_str())
-            .push_bind(a.parent.as_ref().map(|p| p.as_str().to_owned()))
-            .push_bind(a.head.as_ref().map(|h| h.name.clone()))
-            .push_bind(a.head.as_ref().map(|h| h.phone.clone()))
-            .push_bind(a.households as i64)
-            .push_bind(a.residents as i64)
-            .push_bind(wkb.clone())
-            .push_bind(bb[0])
-            .push_bind(bb[1])
-            .push_bind(bb[2])
-            .push_bind(bb[3]);
-    })
+    let bbox: &[&str] = &["minx", "miny", "maxx", "maxy"];
+    upsert(
+        db,
+        "areas",
+        (cols::AREAS, bbox),
+        &rows,
+        |b, (a, wkb, bb)| {
+            b.push_bind(a.code.as_str().to_owned())
+                .push_bind(a.name.clone())
+                .push_bind(a.level().as_str())
+                .push_bind(a.parent.as_ref().map(|p| p.as_str().to_owned()))
+                .push_bind(a.head.as_ref().map(|h| h.name.clone()))
+                .push_bind(a.head.as_ref().map(|h| h.phone.clone()))
+                .push_bind(a.households as i64)
+                .push_bind(a.residents as i64)
+                .push_bind(wkb.clone())
+                .push_bind(bb[0])
+                .push_bind(bb[1])
+                .push_bind(bb[2])
+                .push_bind(bb[3]);
+        },
+    )
     .await?;
     Ok(rows
         .into_iter()
@@ -93,23 +88,7 @@ pub(super) async fn areas(
 }
 
 pub(super) async fn hazards(db: &mut SqliteConnection, rows: &[Hazard]) -> StoreResult<()> {
-    let cols = [
-        "id",
-        "name",
-        "kind",
-        "risk",
-        "threatened_households",
-        "threatened_persons",
-        "monitor_name",
-        "monitor_phone",
-        "leader_name",
-        "leader_phone",
-        "shelter",
-        "status",
-        "lon",
-        "lat",
-    ];
-    upsert(db, "hazards", &cols, rows, |b, h| {
+    upsert(db, "hazards", (cols::HAZARDS, LON_LAT), rows, |b, h| {
         b.push_bind(h.id.clone())
             .push_bind(h.name.clone())
             .push_bind(h.kind.clone())
@@ -129,8 +108,7 @@ pub(super) async fn hazards(db: &mut SqliteConnection, rows: &[Hazard]) -> Store
 }
 
 pub(super) async fn shelters(db: &mut SqliteConnection, rows: &[Shelter]) -> StoreResult<()> {
-    let cols = ["id", "name", "capacity", "address", "lon", "lat"];
-    upsert(db, "shelters", &cols, rows, |b, s| {
+    upsert(db, "shelters", (cols::SHELTERS, LON_LAT), rows, |b, s| {
         b.push_bind(s.id.clone())
             .push_bind(s.name.clone())
             .push_bind(s.capacity as i64)
@@ -142,16 +120,7 @@ pub(super) async fn shelters(db: &mut SqliteConnection, rows: &[Shelter]) -> Sto
 }
 
 pub(super) async fn places(db: &mut SqliteConnection, rows: &[Place]) -> StoreResult<()> {
-    let cols = [
-        "id",
-        "name",
-        "kind",
-        "visit_every_hours",
-        "radius_m",
-        "lon",
-        "lat",
-    ];
-    upsert(db, "places", &cols, rows, |b, p| {
+    upsert(db, "places", (cols::PLACES, LON_LAT), rows, |b, p| {
         b.push_bind(p.id.clone())
             .push_bind(p.name.clone())
             .push_bind(p.kind.clone())
@@ -164,19 +133,7 @@ pub(super) async fn places(db: &mut SqliteConnection, rows: &[Place]) -> StoreRe
 }
 
 pub(super) async fn people(db: &mut SqliteConnection, rows: &[Person]) -> StoreResult<()> {
-    let cols = [
-        "id",
-        "category",
-        "name",
-        "id_number",
-        "phone",
-        "address",
-        "risk_level",
-        "next_visit",
-        "lon",
-        "lat",
-    ];
-    upsert(db, "people", &cols, rows, |b, p| {
+    upsert(db, "people", (cols::PEOPLE, LON_LAT), rows, |b, p| {
         b.push_bind(p.id.clone())
             .push_bind(p.category.as_str())
             .push_bind(p.name.clone())
@@ -193,20 +150,7 @@ pub(super) async fn people(db: &mut SqliteConnection, rows: &[Person]) -> StoreR
 
 /// Incidents; an existing one is updated and its version counts up.
 pub(super) async fn incidents(db: &mut SqliteConnection, rows: &[Incident]) -> StoreResult<()> {
-    let cols = [
-        "id",
-        "category",
-        "source",
-        "description",
-        "grid",
-        "status",
-        "reported_at",
-        "deadline",
-        "version",
-        "lon",
-        "lat",
-    ];
-    upsert(db, "incidents", &cols, rows, |b, i| {
+    upsert(db, "incidents", (cols::INCIDENTS, LON_LAT), rows, |b, i| {
         b.push_bind(i.id.clone())
             .push_bind(i.category.clone())
             .push_bind(i.source.clone())
