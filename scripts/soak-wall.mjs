@@ -81,11 +81,12 @@ async function main() {
   });
   const page = await context.newPage();
   let pageErrors = 0, netErrors = 0;
+  let dropping = false; // from a cut until 5 s after the stream is back
   page.on('pageerror', (e) => { pageErrors++; console.error(`page error: ${e.message}`); });
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     // Requests failing while the soak holds the page offline are the drop, not a fault.
-    if (/net::ERR_(CONNECTION_RESET|CONNECTION_REFUSED|CONNECTION_CLOSED|EMPTY_RESPONSE|INCOMPLETE_CHUNKED_ENCODING)/.test(m.text())) { netErrors++; return; }
+    if (dropping && /net::ERR_(CONNECTION_RESET|CONNECTION_REFUSED|CONNECTION_CLOSED|EMPTY_RESPONSE|INCOMPLETE_CHUNKED_ENCODING|SOCKET_NOT_CONNECTED)|AJAXError: Failed to fetch \(0\)/.test(m.text())) { netErrors++; return; }
     pageErrors++;
     console.error(`console error: ${m.text()}`);
   });
@@ -141,6 +142,7 @@ async function main() {
       await sleep(next - Date.now());
       console.error(`soak: network cut for ${DROP_MS / 1000} s (drop ${stats.drops + 1})`);
       stats.drops++;
+      dropping = true;
       const cut = proxy.drop(DROP_MS);
       await sleep(500);
       const fell = await page.evaluate(() => document.body.dataset.sse);
@@ -152,6 +154,7 @@ async function main() {
         stats.reconnects++;
         console.error(`soak: stream open again ${((Date.now() - t0) / 1000).toFixed(1)} s after the network returned`);
       } catch { console.error('soak: the stream did not come back within 120 s'); }
+      setTimeout(() => { dropping = false; }, 5000);
       next += DROP_EVERY;
     }
   })();

@@ -158,11 +158,27 @@ function setKpi(key, v, text) {
   el.parentElement.classList.toggle('hot', typeof v === 'number' && v > 0);
 }
 
-async function loadKpis() {
+/**
+ * Reloads the figures. `counts` only (after live events): the counts and the overdue list. The
+ * 30-day statistics, coverage and visits change slowly and cost the server a pass over every
+ * case's history, so they reload on the minute timer only, not on every burst of cases.
+ */
+async function loadKpis({ counts = false } = {}) {
   const code = area();
   // Each job handles its own failure (no unhandled rejections).
   const settle = (p) => p.catch((e) => console.warn('wall KPI:', e && e.message));
+  const slow = counts ? [] : [
+    settle(api(`/api/patrol/coverage?area=${code}`).then((r) => {
+      const g = (r && r.grids) || [];
+      if (!g.length) { setKpi('coverage', null); return; }
+      const mean = g.reduce((s, x) => s + (Number(x.coverage) || 0), 0) / g.length;
+      setKpi('coverage', mean, `${Math.round(mean * 100)}%`);
+    })),
+    settle(api(`/api/stats/incidents?area=${code}`).then((s) => { stats = s; renderStats(); })),
+    settle(loadVisits(code)),
+  ];
   await Promise.all([
+    ...slow,
     settle(api(`/api/areas/${code}`).then((a) => {
       const c = (a && a.counts) || {};
       const inc = c.incidents || {};
@@ -174,15 +190,7 @@ async function loadKpis() {
     })),
     settle(api(`/api/incidents?area=${code}&since=${encodeURIComponent(todayStartShanghai())}&limit=1`)
       .then((r) => setKpi('today', r.total ?? (r.items || []).length))),
-    settle(api(`/api/patrol/coverage?area=${code}`).then((r) => {
-      const g = (r && r.grids) || [];
-      if (!g.length) { setKpi('coverage', null); return; }
-      const mean = g.reduce((s, x) => s + (Number(x.coverage) || 0), 0) / g.length;
-      setKpi('coverage', mean, `${Math.round(mean * 100)}%`);
-    })),
-    settle(api(`/api/stats/incidents?area=${code}`).then((s) => { stats = s; renderStats(); })),
     settle(api(`/api/incidents?area=${code}&overdue=true&limit=200`).then((r) => { overdue = r; renderOverdue(); })),
-    settle(loadVisits(code)),
   ]);
   document.body.dataset.kpis = '1';
 }
@@ -313,11 +321,13 @@ function announce(e) {
 }
 
 function scheduleRefresh() {
-  // At most one reload of the figures every 5 s however fast cases come in.
+  // At most one reload of the counts every 5 s however fast cases come in, and none while the
+  // stream is down (the reconnect schedules one).
   if (refreshTimer) return;
   refreshTimer = setTimeout(() => {
     refreshTimer = 0;
-    loadKpis();
+    if (document.body.dataset.sse !== 'open') return;
+    loadKpis({ counts: true });
     if (map.getSource('incidents')) map.refreshTiles('incidents');
   }, 5000);
 }
