@@ -454,7 +454,9 @@ async function wallAsCommand(browser) {
     const entry = await page.textContent(`#feed li[data-id="${made.id}"]`);
     const banner = await page.textContent('#wall-alert');
     const first = await page.getAttribute('#feed li[data-id]', 'data-id');
-    const ring = await page.evaluate((id) => window.__map.querySourceFeatures('flash').some((f) => f.properties.id === id), made.id);
+    // The ring is drawn from the next animation frames (a GeoJSON source updates in a worker).
+    const ring = await page.waitForFunction((id) => window.__map.querySourceFeatures('flash').some((f) => f.properties.id === id),
+      made.id, { timeout: 5000 }).then(() => true, () => false);
     expect(ms <= 2000, `took ${ms} ms`);
     expect(first === made.id, `the new case is not first in the feed (${first})`);
     for (const want of [grid.name, street.name, '治安隐患']) {
@@ -511,10 +513,11 @@ async function wallAsCommand(browser) {
   await check('wall: English labels after 中/EN', async () => {
     await page.click('#lang-toggle');
     const texts = { district: await page.textContent('#wall-district'), title: await page.textContent('#feed-title'),
-      overdue: await page.textContent('#overdue-box h2'), handling: await page.textContent('#wall-handling h2') };
+      overdue: await page.textContent('#overdue-box h2'), handling: await page.textContent('#wall-handling h2'),
+      status: await page.textContent('#feed-status') };
     await page.click('#lang-toggle');
     expect(texts.district === 'Whole district' && texts.title === 'Latest changes' && texts.overdue.startsWith('Overdue cases')
-      && texts.handling.startsWith('Handling'), JSON.stringify(texts));
+      && texts.handling.startsWith('Handling') && texts.status === 'Live feed connected', JSON.stringify(texts));
   });
   await check('wall: no console error, no other host, no 4xx/5xx', async () => assertNoProblems(g, 'wall'));
   return { g, page, ok: !!live, flashed: !!flashed };

@@ -108,7 +108,7 @@ const zh = {
   'wall.handling': '办理效能 · 近30天', 'wall.median': '办结用时中位数', 'wall.p90': '90%办结用时',
   'wall.onTime': '按时办结率', 'wall.reopen': '重新办理率', 'wall.vsYesterday': '较昨日', 'wall.trend': '近7日',
   'wall.newCase': '新上报事件', 'wall.districtQueue': '区级兜底', 'wall.more': '另有 {n} 件', 'wall.tz': '北京时间',
-  'feed.recent': '最新动态', 'feed.reconnecting': '实时连接中断，{s} 秒后重连…',
+  'feed.recent': '最新动态',
 };
 
 const en = {
@@ -219,7 +219,7 @@ const en = {
   'wall.handling': 'Handling · 30 days', 'wall.median': 'Median time to close', 'wall.p90': '90th percentile',
   'wall.onTime': 'Finished on time', 'wall.reopen': 'Reopened', 'wall.vsYesterday': 'vs. yesterday', 'wall.trend': '7 days',
   'wall.newCase': 'New case', 'wall.districtQueue': 'District queue', 'wall.more': '{n} more', 'wall.tz': 'Beijing time (UTC+8)',
-  'feed.recent': 'Latest changes', 'feed.reconnecting': 'Live feed lost, reconnecting in {s} s…',
+  'feed.recent': 'Latest changes',
 };
 
 // Data values (Chinese in the data) and status codes.

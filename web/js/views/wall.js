@@ -91,7 +91,9 @@ export async function start() {
   };
   renderEmpty();
 
-  const setStatus = (text, cls) => { feedStatus.textContent = text; feedStatus.className = `feed-status ${cls}`; };
+  // The key, not the text, so a change of language re-words it.
+  const setStatus = (key, cls) => { feedStatus.dataset.key = key; feedStatus.textContent = t(key); feedStatus.className = `feed-status ${cls}`; };
+  onLangChange(() => { if (feedStatus.dataset.key) feedStatus.textContent = t(feedStatus.dataset.key); });
   const onLogin = () => {
     if (stream) { stream.close(); stream = null; }
     clearInterval(kpiTimer);
@@ -120,8 +122,8 @@ export async function start() {
     renewTimer = setInterval(renew, RENEW_MS);
     stream = liveStream((ev, eventId) => onEvent(ev, eventId, feed), {
       check: () => api('/api/me'),
-      onOpen: () => setStatus(t('feed.connected'), 'ok'),
-      onError: () => setStatus(t('feed.lost'), 'lost'),
+      onOpen: () => setStatus('feed.connected', 'ok'),
+      onError: () => setStatus('feed.lost', 'lost'),
       // A fresh stream replays nothing: fetch the changes made meanwhile (duplicates are skipped).
       onReconnect: () => { loadRecent(feed); scheduleRefresh(); },
     });
