@@ -217,6 +217,37 @@ pub struct IncidentView {
     pub overdue: bool,
     /// optimistic-concurrency version
     pub version: i64,
+    /// the owning grid's name (where the answer names places: lists, feed, live events)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grid_name: Option<String>,
+    /// the street's (街道) 9-digit code
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub street: Option<String>,
+    /// the street's name
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub street_name: Option<String>,
+}
+
+/// One change to a case — reported, or a step taken — as the wall's feed
+/// shows it: `GET /api/incidents/recent` and the live incident events.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentChangeView {
+    /// `incident.created` or `incident.updated`
+    pub kind: &'static str,
+    /// when the change was made (RFC 3339, Asia/Shanghai)
+    pub at: String,
+    /// the workflow step (`report`, `accept`, …), when known
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// who took it, when known
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// the status the change left (the case's `status` is the one it has now)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// the case as it stands now, with its place names
+    #[serde(flatten)]
+    pub incident: IncidentView,
 }
 
 impl IncidentView {
@@ -236,7 +267,24 @@ impl IncidentView {
             deadline: to_shanghai(i.deadline),
             overdue: i.is_overdue(now),
             version: i.version,
+            grid_name: None,
+            street: None,
+            street_name: None,
         }
+    }
+
+    /// The same view naming its grid and street (a wall reads names, not codes).
+    pub fn named(mut self, index: &SpatialIndex) -> IncidentView {
+        let name = |code: &str| index.areas.get(code).map(|e| e.area.name.clone());
+        if let Some(g) = self.grid.as_deref() {
+            self.grid_name = name(g);
+            // A grid code's first 9 digits are its street's code.
+            if let Some(s) = g.get(..9) {
+                self.street_name = name(s);
+                self.street = Some(s.to_owned());
+            }
+        }
+        self
     }
 }
 

@@ -99,6 +99,90 @@ impl Handling {
     }
 }
 
+/// One Asia/Shanghai calendar day of a trend: cases reported and closed
+/// that day, and those open and overdue at its end (now, for today).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayCount {
+    /// `YYYY-MM-DD` (Asia/Shanghai)
+    pub date: String,
+    /// reported that day
+    pub reported: usize,
+    /// closed (结案) that day
+    pub closed: usize,
+    /// still needing work at the day's end
+    pub open: usize,
+    /// of those, past their deadline
+    pub overdue: usize,
+}
+
+/// Day-by-day counts over the last `days` calendar days up to `to`, oldest
+/// first: the wall's 7-day trend.
+#[derive(Debug, Clone)]
+pub struct Trend {
+    /// each day's start and the instant its open/overdue counts are taken
+    bounds: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    days: Vec<DayCount>,
+}
+
+impl Trend {
+    /// Empty counts for the `days` Shanghai days ending with the day of `to`.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use minqing::domain::handling::Trend;
+    /// // 2026-12-02 01:00 UTC is 09:00 in Shanghai on the 2nd
+    /// let t = Trend::new(Utc.with_ymd_and_hms(2026, 12, 2, 1, 0, 0).unwrap(), 3);
+    /// let dates: Vec<String> = t.days().into_iter().map(|d| d.date).collect();
+    /// assert_eq!(dates, ["2026-11-30", "2026-12-01", "2026-12-02"]);
+    /// ```
+    pub fn new(to: DateTime<Utc>, days: usize) -> Trend {
+        let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+        let today = to.with_timezone(&cst).date_naive();
+        let mut bounds = Vec::with_capacity(days);
+        let mut out = Vec::with_capacity(days);
+        for back in (0..days as i64).rev() {
+            let date = today - chrono::Duration::days(back);
+            let start = date
+                .and_hms_opt(0, 0, 0)
+                .and_then(|d| d.and_local_timezone(cst).single())
+                .map_or(to, |d| d.with_timezone(&Utc));
+            let end = (start + chrono::Duration::days(1)).min(to);
+            bounds.push((start, end));
+            out.push(DayCount {
+                date: date.format("%Y-%m-%d").to_string(),
+                reported: 0,
+                closed: 0,
+                open: 0,
+                overdue: 0,
+            });
+        }
+        Trend { bounds, days: out }
+    }
+
+    /// Counts one case. Rejected cases and duplicates need no work, so they
+    /// count only as reported.
+    pub fn add(&mut self, i: &Incident, t: &Timing) {
+        let handled = !t.duplicate && i.status != IncidentStatus::Rejected;
+        for (d, &(start, end)) in self.days.iter_mut().zip(&self.bounds) {
+            let during = |at: DateTime<Utc>| at >= start && at < end;
+            d.reported += usize::from(during(i.reported_at));
+            d.closed += usize::from(t.closed_at.is_some_and(during));
+            // Open at `end`: reported by then and not finished by then (a case
+            // open now was open then too, unless reported after).
+            let open = handled
+                && i.reported_at < end
+                && (i.status.is_open() || t.resolved_at.is_some_and(|r| r >= end));
+            d.open += usize::from(open);
+            d.overdue += usize::from(open && i.deadline < end);
+        }
+    }
+
+    /// The counts, oldest day first.
+    pub fn days(self) -> Vec<DayCount> {
+        self.days
+    }
+}
+
 fn round(v: f64, k: f64) -> f64 {
     (v * k).round() / k
 }
@@ -203,6 +287,49 @@ mod tests {
             (s.median_hours, s.on_time_rate, s.reopen_rate),
             (None, None, None),
             "no case, no figure (not a misleading zero)"
+        );
+    }
+
+    #[test]
+    fn the_trend_counts_each_case_on_its_shanghai_days() {
+        use chrono::TimeZone;
+        // 2026-12-02 12:00 in Shanghai
+        let to = Utc.with_ymd_and_hms(2026, 12, 2, 4, 0, 0).unwrap();
+        let mut c = case(IncidentStatus::InProgress, 24, to);
+        // reported 2026-11-30 23:30 Shanghai (15:30 UTC): the 30th, not the 1st
+        c.reported_at = Utc.with_ymd_and_hms(2026, 11, 30, 15, 30, 0).unwrap();
+        c.deadline = c.reported_at + Duration::hours(24);
+        let mut closed = c.clone();
+        closed.status = IncidentStatus::Closed;
+        let t_closed = Timing {
+            resolved_at: Some(Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap()),
+            closed_at: Some(Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).unwrap()),
+            reopens: 0,
+            duplicate: false,
+        };
+        let mut trend = Trend::new(to, 3);
+        trend.add(&c, &Timing::default());
+        trend.add(&closed, &t_closed);
+        let d = trend.days();
+        assert_eq!(
+            d.iter().map(|x| x.reported).collect::<Vec<_>>(),
+            [2, 0, 0],
+            "both reported on the 30th (Shanghai), {d:?}"
+        );
+        assert_eq!(
+            d.iter().map(|x| x.closed).collect::<Vec<_>>(),
+            [0, 1, 0],
+            "one closed on the 1st"
+        );
+        assert_eq!(
+            d.iter().map(|x| x.open).collect::<Vec<_>>(),
+            [2, 1, 1],
+            "both open at the end of the 30th, then only the unfinished one"
+        );
+        assert_eq!(
+            d.iter().map(|x| x.overdue).collect::<Vec<_>>(),
+            [0, 1, 1],
+            "the open one is past its 24 h deadline from the 1st's end"
         );
     }
 }

@@ -86,25 +86,7 @@ pub async fn login(
         })
         .await?;
     tracing::info!(user = %user.username, role = %user.role, "signed in");
-    let max_age = SESSION_HOURS * 3600;
-    let secure = if super::over_tls(&state, peer.ip(), &headers) {
-        "; Secure"
-    } else {
-        ""
-    };
-    let mut out = HeaderMap::new();
-    let c1 = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
-    );
-    let c2 = format!("{CSRF_COOKIE}={csrf}; Path=/; SameSite=Strict; Max-Age={max_age}{secure}");
-    out.append(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&c1).map_err(|e| AppError::Internal(e.to_string()))?,
-    );
-    out.append(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&c2).map_err(|e| AppError::Internal(e.to_string()))?,
-    );
+    let out = session_cookies(&state, peer, &headers, &token, &csrf)?;
     let body = json!({"token": token, "csrf": csrf, "user": me_json(&principal)});
     Ok((StatusCode::OK, out, axum::Json(body)).into_response())
 }
@@ -157,8 +139,90 @@ fn me_json(p: &crate::auth::Principal) -> serde_json::Value {
 }
 
 /// `GET /api/me`
-pub async fn me(caller: Caller) -> Result<axum::Json<serde_json::Value>, AppError> {
-    Ok(axum::Json(me_json(caller.require()?)))
+/// — also renews the session and, for a browser, its cookies: a wall screen
+/// asks this every few minutes and so stays signed in for days.
+pub async fn me(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let body = me_json(caller.require()?);
+    let mut out = HeaderMap::new();
+    // The session the extractor accepted; renewed in full here (not only past half its life).
+    if let Some(token) = super::cookie(&headers, SESSION_COOKIE)
+        && let Some(session) = state.store.session(&password::token_hash(token)).await?
+    {
+        let now = Utc::now();
+        state
+            .store
+            .renew_session(&session.token_hash, now + Duration::hours(SESSION_HOURS))
+            .await?;
+        out = session_cookies(&state, peer.0, &headers, token, &session.csrf)?;
+    } else if let Some(token) = bearer(&headers)
+        && let Some(session) = state.store.session(&password::token_hash(token)).await?
+    {
+        state
+            .store
+            .renew_session(
+                &session.token_hash,
+                Utc::now() + Duration::hours(SESSION_HOURS),
+            )
+            .await?;
+    }
+    Ok((StatusCode::OK, out, axum::Json(body)).into_response())
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// Renews a session used in its second half of life, so an account in use
+/// stays signed in (one write per session per half-life, not per request).
+pub(super) async fn renew_if_due(
+    state: &AppState,
+    session: &SessionRecord,
+) -> Result<(), AppError> {
+    let now = Utc::now();
+    if session.expires_at - now < Duration::hours(SESSION_HOURS / 2) {
+        state
+            .store
+            .renew_session(&session.token_hash, now + Duration::hours(SESSION_HOURS))
+            .await?;
+    }
+    Ok(())
+}
+
+/// The session and CSRF cookies, both living as long as a fresh session.
+fn session_cookies(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    token: &str,
+    csrf: &str,
+) -> Result<HeaderMap, AppError> {
+    let max_age = SESSION_HOURS * 3600;
+    let secure = if super::over_tls(state, peer.ip(), headers) {
+        "; Secure"
+    } else {
+        ""
+    };
+    let mut out = HeaderMap::new();
+    let c1 = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    );
+    let c2 = format!("{CSRF_COOKIE}={csrf}; Path=/; SameSite=Strict; Max-Age={max_age}{secure}");
+    for c in [c1, c2] {
+        out.append(
+            header::SET_COOKIE,
+            HeaderValue::from_str(&c).map_err(|e| AppError::Internal(e.to_string()))?,
+        );
+    }
+    Ok(out)
 }
 
 /// Own password change body.

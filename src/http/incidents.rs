@@ -11,21 +11,29 @@ use serde_json::{Value, json};
 
 use super::{Caller, Json, Params, count_param, offset_param, ready};
 use crate::auth::policy::{Action, Kind};
-use crate::domain::incident::{CATEGORIES, SOURCES, category_code};
+use crate::domain::incident::{CATEGORIES, SOURCES, category_code, to_shanghai};
 use crate::domain::{Incident, IncidentStatus};
 use crate::error::{AppError, clip};
 use crate::service::AppState;
 use crate::service::incidents::{ActionBody, NewIncident};
 use crate::spatial::BBox;
-use crate::views::IncidentView;
+use crate::views::{IncidentChangeView, IncidentView};
 
 /// `GET /api/incidents/categories` (anyone: the report form needs it before sign-in)
-pub async fn categories() -> Json<Value> {
+/// — with the deadlines configured now (`/api/config/deadlines`), not the built-in ones.
+pub async fn categories(State(state): State<Arc<AppState>>) -> Result<Json<Value>, AppError> {
+    let stored = state.store.deadlines().await?;
     let items: Vec<Value> = CATEGORIES
         .iter()
-        .map(|(code, name, hours)| json!({"code": code, "name": name, "deadline_hours": hours}))
+        .map(|(code, name, default)| {
+            let hours = stored
+                .iter()
+                .find(|(c, _)| c == code)
+                .map_or(*default, |(_, h)| *h);
+            json!({"code": code, "name": name, "deadline_hours": hours})
+        })
         .collect();
-    Json(json!({"items": items, "sources": SOURCES}))
+    Ok(Json(json!({"items": items, "sources": SOURCES})))
 }
 
 /// `POST /api/incidents` (retries: [`super::idempotency`], in the routes table)
@@ -122,7 +130,7 @@ pub async fn list(
         .into_iter()
         .skip(offset)
         .take(limit)
-        .map(|i| IncidentView::of(i, now))
+        .map(|i| IncidentView::of(i, now).named(&index))
         .collect();
     Ok(Json(json!({"items": items, "total": total})))
 }
@@ -149,4 +157,60 @@ pub async fn act(
     Ok(Json(
         crate::service::incidents::act(&state, p, &id, body).await?,
     ))
+}
+
+/// Most history entries read to fill one `recent` answer: an account with a
+/// narrow area may find few of its own among many (the feed is then shorter).
+const RECENT_SCAN: i64 = 20_000;
+const RECENT_PAGE: i64 = 500;
+
+/// `GET /api/incidents/recent?limit=` — the last changes (reported, or a
+/// step taken) to the cases the caller may read, newest first, naming grid
+/// and street: the wall's feed on open. `limit` default 20, max 100.
+pub async fn recent(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    q: Params,
+) -> Result<Json<Value>, AppError> {
+    caller.require()?;
+    let scope = caller.reads(Kind::Incidents);
+    let limit = count_param(&q, "limit", 20, 100)?;
+    ready(&state)?;
+    let now = Utc::now();
+    let mut items: Vec<IncidentChangeView> = Vec::with_capacity(limit);
+    let mut offset = 0;
+    while items.len() < limit && offset < RECENT_SCAN {
+        let page = state.store.recent_history(RECENT_PAGE, offset).await?;
+        let full = page.len() as i64 == RECENT_PAGE;
+        let index = state.index();
+        for (id, h) in page {
+            // The index holds what the caller may see; a case it does not hold is not shown.
+            let Some(i) = index.incidents.get(&id) else {
+                continue;
+            };
+            if !scope.allows(i.grid.as_deref(), i.reporter.as_deref()) {
+                continue;
+            }
+            items.push(IncidentChangeView {
+                kind: if h.action == "report" {
+                    "incident.created"
+                } else {
+                    "incident.updated"
+                },
+                at: to_shanghai(h.at),
+                to: Some(h.status),
+                action: Some(h.action),
+                by: Some(h.actor),
+                incident: IncidentView::of(i, now).named(&index),
+            });
+            if items.len() == limit {
+                break;
+            }
+        }
+        if !full {
+            break;
+        }
+        offset += RECENT_PAGE;
+    }
+    Ok(Json(json!({"items": items})))
 }

@@ -174,6 +174,7 @@ impl FromRequestParts<Arc<AppState>> for Caller {
                 "the account no longer exists".into(),
             ));
         };
+        auth::renew_if_due(state, &session).await?;
         Ok(Caller(Some(principal_of(&user)?)))
     }
 }
@@ -450,6 +451,7 @@ fn routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
             idempotent(post(incidents::post)).get(incidents::list),
         ),
         ("/api/incidents/categories", get(incidents::categories)),
+        ("/api/incidents/recent", get(incidents::recent)),
         ("/api/incidents/{id}", get(incidents::detail)),
         ("/api/incidents/{id}/actions", post(incidents::act)),
         ("/api/events", get(events::events)),

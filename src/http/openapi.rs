@@ -407,7 +407,13 @@ pub fn document(base: &str) -> Value {
     );
     add(
         "/api/incidents/categories",
-        json!({"get": Op::new("incident categories with their default deadlines, and intake channels").build()}),
+        json!({"get": Op::new("incident categories with their configured deadlines (deadline_hours), and intake channels").build()}),
+    );
+    add(
+        "/api/incidents/recent",
+        json!({"get": Op::new("the last changes (reported, or a workflow step) to the incidents the caller may read, newest first: {items:[{kind (incident.created/incident.updated), at, action, by, to, …incident with grid_name, street, street_name}]}")
+            .params(vec![limit(100)])
+            .errors(&[400, 401]).build()}),
     );
     let mut detail = Op::new("the case detail: the incident with grid_name, head, community, street, photos, history [{at,by,action,from,to,note}], likely duplicates, duplicate_of, and `actions`: the steps the caller may take now")
         .params(vec![path("id", json!({"type": "string"}), "incident id")])
@@ -429,7 +435,7 @@ pub fn document(base: &str) -> Value {
     );
     add(
         "/api/stats/incidents",
-        json!({"get": Op::new("incident counts by area (any level), category and status for a window, overdue rates and hot spots, over the incidents the caller may read; and for the cases reported in the window, overall, by_category and by_street: median_hours and p90_hours (report → 结案), on_time_rate (办结 by the deadline, of those finished or past it), reopen_rate (reopened by a revisit, of those finished)")
+        json!({"get": Op::new("incident counts by area (any level), category and status for a window, overdue rates and hot spots, over the incidents the caller may read; and for the cases reported in the window, overall, by_category and by_street: median_hours and p90_hours (report → 结案), on_time_rate (办结 by the deadline, of those finished or past it), reopen_rate (reopened by a revisit, of those finished); `daily`: the last 7 Asia/Shanghai days up to `to`, oldest first, [{date, reported, closed, open, overdue}] (open and overdue at each day's end)")
         .params(vec![query("level", levels(), "grouping level, default street"), query("area", area_code(), ""),
             time("from", "default: to − 30 days; before `to`"), time("to", "default: now")])
         .errors(&[400, 401, 403]).build()}),

@@ -11,7 +11,10 @@ use serde_json::{Value, json};
 
 use super::{Caller, Json, Params, ready};
 use crate::auth::policy::Kind;
-use crate::domain::handling::{Handling, Timing};
+use crate::domain::handling::{Handling, Timing, Trend};
+
+/// Days in the `daily` trend.
+const TREND_DAYS: usize = 7;
 use crate::domain::incident::category_name;
 use crate::domain::{AreaCode, Level};
 use crate::error::AppError;
@@ -76,6 +79,8 @@ pub async fn incidents(
     let mut groups: HashMap<&str, Group> = HashMap::new();
     let mut grid_now: HashMap<&str, usize> = HashMap::new();
     let mut grid_before: HashMap<&str, usize> = HashMap::new();
+    // The last 7 Shanghai days up to `to`, whatever the window (the wall's trend).
+    let mut trend = Trend::new(to, TREND_DAYS);
     for i in &index.incidents.items {
         let Some(g) = i.grid.as_deref() else { continue };
         if !scope.allows(Some(g), i.reporter.as_deref())
@@ -83,6 +88,7 @@ pub async fn incidents(
         {
             continue;
         }
+        trend.add(i, timings.get(&i.id).unwrap_or(&none));
         if i.reported_at >= before && i.reported_at < from {
             *grid_before.entry(g).or_default() += 1;
         }
@@ -157,6 +163,8 @@ pub async fn incidents(
             v["name"] = json!(name(c));
             v
         }).collect::<Vec<_>>(),
+        // Per Shanghai day, the last 7 up to `to`, oldest first: reported, closed, open and overdue at the day's end.
+        "daily": trend.days(),
         "hot_spots": {"most": most.into_iter().take(10).map(spot).collect::<Vec<_>>(), "rising": rising.into_iter().take(10).map(spot).collect::<Vec<_>>()},
     })))
 }

@@ -195,7 +195,7 @@ async fn finish_report(
         .store
         .create_incident(&incident, &who.username)
         .await?;
-    let event = LiveEvent::incident(change, &incident, None);
+    let event = LiveEvent::incident(change, &incident, Some("report"), &state.index());
     state.commit(event, |ix| {
         ix.upsert_incident(incident);
     });
@@ -317,7 +317,7 @@ pub async fn act(
     updated.status = next;
     updated.version = expected + 1;
     let out = to_value(&IncidentView::of(&updated, Utc::now()));
-    let event = LiveEvent::incident(change, &updated, Some(a.name));
+    let event = LiveEvent::incident(change, &updated, Some(a.name), &state.index());
     state.commit(event, |ix| {
         ix.upsert_incident(updated);
     });
@@ -378,7 +378,7 @@ pub async fn escalate(state: &AppState, mut inc: Incident) -> Result<(), crate::
         )
         .await?;
     inc.version += 1;
-    let event = LiveEvent::incident(change, &inc, Some("escalate"));
+    let event = LiveEvent::incident(change, &inc, Some("escalate"), &state.index());
     state.commit(event, |ix| {
         ix.upsert_incident(inc);
     });

@@ -30,6 +30,7 @@ use crate::domain::{Incident, Layer, Warning};
 use crate::spatial::{BBox, SpatialIndex};
 use crate::store::{Change, Store};
 use crate::tiles::cache::TileCache;
+use crate::views::{IncidentChangeView, IncidentView};
 
 /// A change pushed to live listeners. Built only by its constructors, so live
 /// delivery and replay send the same payload and are filtered by the same rule.
@@ -51,16 +52,29 @@ pub struct LiveEvent {
 
 impl LiveEvent {
     /// An incident created or changed (`action`: the workflow step, if any).
-    pub fn incident(change: Change, i: &Incident, action: Option<&str>) -> LiveEvent {
-        let mut data = json!({
-            "kind": change.kind, "id": i.id, "lon": i.lon, "lat": i.lat, "grid": i.grid,
-            "category": crate::domain::incident::category_name(&i.category),
-            "status": i.status.as_str(),
-            "reported_at": crate::domain::incident::to_shanghai(i.reported_at),
-        });
-        if let Some(a) = action {
-            data["action"] = json!(a);
-        }
+    /// The payload is the feed's [`IncidentChangeView`], so a live entry names
+    /// the street, grid and category exactly as `GET /api/incidents/recent` does.
+    pub fn incident(
+        change: Change,
+        i: &Incident,
+        action: Option<&str>,
+        index: &SpatialIndex,
+    ) -> LiveEvent {
+        let view = IncidentChangeView {
+            kind: if change.kind == "incident.created" {
+                "incident.created"
+            } else {
+                "incident.updated"
+            },
+            at: crate::domain::incident::to_shanghai(change.at),
+            action: action.map(str::to_owned),
+            by: None,
+            to: Some(i.status.as_str().to_owned()),
+            incident: IncidentView::of(i, Utc::now()).named(index),
+        };
+        let mut data = crate::views::to_value(&view);
+        // The log's own kind (an import's `incident.imported` stays what it was).
+        data["kind"] = json!(change.kind);
         LiveEvent {
             kind: Kind::Incidents,
             layer: Some(Layer::Incidents),
@@ -511,7 +525,7 @@ impl AppState {
         if layer == Layer::Incidents {
             let index = self.index();
             let i = index.incidents.get(&change.record_id)?;
-            return Some(LiveEvent::incident(change, i, None));
+            return Some(LiveEvent::incident(change, i, None, &index));
         }
         Some(LiveEvent::other(change, layer))
     }
@@ -562,7 +576,7 @@ impl AppState {
             match Layer::of_change(&change.kind) {
                 Some(Layer::Incidents) => {
                     if let Some(inc) = self.store.incident(&change.record_id).await? {
-                        let event = LiveEvent::incident(change, &inc, None);
+                        let event = LiveEvent::incident(change, &inc, None, &self.index());
                         self.commit(event, |ix| {
                             ix.upsert_incident(inc);
                         });

@@ -185,7 +185,7 @@ pub async fn add(
             (incident.lon, incident.lat),
         )
         .await?;
-    let event = LiveEvent::incident(change, &incident, Some("photo"));
+    let event = LiveEvent::incident(change, &incident, Some("photo"), &state.index());
     state.commit(event, |_| {});
     Ok(numbers.into_iter().map(|n| PhotoView::of(&id, n)).collect())
 }

@@ -346,6 +346,8 @@ pub trait Store: Send + Sync {
     async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
     /// Deletes a session (logout).
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Moves a live session's expiry to `expires_at` (an expired one stays expired).
+    async fn renew_session(&self, token_hash: &str, expires_at: DateTime<Utc>) -> StoreResult<()>;
     /// Ends every session of an account (disabled, password reset).
     async fn end_sessions(&self, username: &str) -> StoreResult<()>;
     /// Every account, by name.
@@ -397,6 +399,13 @@ pub trait Store: Send + Sync {
     async fn set_deadline(&self, category: &str, hours: i64, actor: &str) -> StoreResult<()>;
     /// What every incident's history says about its handling, by incident id.
     async fn timings(&self) -> StoreResult<Vec<(String, Timing)>>;
+    /// History entries of every incident, newest first (`at`, then entry
+    /// number), with the incident's id: the wall's feed on open.
+    async fn recent_history(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<(String, HistoryEntry)>>;
 
     /// Claims `(username, key)` for a request to `route` whose content hashes
     /// to `fingerprint`; see [`KeyClaim`]. A fresh claim is pending until

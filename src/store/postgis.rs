@@ -591,6 +591,17 @@ impl Store for PostgisStore {
         Ok(())
     }
 
+    async fn renew_session(&self, token_hash: &str, expires_at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "update sessions set expires_at = $1 where token_hash = $2 and expires_at > now()",
+        )
+        .bind(expires_at)
+        .bind(token_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn end_sessions(&self, username: &str) -> StoreResult<()> {
         sqlx::query("delete from sessions where username = $1")
             .bind(username)
@@ -690,6 +701,14 @@ impl Store for PostgisStore {
 
     async fn timings(&self) -> StoreResult<Vec<(String, Timing)>> {
         cases::timings(&self.pool).await
+    }
+
+    async fn recent_history(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<(String, HistoryEntry)>> {
+        cases::recent_history(&self.pool, limit, offset).await
     }
 
     async fn claim_key(

@@ -595,6 +595,16 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn renew_session(&self, token_hash: &str, expires_at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("update sessions set expires_at = ? where token_hash = ? and expires_at > ?")
+            .bind(expires_at)
+            .bind(token_hash)
+            .bind(Utc::now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn end_sessions(&self, username: &str) -> StoreResult<()> {
         sqlx::query("delete from sessions where username = ?")
             .bind(username)
@@ -702,6 +712,14 @@ impl Store for SqliteStore {
 
     async fn timings(&self) -> StoreResult<Vec<(String, Timing)>> {
         cases::timings(&self.pool).await
+    }
+
+    async fn recent_history(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<(String, HistoryEntry)>> {
+        cases::recent_history(&self.pool, limit, offset).await
     }
 
     async fn claim_key(

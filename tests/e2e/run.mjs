@@ -16,6 +16,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { adminFlow } from './admin.mjs';
 import { loopFlow, insecureContext } from './loop.mjs';
+import { dropProxy } from './dropper.mjs';
 
 const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const BASE = new URL(BASE_URL);
@@ -94,9 +95,9 @@ const ARGS = [
  * A page with guards: console errors, page errors, requests to other hosts, and (when
  * `anonymous`) responses >= 400 are collected as problems.
  */
-async function guardedPage(browser, { viewport = { width: 1280, height: 800 }, mobile = false, anonymous = true, label }) {
+async function guardedPage(browser, { viewport = { width: 1280, height: 800 }, mobile = false, anonymous = true, label, timezoneId = 'Asia/Shanghai' }) {
   const context = await browser.newContext({
-    viewport, deviceScaleFactor: 1, isMobile: mobile, hasTouch: mobile, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
+    viewport, deviceScaleFactor: 1, isMobile: mobile, hasTouch: mobile, locale: 'zh-CN', timezoneId,
     acceptDownloads: true, serviceWorkers: 'block',
   });
   const page = await context.newPage();
@@ -190,7 +191,7 @@ async function styleIsOffline(page) {
 
 const VIEWS = [
   { path: '/', shot: 'index.png', viewport: { width: 1280, height: 800 } },
-  { path: '/wall', shot: 'wall.png', viewport: { width: 1600, height: 900 }, needsLogin: true },
+  { path: '/wall', shot: 'wall.png', viewport: { width: 1920, height: 1080 }, needsLogin: true },
   { path: '/grid', shot: 'grid.png', viewport: { width: 360, height: 740 }, mobile: true, needsLogin: true },
   { path: '/flood', shot: 'flood.png', viewport: { width: 1280, height: 800 } },
 ];
@@ -288,8 +289,31 @@ function assertNoProblemsSoft(g, name) {
 
 /* ---------------- logged-in flows ---------------- */
 
+const CODE_RE = /\d{9,15}/; // an area code where a name belongs
+
+/** The time in Asia/Shanghai as the wall's clock writes it (YYYY-MM-DDTHH:MM:SS). */
+function shanghaiNow(d = new Date()) {
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hourCycle: 'h23',
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+    .formatToParts(d).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
+}
+
+async function apiToken(username) {
+  const r = await fetch(`${BASE_URL}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD }) });
+  expect(r.ok, `API login of ${username} answered ${r.status}`);
+  return (await r.json()).token;
+}
+
+/**
+ * The command-centre wall at its real size (1920×1080), in a browser whose own zone is not
+ * Shanghai (the clock must not care): feed on open, overdue list, trend, rankings, handling,
+ * clock, patrol fill off by default, whole district, full screen, a new case flashing within 2 s,
+ * session renewal and the stream coming back after a drop.
+ */
 async function wallAsCommand(browser) {
-  const g = await guardedPage(browser, { viewport: { width: 1600, height: 900 }, anonymous: true, label: 'wall' });
+  const g = await guardedPage(browser, { viewport: { width: 1920, height: 1080 }, anonymous: true, label: 'wall', timezoneId: 'America/New_York' });
   const { page } = g;
   const loaded = await check('wall: zhihui signs in on /wall', async () => {
     await page.goto(`${BASE_URL}/wall`, { timeout: T });
@@ -307,15 +331,197 @@ async function wallAsCommand(browser) {
     for (const k of ['open', 'overdue', 'today', 'red', 'coverage']) expect(kpis[k] && kpis[k] !== '–', `KPI ${k} is "${kpis[k]}" (${JSON.stringify(kpis)})`);
     return JSON.stringify(kpis);
   });
-  await check('wall: incidents and patrol layers load after sign-in', async () => {
+  await check('wall: the feed shows the last 20 changes on open, newest first, with street and grid names (not codes)', async () => {
+    await page.waitForSelector('body[data-recent]', { timeout: T, state: 'attached' });
+    const api = (await pageApi(page, '/api/incidents/recent?limit=20')).body;
+    const rows = await page.$$eval('#feed li[data-id]', (els) => els.map((e) => ({ id: e.dataset.id, at: e.dataset.at, text: e.textContent,
+      place: e.querySelector('.place').textContent, cat: e.querySelector('.cat').textContent })));
+    expect(rows.length === 20, `${rows.length} entries in the feed on open (the demo has more than 20 changes)`);
+    const times = rows.map((r) => Date.parse(r.at));
+    expect(times.every((x, i) => i === 0 || times[i - 1] >= x), 'entries are newest first');
+    const first = api.items[0];
+    expect(rows[0].id === first.id, `first entry ${rows[0].id}, the server's newest change is ${first.id}`);
+    for (const r of rows) {
+      expect(r.place && !CODE_RE.test(r.place) && r.cat, `entry "${r.text}" names no place or shows a code`);
+    }
+    expect(rows[0].place.includes(first.grid_name) && rows[0].place.includes(first.street_name),
+      `first entry "${rows[0].place}" names ${first.street_name} · ${first.grid_name}`);
+    return `${rows.length} entries, first "${rows[0].text}"`;
+  });
+  await check('wall: the overdue list shows the most overdue cases and agrees with the KPI', async () => {
+    await page.waitForSelector('#overdue-list li', { timeout: T });
+    const kpi = Number((await page.textContent('[data-kpi="overdue"] .kpi-value')).replace(/\D/g, ''));
+    const head = Number((await page.textContent('#overdue-box h2 .count')).replace(/\D/g, ''));
+    const rows = await page.$$eval('#overdue-list li', (els) => els.map((e) => ({ late: e.querySelector('.late').textContent, place: e.querySelector('.place').textContent })));
+    expect(head === kpi && head > 0, `list says ${head}, KPI says ${kpi}`);
+    expect(rows.length === Math.min(5, head), `${rows.length} rows shown of ${head}`);
+    expect(rows.every((r) => /超期/.test(r.late) && !CODE_RE.test(r.place)), `rows ${JSON.stringify(rows.slice(0, 2))}`);
+    return `${head} overdue, first: ${rows[0].late} ${rows[0].place}`;
+  });
+  await check('wall: KPIs carry a 7-day trend (sparkline and ▲▼ against yesterday)', async () => {
+    const t = await page.$$eval('[data-kpi] .kpi-trend', (els) => els.map((e) => ({
+      kpi: e.parentElement.dataset.kpi, days: e.dataset.days,
+      points: (e.querySelector('svg.spark polyline')?.getAttribute('points') || '').trim().split(/\s+/).length,
+      delta: e.querySelector('.delta')?.textContent })));
+    expect(t.length === 3, `trend on ${t.map((x) => x.kpi)}`);
+    for (const x of t) expect(x.days === '7' && x.points === 7 && /[▲▼＝]/.test(x.delta || ''), `trend of ${x.kpi}: ${JSON.stringify(x)}`);
+    return t.map((x) => `${x.kpi} ${x.delta}`).join(', ');
+  });
+  await check('wall: incidents ranked by category and by street, handling median/p90, on-time and reopen rates shown', async () => {
+    const bars = (id) => page.$$eval(`#${id} li`, (els) => els.map((e) => ({ label: e.querySelector('.bar-label').textContent, v: Number(e.querySelector('.bar-value').textContent.replace(/\D/g, '')) })));
+    const cat = await bars('bars-category');
+    const street = await bars('bars-street');
+    expect(cat.length >= 3 && street.length >= 2, `${cat.length} category bars, ${street.length} street bars`);
+    for (const b of [cat, street]) expect(b.every((x, i) => i === 0 || b[i - 1].v >= x.v), `bars not ranked: ${JSON.stringify(b)}`);
+    expect(street.every((s) => !CODE_RE.test(s.label)), `street bars show codes: ${JSON.stringify(street)}`);
+    const hd = await page.$$eval('#wall-handling .hd', (els) => Object.fromEntries(els.map((e) => [e.dataset.k, e.querySelector('.hd-value').textContent])));
+    for (const k of ['median', 'p90', 'on_time', 'reopen']) expect(hd[k] && hd[k] !== '–', `handling ${k} is "${hd[k]}"`);
+    return `${cat[0].label} ${cat[0].v}, ${street[0].label} ${street[0].v}; ${JSON.stringify(hd)}`;
+  });
+  await check('wall: the clock shows Asia/Shanghai time although the browser runs in New York', async () => {
+    const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    const shown = await page.getAttribute('#wall-clock', 'data-shanghai');
+    const text = await page.textContent('#wall-clock .clock-time');
+    const diff = Math.abs(Date.parse(`${shown}+08:00`) - Date.now());
+    expect(zone === 'America/New_York', `browser zone ${zone}`);
+    expect(diff < 3000 && text === shown.slice(11), `clock shows ${text} (${shown}), Shanghai is ${shanghaiNow()}`);
+    return `${text} in Shanghai`;
+  });
+  await check('wall: patrol coverage fill is off by default and the button shows it', async () => {
+    const vis = () => page.evaluate(() => (window.__map.getLayer('patrol-fill') ? window.__map.getLayoutProperty('patrol-fill', 'visibility') : 'absent'));
+    const before = await vis();
+    expect(before !== 'visible' && (await page.getAttribute('#wall-patrol', 'aria-pressed')) === 'false', `patrol fill is ${before} on open`);
+    await page.click('#wall-patrol');
     await page.evaluate(() => new Promise((r) => (window.__map.loaded() ? r() : window.__map.once('idle', r))));
-    const c = await rendered(page, ['incidents-cluster', 'patrol-fill']);
-    expect(c['incidents-cluster'] > 0, `no incident cluster rendered (${JSON.stringify(c)})`);
-    expect(c['patrol-fill'] > 0, `no patrol coverage rendered (${JSON.stringify(c)})`);
-    return JSON.stringify(c);
+    const c = await rendered(page, ['patrol-fill']);
+    expect((await vis()) === 'visible' && c['patrol-fill'] > 0, `after the button: ${await vis()}, ${c['patrol-fill']} rendered`);
+    await page.click('#wall-patrol');
+    expect((await vis()) !== 'visible', 'a second press hides it again');
+    return `${c['patrol-fill']} coverage polygons when on`;
+  });
+  await check('wall: "whole district" fits the district after zooming in', async () => {
+    const tj = (await pageApi(page, '/tiles/grids.json')).body;
+    await page.evaluate(() => window.__map.jumpTo({ center: [113.056, 23.698], zoom: 16 }));
+    const before = await page.evaluate(() => window.__map.getZoom());
+    await page.click('#wall-district');
+    await page.waitForSelector('body[data-fitted]', { timeout: T, state: 'attached' });
+    const b = await page.evaluate(() => window.__map.getBounds().toArray());
+    const [w, s, e, n] = tj.bounds;
+    const slack = 0.02;
+    expect(b[0][0] <= w + slack && b[0][1] <= s + slack && b[1][0] >= e - slack && b[1][1] >= n - slack,
+      `view ${JSON.stringify(b)} does not hold the district ${tj.bounds}`);
+    expect((b[1][0] - b[0][0]) < 2 * (e - w) + 0.5, `view ${JSON.stringify(b)} is far wider than the district`);
+    return `zoom ${before.toFixed(1)} → ${(await page.evaluate(() => window.__map.getZoom())).toFixed(1)}`;
+  });
+  await check('wall: large labels for three metres at 1920×1080 (feed ≥ 20 px, KPI ≥ 48 px, clock ≥ 40 px)', async () => {
+    const px = (sel) => page.$eval(sel, (e) => parseFloat(getComputedStyle(e).fontSize));
+    const sizes = { feed: await px('#feed li[data-id] .cat'), kpi: await px('[data-kpi="open"] .kpi-value'),
+      clock: await px('#wall-clock .clock-time'), bars: await px('#bars-street li'), buttons: await px('#wall-district') };
+    expect(sizes.feed >= 20 && sizes.kpi >= 48 && sizes.clock >= 40 && sizes.bars >= 18 && sizes.buttons >= 18, JSON.stringify(sizes));
+    const over = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(over <= 1920, `page is ${over}px wide`);
+    return JSON.stringify(sizes);
+  });
+  await check('wall: screenshot wall-1920.png', async () => {
+    await page.evaluate(() => new Promise((r) => (window.__map.loaded() ? r() : window.__map.once('idle', r))));
+    return path.relative(process.cwd(), await shot(page, 'wall-1920.png'));
+  });
+  await check('wall: full-screen mode (F key and button) hides the header and navigation', async () => {
+    expect(await page.isVisible('nav.views'), 'navigation visible before');
+    await page.keyboard.press('f');
+    await page.waitForSelector('body.wall-full', { timeout: 5000, state: 'attached' });
+    await page.waitForTimeout(300);
+    const hidden = !(await page.isVisible('#topbar')) && !(await page.isVisible('nav.views'));
+    const mapBox = await page.$eval('#map', (e) => e.getBoundingClientRect().height);
+    expect(hidden && mapBox >= 1070, `header hidden ${hidden}, map ${mapBox}px high`);
+    await shot(page, 'wall-fullscreen.png');
+    await page.click('#wall-full');
+    await page.waitForSelector('body:not(.wall-full)', { timeout: 5000, state: 'attached' });
+    expect(await page.isVisible('nav.views'), 'navigation back after the button');
+    return `map ${mapBox}px high in full screen`;
+  });
+  const flashed = await check('wall: a new case flashes (map ring, banner, highlighted entry naming street, grid and category) within 2 s', async () => {
+    const token = await apiToken('zhihui');
+    const t0 = Date.now();
+    const r = await fetch(`${BASE_URL}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ category: '治安隐患', description: 'e2e 大屏闪烁', lon: WANGGE_POINT[0], lat: WANGGE_POINT[1] }) });
+    const made = await r.json();
+    expect(r.status === 201, `POST answered ${r.status}`);
+    await page.waitForSelector(`#feed li.fresh[data-id="${made.id}"]`, { timeout: 5000 });
+    await page.waitForSelector(`body[data-flash="${made.id}"] #wall-alert:not([hidden])`, { timeout: 5000, state: 'attached' });
+    const ms = Date.now() - t0;
+    const grid = (await pageApi(page, `/api/areas/${made.grid}`)).body;
+    const street = grid.ancestors.find((a) => a.level === 'street');
+    const entry = await page.textContent(`#feed li[data-id="${made.id}"]`);
+    const banner = await page.textContent('#wall-alert');
+    const first = await page.getAttribute('#feed li[data-id]', 'data-id');
+    // The ring is drawn from the next animation frames (a GeoJSON source updates in a worker).
+    const ring = await page.waitForFunction((id) => window.__map.querySourceFeatures('flash').some((f) => f.properties.id === id),
+      made.id, { timeout: 5000 }).then(() => true, () => false);
+    expect(ms <= 2000, `took ${ms} ms`);
+    expect(first === made.id, `the new case is not first in the feed (${first})`);
+    for (const want of [grid.name, street.name, '治安隐患']) {
+      expect(entry.includes(want) && banner.includes(want), `"${want}" missing: entry "${entry}", banner "${banner}"`);
+    }
+    expect(ring, 'no flash ring on the map');
+    await page.waitForTimeout(600);
+    await shot(page, 'wall-flash.png');
+    return `${ms} ms: ${entry}`;
+  });
+  await check('wall: the session renews while the screen is on (GET /api/me refreshes the cookie)', async () => {
+    const before = (await g.context.cookies()).find((c) => c.name === 'minqing_session');
+    await page.waitForTimeout(1100); // cookie expiry has one-second resolution
+    await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await page.waitForSelector('body[data-renewed]', { timeout: T, state: 'attached' });
+    const after = (await g.context.cookies()).find((c) => c.name === 'minqing_session');
+    const hours = (after.expires - Date.now() / 1000) / 3600;
+    expect(after.value === before.value && after.expires > before.expires && hours > 11.9, `cookie expires in ${hours.toFixed(2)} h (before: ${((before.expires - Date.now() / 1000) / 3600).toFixed(2)} h)`);
+    return `${hours.toFixed(2)} h left`;
+  });
+  await check('wall: the live feed reconnects after the network drops, and misses nothing', async () => {
+    // A second wall reached through a proxy that cuts every connection for 6 s (the stream
+    // included); a case and a step are made meanwhile; after the drop the page reconnects and
+    // both are in its feed.
+    const proxy = await dropProxy(BASE_URL);
+    const ctx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', serviceWorkers: 'block' });
+    try {
+      const p2 = await ctx.newPage();
+      await p2.goto(`${proxy.url}/wall`, { timeout: T });
+      await waitReady(p2);
+      await login(p2, 'zhihui');
+      await p2.waitForSelector('body[data-sse="open"]', { timeout: T, state: 'attached' });
+      const token = await apiToken('zhihui');
+      const dropped = proxy.drop(6000);
+      await p2.waitForFunction(() => document.body.dataset.sse !== 'open', null, { timeout: 5000 });
+      const r = await fetch(`${BASE_URL}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ category: '民生诉求', description: 'e2e 断线期间', lon: WANGGE_POINT[0], lat: WANGGE_POINT[1] }) });
+      const made = await r.json();
+      expect(r.status === 201, `POST answered ${r.status}`);
+      const a = await fetch(`${BASE_URL}/api/incidents/${made.id}/actions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ action: 'accept', note: 'e2e' }) });
+      expect(a.status === 200, `accept answered ${a.status}`);
+      await dropped;
+      const t0 = Date.now();
+      await p2.waitForSelector('body[data-sse="open"]', { timeout: 60000, state: 'attached' });
+      await p2.waitForSelector(`#feed li[data-id="${made.id}"][data-key$="|report"]`, { timeout: 20000 });
+      await p2.waitForSelector(`#feed li[data-id="${made.id}"][data-key$="|accept"]`, { timeout: 20000 });
+      return `back ${((Date.now() - t0) / 1000).toFixed(1)} s after the drop; ${made.id} reported and accepted meanwhile are both in the feed`;
+    } finally {
+      await ctx.close();
+      proxy.close();
+    }
+  });
+  await check('wall: English labels after 中/EN', async () => {
+    await page.click('#lang-toggle');
+    const texts = { district: await page.textContent('#wall-district'), title: await page.textContent('#feed-title'),
+      overdue: await page.textContent('#overdue-box h2'), handling: await page.textContent('#wall-handling h2'),
+      status: await page.textContent('#feed-status') };
+    await page.click('#lang-toggle');
+    expect(texts.district === 'Whole district' && texts.title === 'Latest changes' && texts.overdue.startsWith('Overdue cases')
+      && texts.handling.startsWith('Handling') && texts.status === 'Live feed connected', JSON.stringify(texts));
   });
   await check('wall: no console error, no other host, no 4xx/5xx', async () => assertNoProblems(g, 'wall'));
-  return { g, page, ok: !!live };
+  return { g, page, ok: !!live, flashed: !!flashed };
 }
 
 /** `/` signed in: sign in, reload (the session is restored through /api/me), search. */

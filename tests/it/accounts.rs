@@ -153,3 +153,93 @@ async fn admins_manage_accounts_and_nobody_else_may() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_session_in_use_renews_so_a_wall_left_signed_in_stays_signed_in() {
+    use minqing::auth::password::token_hash;
+    for backend in Backend::BOTH {
+        let app = TestApp::fixture(backend).await;
+        let token = app.login_as("command").await;
+        let hash = token_hash(&token);
+        let store = &app.state.store;
+        let expiry = || async {
+            store
+                .session(&hash)
+                .await
+                .unwrap()
+                .expect("session")
+                .expires_at
+        };
+        let hours_left = |at: chrono::DateTime<chrono::Utc>| {
+            (at - chrono::Utc::now()).num_minutes() as f64 / 60.0
+        };
+        // An hour from its end, the screen still asks things: the session moves on.
+        store
+            .renew_session(&hash, chrono::Utc::now() + chrono::Duration::hours(1))
+            .await
+            .unwrap();
+        let (s, _) = app.get_json_as(&token, "/api/incidents?limit=1").await;
+        assert_eq!(s, 200);
+        let left = hours_left(expiry().await);
+        assert!(
+            left > 11.0,
+            "{backend:?}: a session used in its last hour is renewed to a full 12 h, {left:.2} h left"
+        );
+        // Early in its life, use does not write (one renewal per half-life).
+        store
+            .renew_session(&hash, chrono::Utc::now() + chrono::Duration::hours(8))
+            .await
+            .unwrap();
+        let (s, _) = app.get_json_as(&token, "/api/incidents?limit=1").await;
+        assert_eq!(s, 200);
+        let left = hours_left(expiry().await);
+        assert!(
+            left < 8.1,
+            "{backend:?}: a session with 8 h left is not rewritten on every request, {left:.2} h left"
+        );
+        // The wall's page asks /api/me with its cookie: the session renews in full and the
+        // browser gets fresh cookies (same token, a full Max-Age), or it would drop them at 12 h.
+        let r = app
+            .client
+            .get(app.url("/api/me"))
+            .header("cookie", format!("minqing_session={token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{backend:?}: /api/me by cookie");
+        let cookies: Vec<String> = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|c| c.to_str().unwrap().to_owned())
+            .collect();
+        assert!(
+            cookies
+                .iter()
+                .any(|c| c.starts_with(&format!("minqing_session={token};"))
+                    && c.contains("Max-Age=43200")),
+            "{backend:?}: /api/me re-sends the session cookie for another 12 h: {cookies:?}"
+        );
+        assert!(
+            cookies.iter().any(|c| c.starts_with("minqing_csrf=")),
+            "{backend:?}: and the CSRF cookie: {cookies:?}"
+        );
+        let left = hours_left(expiry().await);
+        assert!(
+            left > 11.9,
+            "{backend:?}: renewed in full by /api/me, {left:.2} h left"
+        );
+        // An expired session stays expired: renewal never revives it.
+        store
+            .renew_session(&hash, chrono::Utc::now() - chrono::Duration::seconds(1))
+            .await
+            .unwrap();
+        let (s, _) = app.get_json_as(&token, "/api/me").await;
+        assert_eq!(s, 401, "{backend:?}: an expired session is refused");
+        assert!(
+            store.session(&hash).await.unwrap().is_none(),
+            "{backend:?}: and not revived"
+        );
+        app.stop().await;
+    }
+}

@@ -554,6 +554,30 @@ async fn incident_statistics_count_by_area_and_find_hot_spots_by_rights() {
     assert_eq!(groups[0]["open"], 3);
     assert_eq!(groups[0]["by_category"]["邻里纠纷"], 4);
     assert_eq!(v["hot_spots"]["most"][0]["code"], fixture::WEST_SOUTH_GRID);
+    // The 7-day trend up to `to` (2026-06-01 10:00 Shanghai): SJ-4 reported on 05-26, SJ-5 on 05-27.
+    let daily = v["daily"].as_array().expect("a daily trend");
+    let col = |k: &str| {
+        daily
+            .iter()
+            .map(|d| d[k].as_u64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        (daily[0]["date"].as_str(), daily[6]["date"].as_str()),
+        (Some("2026-05-26"), Some("2026-06-01")),
+        "seven Shanghai days ending with the day of `to`: {v}"
+    );
+    assert_eq!(col("reported"), [1, 1, 0, 0, 0, 0, 0], "reports per day");
+    assert_eq!(
+        col("open"),
+        [4, 5, 5, 5, 5, 5, 5],
+        "SJ-1..SJ-4 open at the end of 05-26, SJ-5 from 05-27 (SJ-0 is closed)"
+    );
+    assert_eq!(
+        col("overdue"),
+        [0, 0, 0, 0, 1, 2, 2],
+        "7-day deadlines: SJ-1 passes its on 05-30, SJ-2 on 05-31; SJ-3's is exactly `to`, not past"
+    );
     let west = app.login_as("west_grid").await;
     let (_, v) = app.get_json_as(&west, q).await;
     assert_eq!(

@@ -629,3 +629,85 @@ async fn search_finds_no_incident_outside_the_callers_rights() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_walls_recent_changes_tell_no_outsider_of_a_case() {
+    for backend in Backend::BOTH {
+        let app = TestApp::fixture(backend).await;
+        let admin = app.login_as("admin").await;
+        // One change in each south grid: SJ-1 (west), SJ-4 (east).
+        for id in ["SJ-1", "SJ-4"] {
+            let (s, v) = app
+                .post_json_as(
+                    Some(&admin),
+                    &format!("/api/incidents/{id}/actions"),
+                    &json!({"action": "dispatch", "note": "派往社区"}),
+                )
+                .await;
+            assert_eq!(s, 200, "{backend:?}: admin dispatches {id}: {v}");
+        }
+        let (s, body) = text_as(&app, None, "/api/incidents/recent").await;
+        assert_eq!(
+            s, 401,
+            "{backend:?}: incidents are not public, anonymous gets 401: {body}"
+        );
+        // Wrong role and other grid: a public account (its own reports only) and the east head
+        // learn nothing of SJ-1. (The district's flood account may read incidents: policy.)
+        for who in ["public", "east_grid"] {
+            let token = app.login_as(who).await;
+            let (s, body) = text_as(&app, Some(&token), "/api/incidents/recent?limit=100").await;
+            assert!(s < 500, "{backend:?} {who}: {s} {body}");
+            assert!(
+                !body.contains("\"SJ-1\"") && !body.contains("西社区第1网格"),
+                "{backend:?} {who} reads the west grid's case or its name through the wall feed: {body}"
+            );
+        }
+        let east = app.login_as("east_grid").await;
+        let (_, v) = app
+            .get_json_as(&east, "/api/incidents/recent?limit=100")
+            .await;
+        assert!(
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["id"] == "SJ-4"),
+            "{backend:?}: the east head sees his own grid's change (the control): {v}"
+        );
+        // The west head sees his, newest first, named by grid and street, not only by code.
+        let west = app.login_as("west_grid").await;
+        let (s, v) = app
+            .get_json_as(&west, "/api/incidents/recent?limit=5")
+            .await;
+        assert_eq!(s, 200, "{backend:?}: {v}");
+        let items = v["items"].as_array().unwrap();
+        let first = &items[0];
+        assert_eq!(
+            (
+                first["id"].as_str(),
+                first["action"].as_str(),
+                first["kind"].as_str()
+            ),
+            (Some("SJ-1"), Some("dispatch"), Some("incident.updated")),
+            "{backend:?}: the newest change comes first: {v}"
+        );
+        assert_eq!(
+            (
+                first["grid_name"].as_str(),
+                first["street_name"].as_str(),
+                first["by"].as_str()
+            ),
+            (Some("西社区第1网格"), Some("西街道"), Some("admin")),
+            "{backend:?}: the feed names grid, street and who acted: {first}"
+        );
+        assert!(
+            items.iter().all(|i| i["grid"] == fixture::WEST_SOUTH_GRID),
+            "{backend:?}: only the west head's grid: {v}"
+        );
+        let (s, _) = app
+            .get_json_as(&west, "/api/incidents/recent?limit=0")
+            .await;
+        assert_eq!(s, 400, "{backend:?}: limit below 1 is bad input");
+        app.stop().await;
+    }
+}

@@ -432,6 +432,20 @@ async fn a_changed_deadline_applies_to_cases_reported_after_the_change() {
             safety["hours"], 5,
             "{backend:?}: the table says 5 hours now"
         );
+        // The public category list (the report form reads it) says the same, not the built-in 2.
+        let (s, v) = app.get_json("/api/incidents/categories").await;
+        assert_eq!(s, 200, "{backend:?}: categories are public: {v}");
+        let listed = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["code"] == "safety")
+            .cloned()
+            .unwrap();
+        assert_eq!(
+            listed["deadline_hours"], 5,
+            "{backend:?}: /api/incidents/categories shows the configured deadline: {v}"
+        );
 
         let (_, minutes) = report(grid.clone()).await;
         assert_eq!(

@@ -295,6 +295,13 @@ fn rows() -> Vec<(&'static str, Row)> {
             Row::Public("/api/incidents/categories"),
         ),
         (
+            // The wall's feed: both targets were dispatched in the setup, so each has changes.
+            "/api/incidents/recent",
+            Row::Records(&[Incidents], |_, _| {
+                get("/api/incidents/recent?limit=100".into(), Find::IdInBody)
+            }),
+        ),
+        (
             "/api/incidents/{id}",
             Row::Records(&[Incidents], |_, t| {
                 get(format!("/api/incidents/{}", t.id), Find::Status)

@@ -119,6 +119,14 @@ const zh = {
   'err.bad_risk': '风险等级须为 0–5', 'err.bad_location': '位置有误', 'err.too_long': '内容过长',
   'err.bad_schedule': '走访周期设置有误',
   'wall.visits': '走访', 'wall.visitsDue': '到期', 'wall.visitsOverdue': '逾期',
+  // The command-centre wall (issue 13).
+  'wall.fullscreen': '全屏（F）', 'wall.exitFullscreen': '退出全屏（F）', 'wall.district': '全区',
+  'wall.patrolFill': '巡查覆盖', 'wall.overdueList': '超期事件', 'wall.noOverdue': '暂无超期事件',
+  'wall.byCategory': '事件类别排行 · 近30天', 'wall.byStreet': '街道排行 · 近30天',
+  'wall.handling': '办理效能 · 近30天', 'wall.median': '办结用时中位数', 'wall.p90': '90%办结用时',
+  'wall.onTime': '按时办结率', 'wall.reopen': '重新办理率', 'wall.vsYesterday': '较昨日', 'wall.trend': '近7日',
+  'wall.newCase': '新上报事件', 'wall.districtQueue': '区级兜底', 'wall.more': '另有 {n} 件', 'wall.tz': '北京时间',
+  'feed.recent': '最新动态',
 };
 
 const en = {
@@ -240,6 +248,14 @@ const en = {
   'err.bad_risk': 'Risk level must be 0–5', 'err.bad_location': 'Bad location', 'err.too_long': 'Too long',
   'err.bad_schedule': 'Bad visit schedule',
   'wall.visits': 'Visits', 'wall.visitsDue': 'due', 'wall.visitsOverdue': 'overdue',
+  // The command-centre wall (issue 13).
+  'wall.fullscreen': 'Full screen (F)', 'wall.exitFullscreen': 'Exit full screen (F)', 'wall.district': 'Whole district',
+  'wall.patrolFill': 'Patrol coverage', 'wall.overdueList': 'Overdue cases', 'wall.noOverdue': 'No overdue cases',
+  'wall.byCategory': 'By category · 30 days', 'wall.byStreet': 'By street · 30 days',
+  'wall.handling': 'Handling · 30 days', 'wall.median': 'Median time to close', 'wall.p90': '90th percentile',
+  'wall.onTime': 'Finished on time', 'wall.reopen': 'Reopened', 'wall.vsYesterday': 'vs. yesterday', 'wall.trend': '7 days',
+  'wall.newCase': 'New case', 'wall.districtQueue': 'District queue', 'wall.more': '{n} more', 'wall.tz': 'Beijing time (UTC+8)',
+  'feed.recent': 'Latest changes',
 };
 
 // Data values (Chinese in the data) and status codes.

@@ -227,6 +227,13 @@ export async function createMap({ container = 'map', theme = 'light', layers = P
   return map;
 }
 
+/** Fits the whole district (the wall's "whole district" button); resolves with the bounds used. */
+export async function fitDistrict(map, opts = {}) {
+  const b = await districtBounds();
+  map.fitBounds(b, { padding: 30, duration: 600, ...opts });
+  return b;
+}
+
 async function districtBounds() {
   // Anonymous-safe: TileJSON of a public layer.
   try {

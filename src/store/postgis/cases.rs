@@ -146,3 +146,19 @@ pub(super) async fn timings(pool: &PgPool) -> StoreResult<Vec<(String, Timing)>>
         })
         .collect()
 }
+
+/// See [`crate::store::Store::recent_history`].
+pub(super) async fn recent_history(
+    pool: &PgPool,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<Vec<(String, crate::store::HistoryEntry)>> {
+    sqlx::query("select * from incident_history order by at desc, id desc limit $1 offset $2")
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("incident_id")?, super::map::history(r)?)))
+        .collect()
+}

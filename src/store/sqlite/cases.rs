@@ -138,3 +138,19 @@ pub(super) async fn timings(pool: &SqlitePool) -> StoreResult<Vec<(String, Timin
         })
         .collect()
 }
+
+/// See [`crate::store::Store::recent_history`].
+pub(super) async fn recent_history(
+    pool: &SqlitePool,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<Vec<(String, crate::store::HistoryEntry)>> {
+    sqlx::query("select * from incident_history order by at desc, id desc limit ? offset ?")
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("incident_id")?, super::map::history(r)?)))
+        .collect()
+}
