@@ -11,13 +11,13 @@ use serde_json::{Value, json};
 
 use super::{Caller, Json, Params, count_param, offset_param, ready};
 use crate::auth::policy::{Action, Kind};
-use crate::domain::incident::{CATEGORIES, SOURCES, category_code, to_shanghai};
+use crate::domain::incident::{CATEGORIES, SOURCES, category_code};
 use crate::domain::{Incident, IncidentStatus};
 use crate::error::{AppError, clip};
 use crate::service::AppState;
 use crate::service::incidents::{ActionBody, NewIncident};
 use crate::spatial::BBox;
-use crate::views::{IncidentChangeView, IncidentView};
+use crate::views::IncidentView;
 
 /// `GET /api/incidents/categories` (anyone: the report form needs it before sign-in)
 /// — with the deadlines configured now (`/api/config/deadlines`), not the built-in ones.
@@ -159,11 +159,6 @@ pub async fn act(
     ))
 }
 
-/// Most history entries read to fill one `recent` answer: an account with a
-/// narrow area may find few of its own among many (the feed is then shorter).
-const RECENT_SCAN: i64 = 20_000;
-const RECENT_PAGE: i64 = 500;
-
 /// `GET /api/incidents/recent?limit=` — the last changes (reported, or a
 /// step taken) to the cases the caller may read, newest first, naming grid
 /// and street: the wall's feed on open. `limit` default 20, max 100.
@@ -176,41 +171,6 @@ pub async fn recent(
     let scope = caller.reads(Kind::Incidents);
     let limit = count_param(&q, "limit", 20, 100)?;
     ready(&state)?;
-    let now = Utc::now();
-    let mut items: Vec<IncidentChangeView> = Vec::with_capacity(limit);
-    let mut offset = 0;
-    while items.len() < limit && offset < RECENT_SCAN {
-        let page = state.store.recent_history(RECENT_PAGE, offset).await?;
-        let full = page.len() as i64 == RECENT_PAGE;
-        let index = state.index();
-        for (id, h) in page {
-            // The index holds what the caller may see; a case it does not hold is not shown.
-            let Some(i) = index.incidents.get(&id) else {
-                continue;
-            };
-            if !scope.allows(i.grid.as_deref(), i.reporter.as_deref()) {
-                continue;
-            }
-            items.push(IncidentChangeView {
-                kind: if h.action == "report" {
-                    "incident.created"
-                } else {
-                    "incident.updated"
-                },
-                at: to_shanghai(h.at),
-                to: Some(h.status),
-                action: Some(h.action),
-                by: Some(h.actor),
-                incident: IncidentView::of(i, now).named(&index),
-            });
-            if items.len() == limit {
-                break;
-            }
-        }
-        if !full {
-            break;
-        }
-        offset += RECENT_PAGE;
-    }
+    let items = crate::service::incidents::recent_changes(&state, &scope, limit).await?;
     Ok(Json(json!({"items": items})))
 }

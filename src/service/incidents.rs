@@ -353,6 +353,57 @@ fn duplicate_target(
         .ok_or_else(|| AppError::NotFound(format!("no incident {}", crate::error::clip(of))))
 }
 
+/// Most history entries read to fill one `recent` answer: an account with a
+/// narrow area may find few of its own among many (the feed is then shorter).
+const RECENT_SCAN: i64 = 20_000;
+const RECENT_PAGE: i64 = 500;
+
+/// The last `limit` changes (reported, or a step taken) to cases `scope`
+/// may read, newest first, each naming grid and street: the wall's feed.
+pub async fn recent_changes(
+    state: &AppState,
+    scope: &Scope,
+    limit: usize,
+) -> Result<Vec<crate::views::IncidentChangeView>, AppError> {
+    let now = Utc::now();
+    let mut items = Vec::with_capacity(limit);
+    let mut offset = 0;
+    while items.len() < limit && offset < RECENT_SCAN {
+        let page = state.store.recent_history(RECENT_PAGE, offset).await?;
+        let full = page.len() as i64 == RECENT_PAGE;
+        let index = state.index();
+        for (id, h) in page {
+            // The index holds every case; one the caller may not read is not shown.
+            let Some(i) = index.incidents.get(&id) else {
+                continue;
+            };
+            if !scope.allows(i.grid.as_deref(), i.reporter.as_deref()) {
+                continue;
+            }
+            items.push(crate::views::IncidentChangeView {
+                kind: if h.action == "report" {
+                    "incident.created"
+                } else {
+                    "incident.updated"
+                },
+                at: to_shanghai(h.at),
+                to: Some(h.status),
+                action: Some(h.action),
+                by: Some(h.actor),
+                incident: IncidentView::of(i, now).named(&index),
+            });
+            if items.len() == limit {
+                break;
+            }
+        }
+        if !full {
+            break;
+        }
+        offset += RECENT_PAGE;
+    }
+    Ok(items)
+}
+
 /// Escalates (上报上级) an open incident past its deadline, once.
 pub async fn escalate(state: &AppState, mut inc: Incident) -> Result<(), crate::store::StoreError> {
     if state
