@@ -136,7 +136,7 @@ impl Trend {
     /// assert_eq!(dates, ["2026-11-30", "2026-12-01", "2026-12-02"]);
     /// ```
     pub fn new(to: DateTime<Utc>, days: usize) -> Trend {
-        let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+        let cst = crate::domain::incident::shanghai();
         let today = to.with_timezone(&cst).date_naive();
         let mut bounds = Vec::with_capacity(days);
         let mut out = Vec::with_capacity(days);

@@ -216,10 +216,14 @@ impl Incident {
     }
 }
 
+/// Asia/Shanghai (+08:00, no daylight saving), the contract's zone.
+pub fn shanghai() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("valid offset")
+}
+
 /// Formats a time as RFC 3339 in Asia/Shanghai (+08:00), the contract's zone.
 pub fn to_shanghai(t: DateTime<Utc>) -> String {
-    let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    t.with_timezone(&cst).to_rfc3339()
+    t.with_timezone(&shanghai()).to_rfc3339()
 }
 
 /// The incidents a map shows: every open case, and those reported in the last 7 days.

@@ -3,7 +3,7 @@
 //! confirm their hazards. The CAP 1.2 mapping is a table; the record and its
 //! history are plain data (stored as one JSON document per warning).
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use geo_types::MultiPolygon;
 use serde::{Deserialize, Serialize};
 
@@ -148,8 +148,7 @@ pub fn cap_category(kind: &str) -> &'static str {
 /// A time as CAP writes it: `2026-06-03T10:00:00+08:00` (no fractional
 /// seconds, never `Z`).
 pub fn cap_time(t: DateTime<Utc>) -> String {
-    let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    t.with_timezone(&cst)
+    t.with_timezone(&super::incident::shanghai())
         .format("%Y-%m-%dT%H:%M:%S%:z")
         .to_string()
 }
