@@ -39,6 +39,9 @@ pub struct AppConfig {
     pub basemap: Option<String>,
     /// `--tls-cert`, `--tls-key`: serve HTTPS directly
     pub tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    /// `--live-days`: closed cases older than this are read from the store,
+    /// not held in memory (`None`: every case in memory)
+    pub live_days: Option<u32>,
 }
 
 impl AppConfig {
@@ -55,6 +58,7 @@ impl AppConfig {
             max_connections_per_address: 256,
             basemap: None,
             tls: None,
+            live_days: Some(90),
         }
     }
 }
@@ -302,9 +306,14 @@ async fn prepare(state: &AppState, config: &AppConfig) -> anyhow::Result<()> {
         );
     }
     let t = std::time::Instant::now();
-    let data = store.load().await?;
+    // The live window starts `live_days` before now, once, at load: cases that
+    // become history later stay held but are answered by the store from then on.
+    let before = config
+        .live_days
+        .map(|d| Utc::now() - chrono::Duration::days(i64::from(d)));
+    let data = store.load_live(before).await?;
     let read_ms = t.elapsed().as_millis() as u64;
-    let index = tokio::task::spawn_blocking(move || SpatialIndex::build(data)).await?;
+    let index = tokio::task::spawn_blocking(move || SpatialIndex::build_live(data, before)).await?;
     let grids = index
         .areas
         .entries

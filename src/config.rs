@@ -64,6 +64,12 @@ pub struct ServeArgs {
     /// Tile cache size in MiB (0 turns the cache off, e.g. for benchmarks).
     #[arg(long, env = "MINQING_TILE_CACHE_MB", default_value_t = 256)]
     pub tile_cache_mb: usize,
+    /// Days of closed cases kept in memory: cases closed or rejected that were
+    /// reported longer ago are history, read from the store when asked for
+    /// (memory follows the live set, not ten years of archive). 0 keeps every
+    /// case in memory; otherwise at least 8 (the map shows the last 7 days).
+    #[arg(long, env = "MINQING_LIVE_DAYS", default_value_t = 90, value_parser = live_days)]
+    pub live_days: u32,
     /// Address of a reverse proxy whose X-Forwarded-For/-Host/-Proto headers
     /// are believed (repeat or comma-separate for several); from anyone else they are ignored.
     #[arg(long, env = "MINQING_TRUST_PROXY", value_delimiter = ',')]
@@ -81,6 +87,18 @@ pub struct ServeArgs {
     /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1). Needs --tls-cert.
     #[arg(long, env = "MINQING_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+}
+
+/// `--live-days`: 0, or at least [`crate::domain::incident::MIN_LIVE_DAYS`].
+fn live_days(s: &str) -> Result<u32, String> {
+    let min = crate::domain::incident::MIN_LIVE_DAYS;
+    match s.parse::<u32>() {
+        Ok(n) if n == 0 || n >= min => Ok(n),
+        Ok(n) => Err(format!(
+            "{n} days is shorter than the map's 7 days: use 0 (everything in memory) or at least {min}"
+        )),
+        Err(_) => Err(format!("{s:?} is not a number of days")),
+    }
 }
 
 /// `import` options.

@@ -65,6 +65,7 @@ async fn serve(store_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode> {
     // The default embedded store seeds the demo on its first start.
     config.demo = args.demo || store_url == DEFAULT_STORE;
     config.tile_cache_bytes = args.tile_cache_mb << 20;
+    config.live_days = (args.live_days > 0).then_some(args.live_days);
     config.trust_proxy = args.trust_proxy;
     config.basemap = args.basemap;
     config.tls = args.tls_cert.zip(args.tls_key);

@@ -107,9 +107,12 @@ pub async fn run(store_url: &str, args: ImportArgs) -> anyhow::Result<ExitCode> 
     let table = read_file(&args.file)?;
     let store = crate::store::open(store_url).await?;
     store.migrate().await?;
-    let stored = store.load().await?;
+    // The check needs the areas and the ids already stored, not ten years of
+    // closed cases and tracks: everything closed before now stays in the
+    // store, and the file's incidents are counted against the store after.
+    let stored = store.load_live(Some(chrono::Utc::now())).await?;
     let file = args.file.display().to_string();
-    let checked: Checked = {
+    let mut checked: Checked = {
         let opts = opts.clone();
         let file = file.clone();
         tokio::task::spawn_blocking(move || {
@@ -129,6 +132,7 @@ pub async fn run(store_url: &str, args: ImportArgs) -> anyhow::Result<ExitCode> 
         })
         .await??
     };
+    crate::service::imports::count_stored_incidents(store.as_ref(), &mut checked.plan).await?;
     if !checked.plan.rejected.is_empty() || args.dry_run {
         print!("{}", checked.report(&file, false));
         return Ok(if checked.plan.rejected.is_empty() {

@@ -177,6 +177,12 @@ impl Trend {
         }
     }
 
+    /// The start of the first day: a case reported, finished or closed
+    /// before it counts on no day unless it was still open then.
+    pub fn start(&self) -> Option<DateTime<Utc>> {
+        self.bounds.first().map(|b| b.0)
+    }
+
     /// The counts, oldest day first.
     pub fn days(self) -> Vec<DayCount> {
         self.days

@@ -226,6 +226,38 @@ pub fn to_shanghai(t: DateTime<Utc>) -> String {
     t.with_timezone(&shanghai()).to_rfc3339()
 }
 
+/// Statuses that end a case for good: a finished case of these is history
+/// once it is older than the live window.
+pub const FINAL_STATUSES: [IncidentStatus; 2] = [IncidentStatus::Closed, IncidentStatus::Rejected];
+
+/// The fewest days a live window may span: the map shows the last 7 days,
+/// so those must always be live.
+pub const MIN_LIVE_DAYS: u32 = 8;
+
+/// The split between what the index holds and what only the store answers:
+/// a case is **history** when it is closed or rejected and was reported
+/// before `before` (the start of the live window). Everything else is live.
+/// The store's history queries use the same rule in SQL, so every incident
+/// is answered by exactly one of the two paths. `None`: no window, all live.
+///
+/// ```
+/// use chrono::{Duration, Utc};
+/// use minqing::domain::incident::is_history;
+/// use minqing::domain::{Incident, IncidentStatus};
+/// let now = Utc::now();
+/// let mut i = Incident { id: "x".into(), category: "safety".into(), source: "12345".into(),
+///     description: String::new(), lon: 0.0, lat: 0.0, grid: None, status: IncidentStatus::Closed,
+///     reported_at: now - Duration::days(400), deadline: now, version: 3, reporter: None };
+/// let before = Some(now - Duration::days(90));
+/// assert!(is_history(&i, before));
+/// assert!(!is_history(&i, None), "no window: everything is live");
+/// i.status = IncidentStatus::InProgress;
+/// assert!(!is_history(&i, before), "a case still being worked is live however old");
+/// ```
+pub fn is_history(i: &Incident, before: Option<DateTime<Utc>>) -> bool {
+    before.is_some_and(|b| i.reported_at < b && FINAL_STATUSES.contains(&i.status))
+}
+
 /// The incidents a map shows: every open case, and those reported in the last 7 days.
 pub fn is_on_map(i: &Incident, now: DateTime<Utc>) -> bool {
     i.status.is_open() || i.reported_at > now - Duration::days(7)

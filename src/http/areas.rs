@@ -97,7 +97,13 @@ pub async fn grids_at_batch(
 
 /// Counts of the public layers under an area; incidents only when the
 /// caller may read every incident under it; people as [`people_counts`] says.
-pub fn area_counts(state: &AppState, index: &SpatialIndex, idx: usize, caller: &Caller) -> Value {
+pub fn area_counts(
+    state: &AppState,
+    index: &SpatialIndex,
+    idx: usize,
+    caller: &Caller,
+    history: &[(String, String, i64)],
+) -> Value {
     let code = index.areas.entries[idx].area.code.as_str();
     let within = |g: Option<u32>| {
         g.is_some_and(|g| {
@@ -134,7 +140,7 @@ pub fn area_counts(state: &AppState, index: &SpatialIndex, idx: usize, caller: &
         "places": places,
     });
     if caller.reads(Kind::Incidents).covers_area(code) {
-        out["incidents"] = incident_counts(index, code);
+        out["incidents"] = incident_counts(index, code, history);
     }
     if let Some(people) = people_counts(state, index, idx, code, caller) {
         out["people"] = people;
@@ -142,13 +148,25 @@ pub fn area_counts(state: &AppState, index: &SpatialIndex, idx: usize, caller: &
     out
 }
 
-fn incident_counts(index: &SpatialIndex, code: &str) -> Value {
+/// `history`: the store's counts of history cases by category and status
+/// (finished and old: never open, overdue or new today).
+fn incident_counts(index: &SpatialIndex, code: &str, history: &[(String, String, i64)]) -> Value {
     let now = Utc::now();
     let today = crate::domain::incident::to_shanghai(now)[..10].to_owned();
     let (mut total, mut open, mut overdue, mut new_today) = (0usize, 0usize, 0usize, 0usize);
     let mut by_category: BTreeMap<&str, usize> = BTreeMap::new();
     let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
-    for inc in &index.incidents.items {
+    for (category, status, n) in history {
+        let n = usize::try_from(*n).unwrap_or(0);
+        total += n;
+        *by_category
+            .entry(crate::domain::incident::category_name(category))
+            .or_default() += n;
+        if let Some(s) = crate::domain::IncidentStatus::parse(status) {
+            *by_status.entry(s.as_str()).or_default() += n;
+        }
+    }
+    for inc in index.live_incidents() {
         if inc.grid.as_deref().is_some_and(|g| g.starts_with(code)) {
             total += 1;
             open += usize::from(inc.status.is_open());
@@ -197,6 +215,12 @@ pub async fn area(
 ) -> Result<Json<Value>, AppError> {
     let code = AreaCode::parse(&code).map_err(|d| AppError::BadRequest("bad_code", d))?;
     ready(&state)?;
+    // History cases under the area (closed, older than the live window) are counted by the store.
+    let history = if caller.reads(Kind::Incidents).covers_area(code.as_str()) {
+        crate::service::history::counts_in_area(&state, code.as_str()).await?
+    } else {
+        Vec::new()
+    };
     let index = state.index();
     let idx = index
         .areas
@@ -216,7 +240,7 @@ pub async fn area(
         "households": e.area.households,
         "residents": e.area.residents,
         "geometry": geometry,
-        "counts": area_counts(&state, &index, idx, &caller),
+        "counts": area_counts(&state, &index, idx, &caller, &history),
     });
     if e.area.head.is_some() {
         out["head"] = head_json(e, &caller);

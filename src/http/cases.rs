@@ -38,7 +38,7 @@ pub async fn upload(
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, AppError> {
     let p = caller.may(Kind::Incidents, Action::Attach)?;
-    let incident = crate::service::photos::target(&state, p, &id)?;
+    let incident = crate::service::photos::target(&state, p, &id).await?;
     let mut form = form.map_err(|r| {
         AppError::UnsupportedMedia(format!(
             "send multipart/form-data with parts named `photo` ({})",
@@ -99,10 +99,8 @@ pub async fn photo(
     state.ready()?;
     let not_found =
         || AppError::NotFound(format!("no photo {} of incident {}", clip(&n), clip(&id)));
-    let readable = state
-        .index()
-        .incidents
-        .get(&id)
+    let readable = crate::service::history::incident(&state, &id)
+        .await?
         .is_some_and(|i| scope.allows(i.grid.as_deref(), i.reporter.as_deref()));
     let n: i64 = n.parse().ok().filter(|n| *n >= 1).ok_or_else(not_found)?;
     if !readable {

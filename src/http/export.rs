@@ -146,6 +146,7 @@ fn build(
     layer: &str,
     f: &Filters,
     caller: &Caller,
+    history: &[crate::domain::Incident],
 ) -> Result<(Vec<&'static str>, Items, Vec<String>), AppError> {
     let signed_in = policy::contact_phones(caller.who());
     let phones = |cols: &mut Vec<&'static str>, which: &[&'static str]| {
@@ -201,7 +202,7 @@ fn build(
             let now = Utc::now();
             (
                 vec!["id", "category", "category_code", "source", "description", "grid", "status", "reported_at", "deadline", "overdue", "version"],
-                index.incidents.items.iter()
+                history.iter().chain(index.live_incidents())
                     .filter(|i| scope.allows(i.grid.as_deref(), i.reporter.as_deref()))
                     .filter(|i| in_area(f, i.grid.as_deref()) && in_bbox(f, i.lon, i.lat))
                     .filter(|i| f.category.as_ref().is_none_or(|c| &i.category == c) && f.status.as_ref().is_none_or(|s| i.status.as_str() == s))
@@ -291,12 +292,33 @@ pub async fn export(
         )));
     }
     ready(&state)?;
+    // History cases (closed, older than the live window) come from the store, oldest first.
+    let history = match layer {
+        "incidents" => {
+            let mut h = crate::service::history::cases(
+                &state,
+                &caller.reads(Kind::Incidents),
+                i64::MAX,
+                |h| crate::store::HistoryFilter {
+                    area: f.area.as_ref().map(|a| a.as_str().to_owned()),
+                    bbox: f.bbox.map(|b| [b.min_lon, b.min_lat, b.max_lon, b.max_lat]),
+                    category: f.category.clone(),
+                    status: f.status.clone(),
+                    ..h
+                },
+            )
+            .await?;
+            h.reverse();
+            h
+        }
+        _ => Vec::new(),
+    };
     // Building and encoding a whole layer is CPU work: the bounded pool.
     let (st, who, name) = (state.clone(), caller.clone(), layer.to_owned());
     let (table, ids, f) = state
         .heavy(move || {
             let index = st.index();
-            let (cols, items, ids) = build(&index, &name, &f, &who)?;
+            let (cols, items, ids) = build(&index, &name, &f, &who, &history)?;
             Ok::<_, AppError>((Table::from_json(&name, &cols, items), ids, f))
         })
         .await??;

@@ -11,13 +11,12 @@ use serde_json::{Value, json};
 
 use super::{Caller, Json, Params, count_param, offset_param, ready};
 use crate::auth::policy::{Action, Kind};
+use crate::domain::IncidentStatus;
 use crate::domain::incident::{CATEGORIES, SOURCES, category_code};
-use crate::domain::{Incident, IncidentStatus};
 use crate::error::{AppError, clip};
 use crate::service::AppState;
 use crate::service::incidents::{ActionBody, NewIncident};
 use crate::spatial::BBox;
-use crate::views::IncidentView;
 
 /// `GET /api/incidents/categories` (anyone: the report form needs it before sign-in)
 /// — with the deadlines configured now (`/api/config/deadlines`), not the built-in ones.
@@ -107,31 +106,16 @@ pub async fn list(
         )));
     }
     ready(&state)?;
-    let now = Utc::now();
-    let index = state.index();
-    let mut matches: Vec<&Incident> = index
-        .incidents
-        .items
-        .iter()
-        .filter(|i| scope.allows(i.grid.as_deref(), i.reporter.as_deref()))
-        .filter(|i| status.is_none_or(|s| i.status == s))
-        .filter(|i| category.is_none_or(|c| i.category == c))
-        .filter(|i| {
-            area.as_ref()
-                .is_none_or(|a| i.grid.as_deref().is_some_and(|g| g.starts_with(a.as_str())))
-        })
-        .filter(|i| bbox.as_ref().is_none_or(|b| b.contains(i.lon, i.lat)))
-        .filter(|i| since.is_none_or(|t| i.reported_at >= t))
-        .filter(|i| overdue.is_none_or(|o| i.is_overdue(now) == o))
-        .collect();
-    matches.sort_by(|a, b| b.reported_at.cmp(&a.reported_at).then(b.id.cmp(&a.id)));
-    let total = matches.len();
-    let items: Vec<IncidentView> = matches
-        .into_iter()
-        .skip(offset)
-        .take(limit)
-        .map(|i| IncidentView::of(i, now).named(&index))
-        .collect();
+    let query = crate::service::history::ListQuery {
+        status,
+        category: category.map(str::to_owned),
+        area: area.map(|a| a.as_str().to_owned()),
+        bbox,
+        since,
+        overdue,
+    };
+    let (items, total) =
+        crate::service::history::list(&state, &scope, &query, limit, offset, Utc::now()).await?;
     Ok(Json(json!({"items": items, "total": total})))
 }
 

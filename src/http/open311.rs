@@ -21,6 +21,7 @@ use crate::error::AppError;
 use crate::error::clip;
 use crate::service::AppState;
 use crate::service::incidents::{NewIncident, report};
+use crate::store::HistoryFilter;
 
 /// `GET /open311/v2/services.json`
 pub async fn services() -> axum::Json<Value> {
@@ -180,11 +181,34 @@ pub async fn list_requests(
         })
         .transpose()?;
     let scope = policy::read(Some(&p), Kind::Incidents);
+    // History cases (closed, older than the live window) are read from the store.
+    let mut history = Vec::new();
+    if want_status != Some("open") {
+        match &ids {
+            Some(ids) => {
+                for id in ids {
+                    if let Some(i) = crate::service::history::incident(&state, id).await?
+                        && state.index().is_history(&i)
+                    {
+                        history.push(i);
+                    }
+                }
+            }
+            None => {
+                history = crate::service::history::cases(&state, &scope, 1000, |f| HistoryFilter {
+                    category: code.cloned(),
+                    since: start,
+                    until: end,
+                    ..f
+                })
+                .await?;
+            }
+        }
+    }
     let index = state.index();
     let mut out: Vec<&Incident> = index
-        .incidents
-        .items
-        .iter()
+        .live_incidents()
+        .chain(&history)
         .filter(|i| scope.allows(i.grid.as_deref(), i.reporter.as_deref()))
         .filter(|i| ids.as_ref().is_none_or(|ids| ids.contains(&i.id.as_str())))
         .filter(|i| code.is_none_or(|c| &i.category == c))
@@ -213,12 +237,9 @@ pub async fn get_request(
     let p = principal_from_key(&state, &caller, q.get("api_key").map(String::as_str)).await?;
     ready(&state)?;
     let scope = policy::read(Some(&p), Kind::Incidents);
-    let found = state
-        .index()
-        .incidents
-        .get(id)
+    let found = crate::service::history::incident(&state, id)
+        .await?
         .filter(|i| scope.allows(i.grid.as_deref(), i.reporter.as_deref()))
-        .cloned()
         .ok_or_else(|| AppError::NotFound(format!("no service request {}", clip(id))))?;
     Ok(axum::Json(json!([request_json(&found)])))
 }

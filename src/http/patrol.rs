@@ -115,6 +115,24 @@ fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
 
+/// The index holds the tracks (and the reports gaps count) of the live window
+/// only (`--live-days`): a window reaching back before it would be answered
+/// short, so it is refused with the date it may start from.
+fn within_live_window(index: &SpatialIndex, from: DateTime<Utc>) -> Result<(), AppError> {
+    match index.history_before {
+        Some(start) if from < start => Err(AppError::BadRequest(
+            "bad_parameter",
+            format!(
+                "patrol tracks before {} (Beijing time) are kept in the store only (the server holds the last --live-days days); ask for `from` at or after that time",
+                start
+                    .with_timezone(&crate::domain::incident::shanghai())
+                    .format("%Y-%m-%d %H:%M")
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// `GET /api/patrol/coverage?area=&from=&to=&reach_m=`
 pub async fn coverage(
     State(state): State<Arc<AppState>>,
@@ -123,6 +141,7 @@ pub async fn coverage(
 ) -> Result<Json<Value>, AppError> {
     let pq = patrol_query(&caller, &q)?;
     let grids = on_index(&state, move |index| {
+        within_live_window(index, pq.from)?;
         let ids = grids_under(index, &pq.area)?;
         let cov = index.coverage_many(&ids, pq.from, pq.to, pq.reach_m);
         let place = |k: usize, last: Option<DateTime<Utc>>| {
@@ -173,6 +192,7 @@ pub async fn gaps(
     let pq = patrol_query(&caller, &q)?;
     let limit = count_param(&q, "limit", GAPS_DEFAULT, GAPS_MAX)?;
     let (items, total, pq) = on_index(&state, move |index| {
+        within_live_window(index, pq.from)?;
         let ids = grids_under(index, &pq.area)?;
         let mut gaps: Vec<_> = index
             .patrol_gaps(&ids, pq.from, pq.to, pq.reach_m)

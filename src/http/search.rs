@@ -10,7 +10,7 @@ use super::{Caller, Json, Params, count_param, ready};
 use crate::auth::policy::{self, Kind};
 use crate::error::{AppError, clip};
 use crate::service::AppState;
-use crate::spatial::search::{Rights, search as find};
+use crate::spatial::search::{Rights, search_with as find};
 
 /// Results per answer unless `limit` says otherwise.
 pub const DEFAULT_LIMIT: usize = 10;
@@ -44,6 +44,18 @@ pub async fn search(
     let limit = count_param(&q, "limit", DEFAULT_LIMIT, MAX_LIMIT)?;
     ready(&state)?;
     let scope = caller.reads(Kind::Incidents);
+    // A history case (closed, older than the live window) is found by its whole id.
+    let mut history = Vec::new();
+    if !scope.is_nothing() {
+        for id in [question.to_owned(), question.to_uppercase()] {
+            if let Some(i) = crate::service::history::incident(&state, &id).await?
+                && state.index().is_history(&i)
+                && !history.contains(&i)
+            {
+                history.push(i);
+            }
+        }
+    }
     let may = |grid: Option<&str>, reporter: Option<&str>| scope.allows(grid, reporter);
     let rights = Rights {
         phones: policy::contact_phones(caller.who()),
@@ -51,6 +63,6 @@ pub async fn search(
             .then_some(&may as &dyn Fn(Option<&str>, Option<&str>) -> bool),
     };
     let index = state.index();
-    let items = find(&index, question, limit, &rights);
+    let items = find(&index, question, limit, &rights, &history);
     Ok(Json(json!({ "items": items })))
 }

@@ -67,9 +67,22 @@ pub async fn incidents(
         ));
     }
     ready(&state)?;
-    let timings = state.timings.get(&*state.store).await?;
+    let before_window = state.index().history_before;
+    let timings = state.timings.get(&*state.store, before_window).await?;
     let now = Utc::now();
     let before = from - (to - from);
+    // The last 7 Shanghai days up to `to`, whatever the window (the wall's trend).
+    let mut trend = Trend::new(to, TREND_DAYS);
+    let trend_start = trend.start().unwrap_or(before);
+    // History cases (closed, older than the live window) come from the store.
+    let history = crate::service::history::timed(
+        &state,
+        &scope,
+        area.as_ref().map(|a| a.as_str()),
+        (before.min(trend_start), to),
+        trend_start,
+    )
+    .await?;
     let index = state.index();
     let mut overall = Handling::default();
     let mut by_category: BTreeMap<&str, Handling> = BTreeMap::new();
@@ -79,16 +92,17 @@ pub async fn incidents(
     let mut groups: HashMap<&str, Group> = HashMap::new();
     let mut grid_now: HashMap<&str, usize> = HashMap::new();
     let mut grid_before: HashMap<&str, usize> = HashMap::new();
-    // The last 7 Shanghai days up to `to`, whatever the window (the wall's trend).
-    let mut trend = Trend::new(to, TREND_DAYS);
-    for i in &index.incidents.items {
+    let live = index
+        .live_incidents()
+        .map(|i| (i, timings.get(&i.id).unwrap_or(&none)));
+    for (i, t) in live.chain(history.iter().map(|(i, t)| (i, t))) {
         let Some(g) = i.grid.as_deref() else { continue };
         if !scope.allows(Some(g), i.reporter.as_deref())
             || area.as_ref().is_some_and(|a| !g.starts_with(a.as_str()))
         {
             continue;
         }
-        trend.add(i, timings.get(&i.id).unwrap_or(&none));
+        trend.add(i, t);
         if i.reported_at >= before && i.reported_at < from {
             *grid_before.entry(g).or_default() += 1;
         }
@@ -96,7 +110,6 @@ pub async fn incidents(
             continue;
         }
         *grid_now.entry(g).or_default() += 1;
-        let t = timings.get(&i.id).unwrap_or(&none);
         overall.add(i, t, now);
         by_category.entry(&i.category).or_default().add(i, t, now);
         by_street

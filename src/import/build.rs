@@ -45,6 +45,16 @@ pub struct Plan {
     pub updated: usize,
 }
 
+impl Plan {
+    /// Recounts new and updated from how many of the records the store
+    /// already holds (for a layer whose stored ids are not all in memory).
+    pub fn set_stored(&mut self, stored: usize) {
+        let total = self.new + self.updated;
+        self.updated = stored.min(total);
+        self.new = total - self.updated;
+    }
+}
+
 type Check<T> = Result<T, (String, String)>;
 
 fn bad<T>(field: &str, reason: impl Into<String>) -> Check<T> {

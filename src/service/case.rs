@@ -80,19 +80,20 @@ pub async fn detail(state: &Arc<AppState>, who: &Principal, id: &str) -> Result<
     state.ready()?;
     let not_found = || AppError::NotFound(format!("no incident {}", clip(id)));
     let now = Utc::now();
+    // Held in the index, or a history case the store answers for.
+    let i = super::history::incident(state, id)
+        .await?
+        .filter(|i| scope.allows(i.grid.as_deref(), i.reporter.as_deref()))
+        .ok_or_else(not_found)?;
+    let earlier = super::incidents::duplicates_in_history(state, &i, &scope).await?;
     let (mut v, incident) = {
         let index = state.index();
-        let i = index
-            .incidents
-            .get(id)
-            .filter(|i| scope.allows(i.grid.as_deref(), i.reporter.as_deref()))
-            .ok_or_else(not_found)?;
+        let i = &i;
         let mut v = to_value(&IncidentView::of(i, now));
-        let dups = possible_duplicates(&index, i, &scope);
-        v["possible_duplicates"] = json!(dups);
+        let dups = possible_duplicates(&index, i, &scope, &earlier);
+        v["possible_duplicates"] = json!(dups.iter().map(|d| &d.id).collect::<Vec<_>>());
         v["duplicates"] = json!(
             dups.iter()
-                .filter_map(|d| index.incidents.get(d))
                 .map(|d| json!({"id": d.id, "category": category_name(&d.category), "status": d.status.as_str(),
                     "description": d.description, "reported_at": to_shanghai(d.reported_at),
                     "distance_m": haversine_m(i.lon, i.lat, d.lon, d.lat).round()}))
@@ -142,7 +143,7 @@ pub async fn detail(state: &Arc<AppState>, who: &Principal, id: &str) -> Result<
     Ok(v)
 }
 
-/// The handling timings of every case (from the histories), read again only
+/// The handling timings of every live case (from the histories), read again only
 /// when the change log moved on since the last read.
 #[derive(Default)]
 pub struct TimingCache(tokio::sync::Mutex<Option<(i64, Timings)>>);
@@ -152,7 +153,12 @@ pub type Timings = Arc<std::collections::HashMap<String, Timing>>;
 
 impl TimingCache {
     /// The timings as of the newest change.
-    pub async fn get(&self, store: &dyn crate::store::Store) -> Result<Timings, AppError> {
+    /// Only the live cases' timings are kept (`before`: the live window's start).
+    pub async fn get(
+        &self,
+        store: &dyn crate::store::Store,
+        before: Option<chrono::DateTime<Utc>>,
+    ) -> Result<Timings, AppError> {
         let last = store.last_change().await?;
         let mut slot = self.0.lock().await;
         if let Some((seq, t)) = slot.as_ref()
@@ -160,7 +166,7 @@ impl TimingCache {
         {
             return Ok(t.clone());
         }
-        let t = Arc::new(store.timings().await?.into_iter().collect());
+        let t = Arc::new(store.timings(before).await?.into_iter().collect());
         *slot = Some((last, Arc::clone(&t)));
         Ok(t)
     }

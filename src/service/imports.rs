@@ -12,10 +12,11 @@ use crate::auth::Principal;
 use crate::domain::LayerRecords;
 use crate::error::AppError;
 use crate::import::Layer as ImportLayer;
+use crate::import::build::Plan;
 use crate::import::check::{self, Checked, Options};
 use crate::import::upload::{UploadFile, read_upload};
 use crate::spatial::SpatialIndex;
-use crate::store::{Change, IMPORT_BATCH, StoreResult};
+use crate::store::{Change, IMPORT_BATCH, Store, StoreResult};
 
 use super::{AppState, LiveEvent};
 
@@ -152,7 +153,7 @@ pub async fn upload(
         .join(" + ");
     let st = state.clone();
     let opts = up.opts;
-    let checked = state
+    let mut checked = state
         .heavy(move || {
             let table = read_upload(up.files)?;
             // The check runs on a copy of the areas so the index is not held meanwhile.
@@ -165,6 +166,7 @@ pub async fn upload(
         })
         .await?
         .map_err(AppError::bad)?;
+    count_stored_incidents(state.store.as_ref(), &mut checked.plan).await?;
     if !checked.plan.rejected.is_empty() || up.dry_run {
         let ok = checked.plan.rejected.is_empty();
         return Ok((
@@ -191,6 +193,19 @@ pub async fn upload(
         )
         .await?;
     Ok((true, answer))
+}
+
+/// Counts a plan's incidents as new or updated against the store: the index
+/// holds only the live cases (closed ones older than `--live-days` stay in the
+/// store), so a re-imported history case must not be counted as new. One query
+/// for the file's ids, not a set of every id ever filed.
+pub async fn count_stored_incidents(store: &dyn Store, plan: &mut Plan) -> StoreResult<()> {
+    if let LayerRecords::Incidents(v) = &plan.records {
+        let ids: Vec<String> = v.iter().map(|i| i.id.clone()).collect();
+        let stored = store.stored_incident_ids(&ids).await?.len();
+        plan.set_stored(stored);
+    }
+    Ok(())
 }
 
 /// The import layer a change-log kind (`hazard.imported`, …) names, if it is an import.

@@ -27,7 +27,14 @@ const DUPLICATE_HOURS: i64 = 24;
 
 /// Earlier reports of the same category within 50 m and 24 h that the
 /// caller may read: flagged so a handler can link them, never merged silently.
-pub fn possible_duplicates(index: &SpatialIndex, i: &Incident, scope: &Scope) -> Vec<String> {
+/// `history` adds the history cases near it (see
+/// [`super::history::near_in_history`]); the index answers for the live ones.
+pub fn possible_duplicates<'a>(
+    index: &'a SpatialIndex,
+    i: &Incident,
+    scope: &Scope,
+    history: &'a [Incident],
+) -> Vec<&'a Incident> {
     let d = DUPLICATE_M / 111_320.0;
     let k = i.lat.to_radians().cos().max(0.01);
     let bbox = BBox {
@@ -36,18 +43,33 @@ pub fn possible_duplicates(index: &SpatialIndex, i: &Incident, scope: &Scope) ->
         max_lon: i.lon + d / k,
         max_lat: i.lat + d,
     };
-    let mut out: Vec<String> = index
+    let mut out: Vec<&Incident> = index
         .incidents
         .in_bbox(&bbox)
         .map(|p| &index.incidents.items[p])
+        .filter(|o| !index.is_history(o))
+        .chain(history)
         .filter(|o| o.id != i.id && o.category == i.category)
         .filter(|o| scope.allows(o.grid.as_deref(), o.reporter.as_deref()))
         .filter(|o| (o.reported_at - i.reported_at).num_hours().abs() < DUPLICATE_HOURS)
         .filter(|o| crate::spatial::haversine_m(i.lon, i.lat, o.lon, o.lat) <= DUPLICATE_M)
-        .map(|o| o.id.clone())
         .collect();
-    out.sort();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
     out
+}
+
+/// The history cases that may be duplicates of `i` (none when `i` is too
+/// recent for any to be history).
+pub async fn duplicates_in_history(
+    state: &AppState,
+    i: &Incident,
+    scope: &Scope,
+) -> Result<Vec<Incident>, AppError> {
+    let before = state.index().history_before;
+    if before.is_none_or(|b| i.reported_at - chrono::Duration::hours(DUPLICATE_HOURS) >= b) {
+        return Ok(Vec::new());
+    }
+    super::history::near_in_history(state, scope, i, DUPLICATE_M, DUPLICATE_HOURS).await
 }
 
 /// Body of a new report.
@@ -188,7 +210,9 @@ async fn finish_report(
             "district_fallback"
         });
         let scope = policy::read(Some(who), Kind::Incidents);
-        v["possible_duplicates"] = json!(possible_duplicates(&index, &incident, &scope));
+        // a new report is never history, nor are the cases within a day of it
+        let dups = possible_duplicates(&index, &incident, &scope, &[]);
+        v["possible_duplicates"] = json!(dups.iter().map(|d| &d.id).collect::<Vec<_>>());
         v
     };
     let change = state
@@ -251,11 +275,9 @@ pub async fn act(
     }
     state.ready()?;
     let not_found = || AppError::NotFound(format!("no incident {}", crate::error::clip(id)));
-    let current = state
-        .index()
-        .incidents
-        .get(id)
-        .cloned()
+    // Held in the index, or a history case (a revisit long after closing).
+    let current = super::history::incident(state, id)
+        .await?
         .ok_or_else(not_found)?;
     let (grid, owner) = (current.grid.as_deref(), current.reporter.as_deref());
     if !policy::read(Some(who), Kind::Incidents).allows(grid, owner) {

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod area;
 pub mod case;
+pub mod history;
 pub mod imports;
 pub mod incidents;
 pub mod limit;

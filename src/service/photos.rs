@@ -132,13 +132,10 @@ fn jpeg(img: &DynamicImage, quality: u8) -> image::ImageResult<Vec<u8>> {
 
 /// The case photos go to: one the caller reads (else 404, as a missing one)
 /// and may attach to (else 403). Checked before the upload is read.
-pub fn target(state: &AppState, who: &Principal, id: &str) -> Result<Incident, AppError> {
+pub async fn target(state: &AppState, who: &Principal, id: &str) -> Result<Incident, AppError> {
     state.ready()?;
-    let incident = state
-        .index()
-        .incidents
-        .get(id)
-        .cloned()
+    let incident = super::history::incident(state, id)
+        .await?
         .filter(|i| {
             policy::read(Some(who), Kind::Incidents)
                 .allows(i.grid.as_deref(), i.reporter.as_deref())

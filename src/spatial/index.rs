@@ -2,13 +2,14 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use geo::{BoundingRect, InteriorPoint};
 use geo_types::{Coord, MultiPolygon, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
 use super::geom::{BBox, lonlat_to_world};
-use crate::domain::incident::is_on_map;
+use crate::domain::incident::{is_history, is_on_map};
 use crate::domain::{Area, Dataset, Hazard, Incident, Level, Person, Place, Shelter};
 
 type RectEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
@@ -407,6 +408,10 @@ pub struct SpatialIndex {
     pub map_incidents: MapIncidents,
     /// 巡查轨迹
     pub tracks: Tracks,
+    /// The start of the live window: incidents closed or rejected that were
+    /// reported before it are history, answered by the store, not held here
+    /// (see [`is_history`]). `None`: every incident is held.
+    pub history_before: Option<DateTime<Utc>>,
     places_by_grid: HashMap<u32, Vec<usize>>,
 }
 
@@ -450,8 +455,39 @@ impl SpatialIndex {
             },
             people: PointLayer::build(data.people, &areas),
             tracks: Tracks::build(data.members, data.patrol_points),
+            history_before: None,
             areas,
         }
+    }
+
+    /// Builds every tree from a dataset loaded with a live window from `before`.
+    pub fn build_live(data: Dataset, before: Option<DateTime<Utc>>) -> SpatialIndex {
+        let mut index = SpatialIndex::build(data);
+        index.history_before = before;
+        index
+    }
+
+    /// The live incidents: those the index answers for. A case held here
+    /// that became history since (closed, and older than the window) is left
+    /// out, because the store's history reads return it.
+    pub fn live_incidents(&self) -> impl Iterator<Item = &Incident> + '_ {
+        let before = self.history_before;
+        self.incidents
+            .items
+            .iter()
+            .filter(move |i| !is_history(i, before))
+    }
+
+    /// The incident with this id when it is live (see [`Self::live_incidents`]).
+    pub fn live_incident(&self, id: &str) -> Option<&Incident> {
+        self.incidents
+            .get(id)
+            .filter(|i| !is_history(i, self.history_before))
+    }
+
+    /// True when `i` is history: the store answers for it, not the index.
+    pub fn is_history(&self, i: &Incident) -> bool {
+        is_history(i, self.history_before)
     }
 
     /// The grid containing a WGS84 point, with its ancestors.
@@ -476,11 +512,16 @@ impl SpatialIndex {
         self.places_by_grid = places_by_grid(&self.places);
     }
 
-    /// Adds or replaces an incident after the store committed it.
-    pub fn upsert_incident(&mut self, incident: Incident) -> usize {
+    /// Adds or replaces an incident after the store committed it. A new one
+    /// that is already history (an imported archive) is not held: the store
+    /// answers for it. Returns its position when held.
+    pub fn upsert_incident(&mut self, incident: Incident) -> Option<usize> {
+        if self.incidents.position(&incident.id).is_none() && self.is_history(&incident) {
+            return None;
+        }
         let pos = self.incidents.upsert(incident, &self.areas);
         self.map_incidents.update(pos, &self.incidents.items[pos]);
-        pos
+        Some(pos)
     }
 
     /// The code of the grid at a point, as stored on new records.

@@ -186,6 +186,18 @@ impl Question {
 ///
 /// An empty question finds nothing.
 pub fn search(index: &SpatialIndex, q: &str, limit: usize, rights: &Rights<'_>) -> Vec<Hit> {
+    search_with(index, q, limit, rights, &[])
+}
+
+/// [`search`] over the live incidents and `history` (the history cases the
+/// caller looked up in the store: found by their whole id only).
+pub fn search_with(
+    index: &SpatialIndex,
+    q: &str,
+    limit: usize,
+    rights: &Rights<'_>,
+    history: &[crate::domain::Incident],
+) -> Vec<Hit> {
     let q = Question::new(q);
     if q.text.is_empty() || limit == 0 {
         return Vec::new();
@@ -304,7 +316,7 @@ pub fn search(index: &SpatialIndex, q: &str, limit: usize, rights: &Rights<'_>) 
     // Incidents are found by id only (their descriptions are free text
     // about people), and only those the caller may read.
     if let Some(may) = rights.incident {
-        for inc in &index.incidents.items {
+        for inc in index.live_incidents().chain(history) {
             let Some(m) = q.code(&inc.id) else { continue };
             if !may(inc.grid.as_deref(), inc.reporter.as_deref()) {
                 continue;

@@ -2,6 +2,7 @@
 //! [`sqlite`] (embedded default) and [`postgis`] (production). Each applies
 //! its own migrations from `migrations/<backend>/`.
 
+pub mod history;
 pub mod postgis;
 mod rows;
 pub mod sqlite;
@@ -17,6 +18,7 @@ use crate::config::redact_url;
 use crate::domain::incident::Step;
 use crate::domain::visit::{ScheduleRow, Visit};
 use crate::domain::{Dataset, Incident, LayerRecords, PatrolMember, PatrolPoint, Person};
+pub use history::{HistoryFilter, Owners};
 
 /// What can go wrong in a store, worded for the one-line CLI message or a log.
 #[derive(Debug, thiserror::Error)]
@@ -245,8 +247,32 @@ pub trait Store: Send + Sync {
     async fn is_empty(&self) -> StoreResult<bool>;
     /// Writes a whole dataset in one transaction (seeding an empty store).
     async fn seed(&self, data: &Dataset) -> StoreResult<()>;
-    /// Reads everything the index serves.
-    async fn load(&self) -> StoreResult<Dataset>;
+    /// Reads everything the index serves (every incident).
+    async fn load(&self) -> StoreResult<Dataset> {
+        self.load_live(None).await
+    }
+    /// Reads what the index serves with a live window from `before`: the
+    /// incidents are only the live ones (see [`crate::domain::incident::is_history`]).
+    async fn load_live(&self, before: Option<DateTime<Utc>>) -> StoreResult<Dataset>;
+    /// One page (newest report first, at most `limit`) of the history cases
+    /// of `filter`, and how many there are.
+    async fn history_page(
+        &self,
+        filter: &HistoryFilter,
+        limit: i64,
+    ) -> StoreResult<(Vec<Incident>, u64)>;
+    /// How many history cases of `filter` there are, by category and status.
+    async fn history_counts(
+        &self,
+        filter: &HistoryFilter,
+    ) -> StoreResult<Vec<(String, String, i64)>>;
+    /// The history cases of `filter` with their timings, and the earlier ones
+    /// finished or closed at or after `settled_since` (for statistics).
+    async fn history_timed(
+        &self,
+        filter: &HistoryFilter,
+        settled_since: Option<DateTime<Utc>>,
+    ) -> StoreResult<Vec<(Incident, Timing)>>;
     /// Reads a metadata value.
     async fn meta(&self, key: &str) -> StoreResult<Option<String>>;
     /// Writes a metadata value.
@@ -301,6 +327,10 @@ pub trait Store: Send + Sync {
     /// records' bounding box. Incidents also get an `import` history entry and
     /// a bumped version when they already existed. All or nothing.
     async fn import(&self, records: &LayerRecords, actor: &str) -> StoreResult<Vec<Change>>;
+
+    /// Which of `ids` are stored incidents, history included: an import
+    /// tells new cases from updated ones without holding ten years of ids.
+    async fn stored_incident_ids(&self, ids: &[String]) -> StoreResult<Vec<String>>;
 
     /// The stored records of `layer` with these ids (codes for areas), as
     /// an instance reloads them after an import change; missing ids are skipped.
@@ -397,8 +427,9 @@ pub trait Store: Send + Sync {
     async fn deadlines(&self) -> StoreResult<Vec<(String, i64)>>;
     /// Sets one category's handling hours (for cases reported from now on).
     async fn set_deadline(&self, category: &str, hours: i64, actor: &str) -> StoreResult<()>;
-    /// What every incident's history says about its handling, by incident id.
-    async fn timings(&self) -> StoreResult<Vec<(String, Timing)>>;
+    /// What the history of every live incident (all with `None`) says about
+    /// its handling, by incident id.
+    async fn timings(&self, before: Option<DateTime<Utc>>) -> StoreResult<Vec<(String, Timing)>>;
     /// History entries of every incident, newest first (`at`, then entry
     /// number), with the incident's id: the wall's feed on open.
     async fn recent_history(

@@ -9,8 +9,8 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 use super::{
-    AuditEntry, Change, HistoryEntry, KeyClaim, NewPhoto, PhotoMeta, SessionRecord, Store,
-    StoreError, StoreResult, Timing, UserRecord, WarningDoc,
+    AuditEntry, Change, HistoryEntry, HistoryFilter, KeyClaim, NewPhoto, PhotoMeta, SessionRecord,
+    Store, StoreError, StoreResult, Timing, UserRecord, WarningDoc,
 };
 use crate::config::redact_url;
 use crate::domain::visit::{ScheduleRow, Visit};
@@ -33,6 +33,38 @@ const XY: &str = "st_x(geom) as lon, st_y(geom) as lat";
 type Task<T> = tokio::task::JoinHandle<StoreResult<Vec<T>>>;
 
 /// Reads and maps a query's rows on its own task.
+/// PostgreSQL's placeholders and point-in-box test (the GiST index on `geom`) for history reads.
+const DIALECT: super::history::Dialect = super::history::Dialect {
+    placeholder: |n| format!("${n}"),
+    in_box: |[a, b, c, d]| {
+        // `&&` finds candidates by the index's float4 boxes, which round
+        // outwards: the exact test on the coordinates keeps the answer the
+        // index path gives (edges included).
+        format!(
+            "i.geom && st_makeenvelope({a}::float8, {b}::float8, {c}::float8, {d}::float8, 4326) \
+             and st_x(i.geom) between {a}::float8 and {c}::float8 \
+             and st_y(i.geom) between {b}::float8 and {d}::float8"
+        )
+    },
+    id_bytes: "i.id collate \"C\"",
+    extra_columns: ", st_x(i.geom) as lon, st_y(i.geom) as lat",
+};
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds history-query arguments in order.
+fn bind_all<'q>(mut q: PgQuery<'q>, args: &[super::history::Arg]) -> PgQuery<'q> {
+    use super::history::Arg;
+    for a in args {
+        q = match a {
+            Arg::Text(s) => q.bind(s.clone()),
+            Arg::Time(t) => q.bind(*t),
+            Arg::Real(v) => q.bind(*v),
+        };
+    }
+    q
+}
+
 fn spawn_map<T: Send + 'static>(
     pool: &PgPool,
     sql: String,
@@ -137,7 +169,55 @@ impl Store for PostgisStore {
         Ok(())
     }
 
-    async fn load(&self) -> StoreResult<Dataset> {
+    async fn history_page(
+        &self,
+        filter: &HistoryFilter,
+        limit: i64,
+    ) -> StoreResult<(Vec<Incident>, u64)> {
+        let ((rows, count), args) = super::history::page_sql(filter, &DIALECT, limit);
+        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(rows)), &args)
+            .fetch_all(&self.pool)
+            .await?;
+        let total: i64 = sqlx::Row::try_get(
+            &bind_all(sqlx::query(sqlx::AssertSqlSafe(count)), &args)
+                .fetch_one(&self.pool)
+                .await?,
+            0,
+        )?;
+        Ok((super::map_all(rows, map::incident)?, total.max(0) as u64))
+    }
+
+    async fn history_counts(
+        &self,
+        filter: &HistoryFilter,
+    ) -> StoreResult<Vec<(String, String, i64)>> {
+        let (sql, args) = super::history::counts_sql(filter, &DIALECT);
+        bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &args)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                use sqlx::Row;
+                Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))
+            })
+            .collect()
+    }
+
+    async fn history_timed(
+        &self,
+        filter: &HistoryFilter,
+        settled_since: Option<DateTime<Utc>>,
+    ) -> StoreResult<Vec<(Incident, Timing)>> {
+        let (sql, args) = super::history::timed_sql(filter, &DIALECT, settled_since);
+        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &args)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((map::incident(r)?, map::timing(r)?)))
+            .collect()
+    }
+
+    async fn load_live(&self, before: Option<DateTime<Utc>>) -> StoreResult<Dataset> {
         // Tables are read and decoded in parallel tasks: start-up time is what this buys.
         let areas = spawn_map(&self.pool, "select code, name, head_name, head_phone, households, residents, st_asbinary(geom) as geom from areas order by length(code), code".into(), map::area);
         let hazards = spawn_map(
@@ -157,7 +237,10 @@ impl Store for PostgisStore {
         );
         let incidents = spawn_map(
             &self.pool,
-            format!("select *, {XY} from incidents order by reported_at, id"),
+            format!(
+                "select *, {XY} from incidents i where {} order by reported_at, id",
+                super::history::live_condition(before, "::timestamptz")
+            ),
             map::incident,
         );
         let people = spawn_map(
@@ -172,7 +255,10 @@ impl Store for PostgisStore {
         );
         let points = spawn_map(
             &self.pool,
-            format!("select member_id, t, {XY} from patrol_points"),
+            format!(
+                "select member_id, t, {XY} from patrol_points where {}",
+                super::history::live_patrol(before, "::timestamptz")
+            ),
             |r| {
                 use sqlx::Row;
                 Ok((
@@ -343,6 +429,15 @@ impl Store for PostgisStore {
             .iter()
             .map(map::history)
             .collect()
+    }
+
+    async fn stored_incident_ids(&self, ids: &[String]) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "select i.id from incidents i join unnest($1::text[]) as u(id) on u.id = i.id",
+        )
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn incident(&self, id: &str) -> StoreResult<Option<Incident>> {
@@ -699,8 +794,8 @@ impl Store for PostgisStore {
         cases::set_deadline(&self.pool, category, hours, actor).await
     }
 
-    async fn timings(&self) -> StoreResult<Vec<(String, Timing)>> {
-        cases::timings(&self.pool).await
+    async fn timings(&self, before: Option<DateTime<Utc>>) -> StoreResult<Vec<(String, Timing)>> {
+        cases::timings(&self.pool, before).await
     }
 
     async fn recent_history(

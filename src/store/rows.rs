@@ -84,6 +84,19 @@ macro_rules! row_mappers {
             })
         }
 
+        /// An incident's handling from the timing columns (`resolved_at`,
+        /// `closed_at`, `reopens`, `duplicate`; null when its history has none).
+        pub(super) fn timing(r: &$row) -> StoreResult<$crate::store::Timing> {
+            let reopens: Option<i64> = r.try_get("reopens")?;
+            let duplicate: Option<i64> = r.try_get("duplicate")?;
+            Ok($crate::store::Timing {
+                resolved_at: r.try_get("resolved_at")?,
+                closed_at: r.try_get("closed_at")?,
+                reopens: reopens.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32,
+                duplicate: duplicate.unwrap_or(0) > 0,
+            })
+        }
+
         pub(super) fn incident(r: &$row) -> StoreResult<Incident> {
             let status: String = r.try_get("status")?;
             Ok(Incident {

@@ -10,8 +10,8 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use super::{
-    AuditEntry, Change, HistoryEntry, KeyClaim, NewPhoto, PhotoMeta, SessionRecord, Store,
-    StoreError, StoreResult, Timing, UserRecord, WarningDoc,
+    AuditEntry, Change, HistoryEntry, HistoryFilter, KeyClaim, NewPhoto, PhotoMeta, SessionRecord,
+    Store, StoreError, StoreResult, Timing, UserRecord, WarningDoc,
 };
 use crate::domain::visit::{ScheduleRow, Visit};
 use crate::domain::{Dataset, Incident, LayerRecords};
@@ -30,10 +30,35 @@ const MAX_PARAMS: usize = 30_000;
 
 type Task<T> = tokio::task::JoinHandle<StoreResult<Vec<T>>>;
 
+/// SQLite's placeholders and point-in-box test for history reads.
+const DIALECT: super::history::Dialect = super::history::Dialect {
+    placeholder: |_| "?".into(),
+    in_box: |[a, b, c, d]| {
+        format!("i.lon >= {a} and i.lat >= {b} and i.lon <= {c} and i.lat <= {d}")
+    },
+    id_bytes: "i.id",
+    extra_columns: "",
+};
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+
+/// Binds history-query arguments in order.
+fn bind_all<'q>(mut q: SqliteQuery<'q>, args: &[super::history::Arg]) -> SqliteQuery<'q> {
+    use super::history::Arg;
+    for a in args {
+        q = match a {
+            Arg::Text(s) => q.bind(s.clone()),
+            Arg::Time(t) => q.bind(*t),
+            Arg::Real(v) => q.bind(*v),
+        };
+    }
+    q
+}
+
 /// Reads and maps a query's rows on its own task.
 fn spawn_map<T: Send + 'static>(
     pool: &SqlitePool,
-    sql: &'static str,
+    sql: impl sqlx::SqlSafeStr + Send + 'static,
     f: fn(&sqlx::sqlite::SqliteRow) -> StoreResult<T>,
 ) -> Task<T> {
     let pool = pool.clone();
@@ -172,7 +197,55 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn load(&self) -> StoreResult<Dataset> {
+    async fn history_page(
+        &self,
+        filter: &HistoryFilter,
+        limit: i64,
+    ) -> StoreResult<(Vec<Incident>, u64)> {
+        let ((rows, count), args) = super::history::page_sql(filter, &DIALECT, limit);
+        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(rows)), &args)
+            .fetch_all(&self.pool)
+            .await?;
+        let total: i64 = sqlx::Row::try_get(
+            &bind_all(sqlx::query(sqlx::AssertSqlSafe(count)), &args)
+                .fetch_one(&self.pool)
+                .await?,
+            0,
+        )?;
+        Ok((super::map_all(rows, map::incident)?, total.max(0) as u64))
+    }
+
+    async fn history_counts(
+        &self,
+        filter: &HistoryFilter,
+    ) -> StoreResult<Vec<(String, String, i64)>> {
+        let (sql, args) = super::history::counts_sql(filter, &DIALECT);
+        bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &args)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                use sqlx::Row;
+                Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))
+            })
+            .collect()
+    }
+
+    async fn history_timed(
+        &self,
+        filter: &HistoryFilter,
+        settled_since: Option<DateTime<Utc>>,
+    ) -> StoreResult<Vec<(Incident, Timing)>> {
+        let (sql, args) = super::history::timed_sql(filter, &DIALECT, settled_since);
+        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &args)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((map::incident(r)?, map::timing(r)?)))
+            .collect()
+    }
+
+    async fn load_live(&self, before: Option<DateTime<Utc>>) -> StoreResult<Dataset> {
         // Tables are read and decoded in parallel tasks (WAL allows concurrent readers).
         let areas = spawn_map(
             &self.pool,
@@ -188,7 +261,10 @@ impl Store for SqliteStore {
         let places = spawn_map(&self.pool, "select * from places order by id", map::place);
         let incidents = spawn_map(
             &self.pool,
-            "select * from incidents order by reported_at, id",
+            sqlx::AssertSqlSafe(format!(
+                "select * from incidents i where {} order by reported_at, id",
+                super::history::live_condition(before, "")
+            )),
             map::incident,
         );
         let people = spawn_map(&self.pool, "select * from people order by id", map::person);
@@ -199,7 +275,10 @@ impl Store for SqliteStore {
         );
         let points = spawn_map(
             &self.pool,
-            "select member_id, t, lon, lat from patrol_points",
+            sqlx::AssertSqlSafe(format!(
+                "select member_id, t, lon, lat from patrol_points where {}",
+                super::history::live_patrol(before, "")
+            )),
             |r| {
                 use sqlx::Row;
                 Ok((
@@ -372,6 +451,16 @@ impl Store for SqliteStore {
             .iter()
             .map(map::history)
             .collect()
+    }
+
+    async fn stored_incident_ids(&self, ids: &[String]) -> StoreResult<Vec<String>> {
+        let list = serde_json::to_string(ids).map_err(|e| StoreError::Db(e.to_string()))?;
+        Ok(sqlx::query_scalar(
+            "select id from incidents where id in (select value from json_each(?))",
+        )
+        .bind(list)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn incident(&self, id: &str) -> StoreResult<Option<Incident>> {
@@ -710,8 +799,8 @@ impl Store for SqliteStore {
         cases::set_deadline(&self.pool, category, hours, actor).await
     }
 
-    async fn timings(&self) -> StoreResult<Vec<(String, Timing)>> {
-        cases::timings(&self.pool).await
+    async fn timings(&self, before: Option<DateTime<Utc>>) -> StoreResult<Vec<(String, Timing)>> {
+        cases::timings(&self.pool, before).await
     }
 
     async fn recent_history(

@@ -140,6 +140,61 @@ async fn a_shapefile_export_imports_back_unchanged(backend: Backend) {
     app.stop().await;
 }
 
+/// Found trying #18's live window: the browser import counted a case that is
+/// stored but no longer in memory (closed, older than the window) as new.
+/// Its id is in the store, so re-importing it is an update, on both stores.
+#[tokio::test]
+async fn reimporting_a_history_case_in_the_browser_counts_it_as_updated() {
+    for backend in Backend::BOTH {
+        // The fixture plus one case closed a year before its clock.
+        let mut data = fixture::dataset();
+        let mut historic = data.incidents[0].clone();
+        historic.id = "SJ-OLD".into();
+        historic.status = minqing::domain::IncidentStatus::Closed;
+        historic.reported_at = fixture::now() - chrono::Duration::days(365);
+        historic.deadline = historic.reported_at + chrono::Duration::days(7);
+        data.incidents.push(historic.clone());
+        let app = TestApp::seeded(backend, &data, None).await;
+        assert!(
+            app.state.index().incidents.get("SJ-OLD").is_none()
+                && app.store().incident("SJ-OLD").await.unwrap().is_some(),
+            "{backend:?}: the year-old closed case is stored, not held in memory"
+        );
+        let admin = app.login_as("admin").await;
+        let csv = format!(
+            "id,category,status,reported_at,description,lon,lat\n{},邻里纠纷,结案,{},复核,{},{}\n",
+            historic.id,
+            historic.reported_at.to_rfc3339(),
+            historic.lon,
+            historic.lat
+        );
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("incidents.csv"),
+            )
+            .text("dry_run", "true");
+        let r = app
+            .client
+            .post(app.url("/api/import/incidents"))
+            .bearer_auth(&admin)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{backend:?}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["ok"], true, "{backend:?}: {v}");
+        assert_eq!(
+            (v["new"].as_u64(), v["updated"].as_u64()),
+            (Some(0), Some(1)),
+            "{backend:?}: {} is stored, so importing it again updates it: {v}",
+            historic.id
+        );
+        app.stop().await;
+    }
+}
+
 /// The mapping editor lists the file's columns from the answer itself, not
 /// from warning text: every column in file order, the unmapped ones too.
 #[tokio::test]

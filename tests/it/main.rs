@@ -12,6 +12,7 @@ mod browser;
 mod cases;
 mod demo;
 mod fuzz;
+mod history;
 mod idempotency;
 mod import;
 mod index;

@@ -89,6 +89,7 @@ fn items(
     index: &SpatialIndex,
     layer: Layer,
     caller: &Caller,
+    history: &[crate::domain::Incident],
 ) -> Result<Vec<Item>, AppError> {
     let signed_in = policy::contact_phones(caller.who());
     Ok(match layer {
@@ -147,11 +148,17 @@ fn items(
         Layer::Incidents => {
             let scope = caller.reads(Kind::Incidents);
             let now = Utc::now();
-            index
-                .incidents
-                .items
+            // Oldest first, whichever path a case comes from (the store for
+            // history, memory for the live set), so pages do not depend on
+            // the live window.
+            let mut cases: Vec<&crate::domain::Incident> = history
                 .iter()
+                .chain(index.live_incidents())
                 .filter(|i| scope.allows(i.grid.as_deref(), i.reporter.as_deref()))
+                .collect();
+            cases.sort_by(|a, b| (a.reported_at, &a.id).cmp(&(b.reported_at, &b.id)));
+            cases
+                .into_iter()
                 .map(|i| {
                     let (bbox, geom) = point(i.lon, i.lat);
                     let mut v = to_value(&IncidentView::of(i, now));
@@ -368,10 +375,25 @@ pub async fn items_page(
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     filters.sort_unstable();
+    // History cases (closed, older than the live window) come from the store, oldest first.
+    let mut history = Vec::new();
+    if layer == Layer::Incidents {
+        history =
+            crate::service::history::cases(&state, &caller.reads(Kind::Incidents), i64::MAX, |h| {
+                crate::store::HistoryFilter {
+                    bbox: bbox.map(|b| [b.min_lon, b.min_lat, b.max_lon, b.max_lat]),
+                    since: from,
+                    until: to,
+                    ..h
+                }
+            })
+            .await?;
+        history.reverse();
+    }
     let (matched, page) = {
         let all = {
             let index = state.index();
-            items(&state, &index, layer, &caller)?
+            items(&state, &index, layer, &caller, &history)?
         };
         // Everything below narrows what the policy chose; nothing widens it.
         let mut matched: Vec<Item> = all
@@ -457,9 +479,16 @@ pub async fn item(
     let (layer, _) = find_collection(&id, &caller)?;
     let crs = crs_param(&q, "crs")?;
     ready(&state)?;
+    let mut history = Vec::new();
+    if layer == Layer::Incidents
+        && let Some(i) = crate::service::history::incident(&state, &item_id).await?
+        && state.index().is_history(&i)
+    {
+        history.push(i);
+    }
     let found = {
         let index = state.index();
-        items(&state, &index, layer, &caller)?
+        items(&state, &index, layer, &caller, &history)?
             .into_iter()
             .find(|it| it.id == item_id)
     };

@@ -118,24 +118,22 @@ pub(super) async fn set_deadline(
 }
 
 /// See [`crate::store::Store::timings`].
-pub(super) async fn timings(pool: &SqlitePool) -> StoreResult<Vec<(String, Timing)>> {
-    sqlx::query(TIMINGS_SQL)
+pub(super) async fn timings(
+    pool: &SqlitePool,
+    before: Option<chrono::DateTime<chrono::Utc>>,
+) -> StoreResult<Vec<(String, Timing)>> {
+    let sql = match before {
+        None => TIMINGS_SQL.to_owned(),
+        Some(_) => crate::store::history::timings_of(&format!(
+            "select i.id from incidents i where {}",
+            crate::store::history::live_condition(before, "")
+        )),
+    };
+    sqlx::query(sqlx::AssertSqlSafe(sql))
         .fetch_all(pool)
         .await?
         .iter()
-        .map(|r| {
-            let reopens: i64 = r.try_get("reopens")?;
-            let duplicate: i64 = r.try_get("duplicate")?;
-            Ok((
-                r.try_get("incident_id")?,
-                Timing {
-                    resolved_at: r.try_get("resolved_at")?,
-                    closed_at: r.try_get("closed_at")?,
-                    reopens: reopens.clamp(0, i64::from(u32::MAX)) as u32,
-                    duplicate: duplicate > 0,
-                },
-            ))
-        })
+        .map(|r| Ok((r.try_get("incident_id")?, super::map::timing(r)?)))
         .collect()
 }
 

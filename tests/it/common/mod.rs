@@ -85,13 +85,27 @@ impl TestApp {
 
     /// The fixture district with `--basemap SOURCE`.
     pub async fn fixture_with_basemap(backend: Backend, basemap: Option<String>) -> TestApp {
+        TestApp::seeded(backend, &fixture::dataset(), basemap).await
+    }
+
+    /// A variant of the fixture (`data`), with its accounts and clock.
+    pub async fn seeded(
+        backend: Backend,
+        data: &minqing::domain::Dataset,
+        basemap: Option<String>,
+    ) -> TestApp {
         let (url, dir) = fresh_store_url(backend).await;
         let s = store::open(&url).await.expect("open store");
         s.migrate().await.expect("migrate");
-        s.seed(&fixture::dataset()).await.expect("seed fixture");
+        s.seed(data).await.expect("seed fixture");
         add_fixture_users(s.as_ref()).await;
         let mut cfg = AppConfig::new(&url, "127.0.0.1:0".parse().unwrap());
         cfg.basemap = basemap;
+        // The live window (#18) starts 30 days before the fixture's "now",
+        // not the real one: the fixture's cases and the patrol windows of the
+        // tests (days before the fixture's clock) all lie inside it.
+        let since_fixture = (chrono::Utc::now() - fixture::now()).num_days().max(0) as u32;
+        cfg.live_days = Some(since_fixture + 30);
         TestApp::start(cfg, dir).await
     }
 

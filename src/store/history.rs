@@ -1,0 +1,265 @@
+//! Reads of incident **history**: the cases the index does not hold (closed
+//! or rejected, reported before the live window; see
+//! [`crate::domain::incident::is_history`]). Both stores build the same
+//! `where` clause here and differ only in placeholders and location tests.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::incident::FINAL_STATUSES;
+
+/// Whose cases a history read may return: the policy's scope in the store's
+/// terms. (A scope of nothing never reaches the store.)
+#[derive(Debug, Clone, PartialEq)]
+pub enum Owners {
+    /// every case
+    All,
+    /// cases whose grid code starts with one of these; `fallback` also
+    /// takes the cases outside every grid (a district's queue)
+    Grids {
+        /// grid-code prefixes (area codes)
+        prefixes: Vec<String>,
+        /// include cases with no grid
+        fallback: bool,
+    },
+    /// cases reported by this account
+    Reporter(String),
+}
+
+/// Which history cases to read. Every field narrows the set.
+#[derive(Debug, Clone)]
+pub struct HistoryFilter {
+    /// the start of the live window: history is what was reported before it
+    pub before: DateTime<Utc>,
+    /// whose cases
+    pub owners: Owners,
+    /// one status (`closed` or `rejected`; any other matches nothing)
+    pub status: Option<String>,
+    /// one category code
+    pub category: Option<String>,
+    /// grid codes under this area
+    pub area: Option<String>,
+    /// `[min_lon, min_lat, max_lon, max_lat]`, edges included
+    pub bbox: Option<[f64; 4]>,
+    /// reported at or after
+    pub since: Option<DateTime<Utc>>,
+    /// reported at or before
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl HistoryFilter {
+    /// Every history case of `owners`.
+    pub fn new(before: DateTime<Utc>, owners: Owners) -> HistoryFilter {
+        HistoryFilter {
+            before,
+            owners,
+            status: None,
+            category: None,
+            area: None,
+            bbox: None,
+            since: None,
+            until: None,
+        }
+    }
+}
+
+/// A value bound to a history query, in order.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    /// text
+    Text(String),
+    /// a time
+    Time(DateTime<Utc>),
+    /// a number
+    Real(f64),
+}
+
+/// How a backend writes what differs: its placeholders and its test of a
+/// point inside a box.
+pub struct Dialect {
+    /// the `n`th placeholder (1-based): `$n` or `?`
+    pub placeholder: fn(usize) -> String,
+    /// the clause testing the point against a box given by four placeholders
+    /// (min lon, min lat, max lon, max lat)
+    pub in_box: fn([String; 4]) -> String,
+    /// the incident table's column expressions after `*` (PostGIS: lon, lat from `geom`)
+    pub extra_columns: &'static str,
+    /// the id as ordered by bytes, as Rust orders strings (PostgreSQL: `collate "C"`)
+    pub id_bytes: &'static str,
+}
+
+/// The final statuses as SQL literals: `'closed', 'rejected'`.
+fn finals() -> String {
+    FINAL_STATUSES
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The `where` clause (without the keyword) selecting the history cases of
+/// `f`, with its arguments; placeholders start after `first - 1` others.
+pub fn where_clause(f: &HistoryFilter, d: &Dialect, first: usize) -> (String, Vec<Arg>) {
+    let mut args: Vec<Arg> = Vec::new();
+    let p = |a: Arg, args: &mut Vec<Arg>| {
+        args.push(a);
+        (d.placeholder)(first + args.len() - 1)
+    };
+    // The final statuses are written out, so the partial indexes of
+    // migration 0009 (`where status in ('closed', 'rejected')`) apply.
+    let mut parts = vec![
+        format!("i.status in ({})", finals()),
+        format!("i.reported_at < {}", p(Arg::Time(f.before), &mut args)),
+    ];
+    match &f.owners {
+        Owners::All => {}
+        Owners::Grids { prefixes, fallback } => {
+            let mut any: Vec<String> = prefixes
+                .iter()
+                // area codes are digits: no LIKE wildcard can hide in them
+                .map(|a| format!("i.grid like {}", p(Arg::Text(format!("{a}%")), &mut args)))
+                .collect();
+            if *fallback {
+                any.push("i.grid is null".into());
+            }
+            if any.is_empty() {
+                any.push("false".into());
+            }
+            parts.push(format!("({})", any.join(" or ")));
+        }
+        Owners::Reporter(me) => {
+            parts.push(format!(
+                "i.reporter = {}",
+                p(Arg::Text(me.clone()), &mut args)
+            ));
+        }
+    }
+    if let Some(s) = &f.status {
+        parts.push(format!("i.status = {}", p(Arg::Text(s.clone()), &mut args)));
+    }
+    if let Some(c) = &f.category {
+        parts.push(format!(
+            "i.category = {}",
+            p(Arg::Text(c.clone()), &mut args)
+        ));
+    }
+    if let Some(a) = &f.area {
+        parts.push(format!(
+            "i.grid like {}",
+            p(Arg::Text(format!("{a}%")), &mut args)
+        ));
+    }
+    if let Some(b) = f.bbox {
+        let ps = b.map(|v| p(Arg::Real(v), &mut args));
+        parts.push((d.in_box)(ps));
+    }
+    if let Some(t) = f.since {
+        parts.push(format!("i.reported_at >= {}", p(Arg::Time(t), &mut args)));
+    }
+    if let Some(t) = f.until {
+        parts.push(format!("i.reported_at <= {}", p(Arg::Time(t), &mut args)));
+    }
+    (parts.join(" and "), args)
+}
+
+/// The condition (on table alias `i`) of a **live** case: not history
+/// before `before` (`true` without a window). The time is written as a
+/// literal in the form the stores keep (RFC 3339, UTC); `cast` follows it
+/// (`::timestamptz` for PostgreSQL, empty for SQLite's text).
+pub fn live_condition(before: Option<DateTime<Utc>>, cast: &str) -> String {
+    let Some(before) = before else {
+        return "true".into();
+    };
+    format!(
+        "not (i.status in ({}) and i.reported_at < '{}'{cast})",
+        finals(),
+        before.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+    )
+}
+
+/// The patrol fixes the index holds: those of the live window (older tracks
+/// stay in the store; coverage reads ask for windows inside it).
+pub fn live_patrol(before: Option<DateTime<Utc>>, cast: &str) -> String {
+    match before {
+        None => "true".into(),
+        Some(b) => format!(
+            "t >= '{}'{cast}",
+            b.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+        ),
+    }
+}
+
+/// The handling timings (as [`super::TIMINGS_SQL`]) of the incidents whose
+/// ids the subquery `ids` returns.
+pub fn timings_of(ids: &str) -> String {
+    format!(
+        "select incident_id, \
+         min(case when action = 'resolve' then at end) as resolved_at, \
+         min(case when action = 'close' then at end) as closed_at, \
+         sum(case when action = 'revisit' and status = 'in_progress' then 1 else 0 end) as reopens, \
+         sum(case when action = 'link_duplicate' then 1 else 0 end) as duplicate \
+         from incident_history where action in ('resolve', 'close', 'revisit', 'link_duplicate') \
+         and incident_id in ({ids}) group by incident_id"
+    )
+}
+
+/// One page of history cases, newest report first, and how many match:
+/// the two statements and their arguments.
+pub fn page_sql(f: &HistoryFilter, d: &Dialect, limit: i64) -> ((String, String), Vec<Arg>) {
+    let (w, args) = where_clause(f, d, 1);
+    let rows = format!(
+        "select i.*{} from incidents i where {w} order by i.reported_at desc, {} desc limit {}",
+        d.extra_columns,
+        d.id_bytes,
+        limit.max(0)
+    );
+    let count = format!("select count(*) from incidents i where {w}");
+    ((rows, count), args)
+}
+
+/// How many history cases of `f` there are by category and status.
+pub fn counts_sql(f: &HistoryFilter, d: &Dialect) -> (String, Vec<Arg>) {
+    let (w, args) = where_clause(f, d, 1);
+    (
+        format!(
+            "select i.category, i.status, count(*) as n from incidents i where {w} \
+             group by i.category, i.status"
+        ),
+        args,
+    )
+}
+
+/// The history cases of `f` with their timings, and also those reported
+/// earlier that were finished (办结) or closed at or after `settled_since`
+/// (a trend's days count them as open until then).
+pub fn timed_sql(
+    f: &HistoryFilter,
+    d: &Dialect,
+    settled_since: Option<DateTime<Utc>>,
+) -> (String, Vec<Arg>) {
+    let (w, mut args) = where_clause(f, d, 1);
+    let wider = HistoryFilter {
+        since: None,
+        until: None,
+        ..f.clone()
+    };
+    let mut ids = format!("select i.id from incidents i where {w}");
+    if let Some(t) = settled_since {
+        let (w2, args2) = where_clause(&wider, d, args.len() + 1);
+        let at = (d.placeholder)(args.len() + args2.len() + 1);
+        ids = format!(
+            "{ids} union select i.id from incidents i where {w2} and i.id in \
+             (select incident_id from incident_history where action in ('resolve', 'close') and at >= {at})"
+        );
+        args.extend(args2);
+        args.push(Arg::Time(t));
+    }
+    let sql = format!(
+        "with h as ({ids}) \
+         select i.*{}, t.resolved_at, t.closed_at, t.reopens, t.duplicate \
+         from incidents i join h on h.id = i.id \
+         left join ({}) t on t.incident_id = i.id",
+        d.extra_columns,
+        timings_of("select id from h")
+    );
+    (sql, args)
+}

@@ -1,0 +1,212 @@
+//! The live window (#18): with `--live-days`, closed cases older than the
+//! window leave memory and the store answers for them. Every answer must be
+//! the same as with every case in memory. Two instances share one store with
+//! the demo district: one holds everything (`live_days: None`), one a 30-day
+//! window; the same questions, asked as each demo account, must get the
+//! same answers — on SQLite and on PostGIS.
+
+use std::collections::BTreeSet;
+
+use chrono::{Duration, Utc};
+use minqing::app::AppConfig;
+use serde_json::Value;
+
+use crate::common::{Backend, TestApp, fresh_store_url};
+
+const DEMO_PASSWORD: &str = "minqing-demo";
+
+/// The same store served twice: everything in memory, and a 30-day window.
+async fn both(backend: Backend) -> (TestApp, TestApp) {
+    let (url, dir) = fresh_store_url(backend).await;
+    let mut all = AppConfig::new(&url, "127.0.0.1:0".parse().unwrap());
+    all.demo = true;
+    all.live_days = None;
+    let all = TestApp::start(all, dir).await;
+    let mut window = AppConfig::new(&url, "127.0.0.1:0".parse().unwrap());
+    window.live_days = Some(30);
+    let window = TestApp::start(window, None).await;
+    (all, window)
+}
+
+/// Ids of a list of incident views (or GeoJSON features) in order.
+fn ids(items: &Value) -> Vec<String> {
+    items
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|v| {
+            v["id"]
+                .as_str()
+                .or(v["properties"]["id"].as_str())
+                .expect("an id")
+                .to_owned()
+        })
+        .collect()
+}
+
+async fn same(all: &TestApp, window: &TestApp, token: &str, path: &str) -> Value {
+    let (s1, a) = all.get_json_as(token, path).await;
+    let (s2, b) = window.get_json_as(token, path).await;
+    assert_eq!(s1, s2, "{path}: same status from both paths ({a} / {b})");
+    if a != b {
+        panic!(
+            "{path}: the answer with a 30-day live window must equal the answer with everything in memory; first difference at {}",
+            first_difference(&a, &b, String::new())
+        );
+    }
+    a
+}
+
+/// Where two JSON values first differ, with both sides there.
+fn first_difference(a: &Value, b: &Value, at: String) -> String {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let (va, vb) = (&x.get(k), &y.get(k));
+                if va != vb {
+                    return match (va, vb) {
+                        (Some(p), Some(q)) => first_difference(p, q, format!("{at}.{k}")),
+                        _ => format!("{at}.{k}: all paths {va:?}, window {vb:?}"),
+                    };
+                }
+            }
+            at
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            match x.iter().zip(y).position(|(p, q)| p != q) {
+                Some(i) => first_difference(&x[i], &y[i], format!("{at}[{i}]")),
+                None => at,
+            }
+        }
+        _ => format!("{at}: all in memory {a}, window {b}"),
+    }
+}
+
+async fn story(backend: Backend) {
+    let (all, window) = both(backend).await;
+    let held_all = all.state.index().incidents.len();
+    let held_window = window.state.index().incidents.len();
+    assert!(
+        held_window * 2 < held_all,
+        "{backend:?}: a 30-day window holds far fewer incidents than all ({held_window} of {held_all})"
+    );
+    let to = Utc::now();
+    let year_ago = (to - Duration::days(365)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let to_s = to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let long_ago = (to - Duration::days(200)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+
+    // A history case: closed, older than the window, held only by `all`.
+    let historic: Vec<String> = {
+        let ix = all.state.index();
+        let w = window.state.index();
+        ix.incidents
+            .items
+            .iter()
+            .filter(|i| w.incidents.get(&i.id).is_none())
+            .map(|i| i.id.clone())
+            .take(3)
+            .collect()
+    };
+    assert_eq!(historic.len(), 3, "{backend:?}: the demo has history cases");
+    let live = window.state.index().incidents.items[0].id.clone();
+
+    for user in ["admin", "zhihui", "wangge", "fangxun", "qunzhong"] {
+        let token = all.login_with(user, DEMO_PASSWORD).await;
+        let everything = same(&all, &window, &token, "/api/incidents?limit=10000").await;
+        if user == "admin" || user == "zhihui" {
+            let n = everything["total"].as_u64().unwrap_or(0) as usize;
+            assert_eq!(n, held_all, "{user} reads every incident on both paths");
+        }
+        let page = same(&all, &window, &token, "/api/incidents?limit=50&offset=37").await;
+        let total = everything["total"].as_u64().unwrap_or(0) as usize;
+        assert_eq!(
+            ids(&page["items"]).len(),
+            total.saturating_sub(37).min(50),
+            "{user}: the page from 37 holds up to 50 of the {total} cases"
+        );
+        for q in [
+            "status=closed&limit=10000",
+            "status=rejected",
+            "status=in_progress",
+            "category=environment&limit=500",
+            "area=441802006&limit=500",
+            "overdue=false&limit=200&offset=100",
+            "overdue=true",
+            "bbox=113.0,23.6,113.1,23.75&limit=500",
+        ] {
+            same(&all, &window, &token, &format!("/api/incidents?{q}")).await;
+        }
+        same(
+            &all,
+            &window,
+            &token,
+            &format!("/api/incidents?since={long_ago}&limit=10000"),
+        )
+        .await;
+        for id in historic.iter().chain([&live]) {
+            same(&all, &window, &token, &format!("/api/incidents/{id}")).await;
+            same(&all, &window, &token, &format!("/api/search?q={id}")).await;
+        }
+        for q in [
+            format!("from={year_ago}&to={to_s}"),
+            format!("from={year_ago}&to={to_s}&level=grid"),
+            format!("from={long_ago}&to={to_s}&level=community&area=441802006"),
+            format!("to={long_ago}"),
+        ] {
+            let path = format!("/api/stats/incidents?{}", q.replace('+', "%2B"));
+            same(&all, &window, &token, &path).await;
+        }
+        for code in ["441802", "441802006"] {
+            same(&all, &window, &token, &format!("/api/areas/{code}")).await;
+        }
+        // Exports and OGC items: the same records (history first, so compare as sets).
+        let (s1, a) = all
+            .get_json_as(&token, "/api/export/incidents.geojson")
+            .await;
+        let (s2, b) = window
+            .get_json_as(&token, "/api/export/incidents.geojson")
+            .await;
+        assert_eq!(s1, s2, "{user}: export status");
+        if s1 == 200 {
+            let set = |v: &Value| ids(&v["features"]).into_iter().collect::<BTreeSet<_>>();
+            assert_eq!(
+                set(&a),
+                set(&b),
+                "{user}: the export holds the same incidents"
+            );
+            assert_eq!(set(&a).len(), a["features"].as_array().map_or(0, Vec::len));
+        }
+        let items = "/ogc/collections/incidents/items?limit=10000";
+        let (s1, a) = all.get_json_as(&token, items).await;
+        let (s2, b) = window.get_json_as(&token, items).await;
+        assert_eq!(s1, s2, "{user}: OGC items status");
+        if s1 == 200 {
+            assert_eq!(a["numberMatched"], b["numberMatched"], "{user}: OGC count");
+            let (x, y) = (ids(&a["features"]), ids(&b["features"]));
+            if x != y {
+                let (sx, sy): (BTreeSet<_>, BTreeSet<_>) = (x.iter().collect(), y.iter().collect());
+                panic!(
+                    "{user}: the same OGC items in the same order; {} and {} items, only with all in memory: {:?}, only with the window: {:?}, first position that differs: {:?}",
+                    x.len(),
+                    y.len(),
+                    sx.difference(&sy).take(5).collect::<Vec<_>>(),
+                    sy.difference(&sx).take(5).collect::<Vec<_>>(),
+                    x.iter().zip(&y).enumerate().find(|(_, (p, q))| p != q)
+                );
+            }
+        }
+    }
+    window.stop().await;
+    all.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn history_answers_agree_with_everything_in_memory_on_sqlite() {
+    story(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn history_answers_agree_with_everything_in_memory_on_postgis() {
+    story(Backend::Postgis).await;
+}
