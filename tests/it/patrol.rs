@@ -730,6 +730,115 @@ async fn a_batch_invalidates_the_patrol_tiles_it_touches() {
     app.stop().await;
 }
 
+/// The server holds patrol fixes of the live window only (#18): a coverage or
+/// gaps window that starts before it would count missing fixes as gaps, so it
+/// is refused with a 400 that names the limit, and a window inside it answers.
+#[tokio::test]
+async fn coverage_and_gaps_before_the_live_window_are_refused_not_undercounted() {
+    let app = TestApp::fixture(Backend::Sqlite).await;
+    let token = app.login_as("command").await;
+    let start = app
+        .state
+        .index()
+        .history_before
+        .expect("the fixture harness serves a live window");
+    let enc = |t: DateTime<Utc>| t.to_rfc3339().replace('+', "%2B");
+    for kind in ["coverage", "gaps"] {
+        let before = format!(
+            "/api/patrol/{kind}?area={}&from={}&to={}",
+            fixture::DISTRICT,
+            enc(start - Duration::days(3)),
+            enc(start + Duration::days(3))
+        );
+        let (s, v) = app.get_json_as(&token, &before).await;
+        assert_eq!(
+            s, 400,
+            "{kind} from before the live window must be refused: {v}"
+        );
+        assert_eq!(v["error"], "bad_parameter", "{kind}: {v}");
+        assert!(
+            v["detail"].as_str().unwrap_or("").contains("--live-days"),
+            "{kind}: the message names the setting that moves the window: {v}"
+        );
+        let inside = format!(
+            "/api/patrol/{kind}?area={}&from={}&to={}",
+            fixture::DISTRICT,
+            enc(start + Duration::hours(1)),
+            enc(start + Duration::days(3))
+        );
+        let (s, v) = app.get_json_as(&token, &inside).await;
+        assert_eq!(s, 200, "{kind} inside the live window answers: {v}");
+    }
+    app.stop().await;
+}
+
+/// The fix → member rule in PostGIS is a statement trigger, not a foreign key
+/// (#18, for ingest speed): it must still refuse a fix of an unknown member,
+/// refuse deleting a member that has fixes, and leave a refused batch unwritten.
+#[tokio::test]
+async fn postgis_still_refuses_fixes_of_unknown_members_and_keeps_tracked_members() {
+    use crate::common::fresh_store_url;
+    let (url, _) = fresh_store_url(Backend::Postgis).await;
+    let s = minqing::store::open(&url).await.unwrap();
+    s.migrate().await.unwrap();
+    s.seed(&fixture::dataset()).await.unwrap();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let count = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    sqlx::query("insert into patrol_members (id, name, team) values ('M-KNOWN', '张三', 'A')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let before = count("select count(*) from patrol_points").await;
+    let err = sqlx::query(
+        "insert into patrol_points (member_id, t, geom, batch) values \
+         ('M-KNOWN', now(), st_setsrid(st_makepoint(113.01, 23.01), 4326), 1), \
+         ('M-GHOST', now(), st_setsrid(st_makepoint(113.01, 23.01), 4326), 1)",
+    )
+    .execute(&pool)
+    .await
+    .expect_err("a fix of a member not in patrol_members must be refused");
+    assert!(
+        err.to_string().contains("not in patrol_members"),
+        "the refusal says why: {err}"
+    );
+    assert_eq!(
+        count("select count(*) from patrol_points").await,
+        before,
+        "the refused statement wrote none of its fixes, not even the known member's"
+    );
+    sqlx::query(
+        "insert into patrol_points (member_id, t, geom, batch) values \
+         ('M-KNOWN', now(), st_setsrid(st_makepoint(113.01, 23.01), 4326), 1)",
+    )
+    .execute(&pool)
+    .await
+    .expect("a fix of a known member is written");
+    let err = sqlx::query("delete from patrol_members where id = 'M-KNOWN'")
+        .execute(&pool)
+        .await
+        .expect_err("a member with fixes cannot be deleted");
+    assert!(err.to_string().contains("cannot be deleted"), "{err}");
+    let err = sqlx::query("update patrol_members set id = 'M-RENAMED' where id = 'M-KNOWN'")
+        .execute(&pool)
+        .await
+        .expect_err("nor renamed away from its fixes");
+    assert!(err.to_string().contains("cannot be deleted"), "{err}");
+    assert_eq!(
+        count("select count(*) from patrol_members where id = 'M-KNOWN'").await,
+        1,
+        "the member is still there"
+    );
+    pool.close().await;
+}
+
 #[tokio::test]
 async fn a_track_sent_to_one_instance_shows_in_the_other_instances_coverage() {
     use crate::common::{add_fixture_users, fresh_store_url};

@@ -1,14 +1,34 @@
-//! Patrol fixes into PostGIS: one transaction per batch, fixes by `INSERT … SELECT FROM UNNEST`.
+//! Patrol fixes into PostGIS: one statement per batch (change-log entry,
+//! members and fixes by `INSERT … SELECT FROM UNNEST`, and the notification).
 
 use sqlx::{PgPool, Row};
 
 use crate::domain::{PatrolMember, PatrolPoint};
 use crate::store::{Change, StoreResult};
 
-/// Rows per INSERT … UNNEST (keeps one message well under PostgreSQL's 1 GiB limit).
-const UNNEST_CHUNK: usize = 100_000;
+/// The whole batch as one statement, so one round trip and one implicit
+/// transaction: the data-modifying CTEs write the change, the new members and
+/// the fixes (numbered with the change), the lateral `pg_notify` tells the
+/// other instances at commit. A batch is bounded by the request body (8 MiB),
+/// far below PostgreSQL's 1 GiB message limit.
+const APPEND_SQL: &str = "with c as ( \
+       insert into changes (at, kind, record_id, minx, miny, maxx, maxy) \
+       values (now(), 'patrol.track', $1, $2, $3, $4, $5) returning *), \
+     m as ( \
+       insert into patrol_members (id, name, team) \
+       select * from unnest($6::text[], $7::text[], $8::text[]) on conflict (id) do nothing), \
+     p as ( \
+       insert into patrol_points (member_id, t, geom, batch) \
+       select u.m, u.t, st_setsrid(st_makepoint(u.x, u.y), 4326), c.seq \
+       from c, unnest($9::text[], $10::timestamptz[], $11::float8[], $12::float8[]) as u(m, t, x, y)) \
+     select c.* from c cross join lateral (select pg_notify('minqing_changes', c.seq::text)) as n";
 
-/// Writes the change-log entry, members (new ones only) and fixes in one transaction.
+/// Writes the change-log entry, members (new ones only) and fixes at once.
+///
+/// UNNEST rather than COPY: sqlx does not set TCP_NODELAY, and its COPY sends
+/// the data and the CopyDone in separate writes, so over TCP every batch
+/// waited ~40 ms for a delayed ACK (Nagle); measured 7.7 k fixes/s in
+/// member-hour batches. One statement is one write and one round trip.
 pub(super) async fn append(
     pool: &PgPool,
     members: &[PatrolMember],
@@ -16,43 +36,27 @@ pub(super) async fn append(
     record_id: &str,
     bbox: [f64; 4],
 ) -> StoreResult<Change> {
-    let mut tx = pool.begin().await?;
-    // The change first: its number marks the fixes as one batch.
-    let row = sqlx::query("insert into changes (at, kind, record_id, minx, miny, maxx, maxy) values (now(), 'patrol.track', $1, $2, $3, $4, $5) returning *")
+    let row = sqlx::query(APPEND_SQL)
         .bind(record_id)
         .bind(bbox[0])
         .bind(bbox[1])
         .bind(bbox[2])
         .bind(bbox[3])
-        .fetch_one(&mut *tx)
-        .await?;
-    let change = super::map::change(&row)?;
-    sqlx::query("insert into patrol_members (id, name, team) select * from unnest($1::text[], $2::text[], $3::text[]) on conflict (id) do nothing")
         .bind(members.iter().map(|m| m.id.as_str()).collect::<Vec<_>>())
         .bind(members.iter().map(|m| m.name.as_str()).collect::<Vec<_>>())
         .bind(members.iter().map(|m| m.team.as_str()).collect::<Vec<_>>())
-        .execute(&mut *tx)
+        .bind(
+            points
+                .iter()
+                .map(|p| members[p.member as usize].id.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(points.iter().map(|p| p.time).collect::<Vec<_>>())
+        .bind(points.iter().map(|p| p.lon).collect::<Vec<_>>())
+        .bind(points.iter().map(|p| p.lat).collect::<Vec<_>>())
+        .fetch_one(pool)
         .await?;
-    // UNNEST rather than COPY: sqlx does not set TCP_NODELAY, and its COPY
-    // sends the data and the CopyDone in separate writes, so over TCP every
-    // batch waited ~40 ms for a delayed ACK (Nagle); measured 7.7 k fixes/s in
-    // member-hour batches. One INSERT … UNNEST is one write and one round trip.
-    for chunk in points.chunks(UNNEST_CHUNK) {
-        sqlx::query("insert into patrol_points (member_id, t, geom, batch) select m, t, st_setsrid(st_makepoint(x, y), 4326), $5 from unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[]) as u(m, t, x, y)")
-            .bind(chunk.iter().map(|p| members[p.member as usize].id.as_str()).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|p| p.time).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|p| p.lon).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|p| p.lat).collect::<Vec<_>>())
-            .bind(change.seq)
-            .execute(&mut *tx)
-            .await?;
-    }
-    sqlx::query("select pg_notify('minqing_changes', $1)")
-        .bind(change.seq.to_string())
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(change)
+    super::map::change(&row)
 }
 
 /// The members and fixes of one batch.
