@@ -2,9 +2,14 @@
 //!
 //! Grids are cells of a lattice of ~250 m whose corners and edge midpoints
 //! are jittered (shared between neighbours, so cells still tile exactly);
-//! 5 × 5 grids make a community, 10 × 10 communities a street. Incidents
-//! (10 per grid), hazards (1 per 10 grids), people (1 per grid) and patrol
-//! tracks (one member per 250 grids) come in proportion.
+//! 5 × 5 grids make a community, 10 × 10 communities a street. The rest
+//! comes in the proportions of the province-scale issue (300,000 grids:
+//! 10,000,000 incidents over ten years, 1,000,000 people, 10,000,000 patrol
+//! fixes): per grid 33⅓ incidents, 3⅓ people and 33⅓ fixes, a hazard per 10
+//! grids and a patrol member per 250. Incidents are spread evenly over ten
+//! years; those of the last 30 days are 40 % still open, older ones 0.5 %
+//! (a backlog), so the open and recent are a few percent as in a real city.
+//! Fixes come as two-hour tracks on days spread over the same ten years.
 
 use chrono::{DateTime, Duration, Utc};
 use geo_types::{Coord, LineString, MultiPolygon, Polygon};
@@ -22,6 +27,15 @@ const CELL: f64 = 0.0025;
 /// Grids per community side, communities per street side.
 const G: usize = 5;
 const C: usize = 10;
+/// Years of history the incidents and fixes are spread over.
+const YEARS: i64 = 10;
+/// Fixes of one patrol track (two hours at one fix per 30 s).
+const TRACK: usize = 240;
+
+/// `per_three` thirds of an item per grid: 100 → 33⅓ per grid.
+fn thirds(grids: usize, per_three: usize) -> usize {
+    grids * per_three / 3
+}
 
 /// Deterministic jitter in [-1, 1) of a lattice point.
 fn jitter(i: i64, j: i64, salt: u64) -> f64 {
@@ -68,9 +82,27 @@ fn block(c0: usize, r0: usize, c1: usize, r1: usize) -> MultiPolygon<f64> {
 
 /// The synthetic city with about `n` grids.
 pub fn city(n: u32, now: DateTime<Utc>) -> Dataset {
+    let mut rng = ChaCha8Rng::seed_from_u64(u64::from(n));
+    let (areas, grid_cells) = layout(n, &mut rng);
+    city_records(areas, grid_cells, &mut rng, now)
+}
+
+/// A grid of the lattice: its column, row and code.
+pub type Cell = (usize, usize, String);
+
+/// A random point safely inside a cell: its inner half never meets the
+/// jittered edges (rounded to 1e-7°, as stored).
+pub fn inside(rng: &mut impl Rng, col: usize, row: usize) -> (f64, f64) {
+    let x = ORIGIN.0 + (col as f64 + rng.random_range(0.25..0.75)) * CELL;
+    let y = ORIGIN.1 + (row as f64 + rng.random_range(0.25..0.75)) * CELL;
+    ((x * 1e7).round() / 1e7, (y * 1e7).round() / 1e7)
+}
+
+/// The areas of the city of about `n` grids (district, streets,
+/// communities, grids) and the lattice cell of every grid.
+pub fn layout(n: u32, rng: &mut ChaCha8Rng) -> (Vec<Area>, Vec<Cell>) {
     let side_communities = ((n as f64 / (G * G) as f64).sqrt().ceil() as usize).max(1);
     let communities_wanted = (n as usize).div_ceil(G * G);
-    let mut rng = ChaCha8Rng::seed_from_u64(u64::from(n));
     let district = AreaCode::parse("449900").expect("code");
     let cells_side = side_communities * G;
     let mut areas = vec![Area {
@@ -151,17 +183,21 @@ pub fn city(n: u32, now: DateTime<Utc>) -> Dataset {
             }
         }
     }
-    // A point safely inside a cell: its inner half never meets the jittered edges.
-    let inside = |rng: &mut ChaCha8Rng, col: usize, row: usize| -> (f64, f64) {
-        let x = ORIGIN.0 + (col as f64 + rng.random_range(0.25..0.75)) * CELL;
-        let y = ORIGIN.1 + (row as f64 + rng.random_range(0.25..0.75)) * CELL;
-        ((x * 1e7).round() / 1e7, (y * 1e7).round() / 1e7)
-    };
+    (areas, grid_cells)
+}
+
+/// Hazards, incidents, people and patrol tracks in the issue's proportions.
+fn city_records(
+    areas: Vec<Area>,
+    grid_cells: Vec<Cell>,
+    rng: &mut ChaCha8Rng,
+    now: DateTime<Utc>,
+) -> Dataset {
     let g = grid_cells.len();
     let hazards = (0..g.div_ceil(10))
         .map(|i| {
             let (col, row, _) = &grid_cells[rng.random_range(0..g)];
-            let (lon, lat) = inside(&mut rng, *col, *row);
+            let (lon, lat) = inside(rng, *col, *row);
             Hazard {
                 id: format!("BH{i:06}"),
                 name: format!("隐患{i}"),
@@ -184,14 +220,25 @@ pub fn city(n: u32, now: DateTime<Utc>) -> Dataset {
             }
         })
         .collect();
-    let incidents = (0..g * 10)
+    let open_states = [
+        IncidentStatus::Reported,
+        IncidentStatus::Accepted,
+        IncidentStatus::Dispatched,
+        IncidentStatus::InProgress,
+        IncidentStatus::Resolved,
+    ];
+    let incidents = (0..thirds(g, 100))
         .map(|i| {
             let (col, row, code) = &grid_cells[rng.random_range(0..g)];
-            let (lon, lat) = inside(&mut rng, *col, *row);
+            let (lon, lat) = inside(rng, *col, *row);
             let c = CATEGORIES[i % CATEGORIES.len()].0;
-            let reported_at = now - Duration::minutes(rng.random_range(0..730 * 24 * 60));
-            let status = if rng.random_bool(0.05) {
-                IncidentStatus::Accepted
+            let age = Duration::minutes(rng.random_range(0..YEARS * 365 * 24 * 60));
+            let reported_at = now - age;
+            let open_share = if age < Duration::days(30) { 0.4 } else { 0.005 };
+            let status = if rng.random_bool(open_share) {
+                open_states[i % open_states.len()]
+            } else if i % 33 == 0 {
+                IncidentStatus::Rejected
             } else {
                 IncidentStatus::Closed
             };
@@ -211,10 +258,10 @@ pub fn city(n: u32, now: DateTime<Utc>) -> Dataset {
             }
         })
         .collect();
-    let people = (0..g)
+    let people = (0..thirds(g, 10))
         .map(|i| {
             let (col, row, _) = &grid_cells[rng.random_range(0..g)];
-            let (lon, lat) = inside(&mut rng, *col, *row);
+            let (lon, lat) = inside(rng, *col, *row);
             Person {
                 id: format!("BP{i:07}"),
                 category: PersonCategory::ALL[i % 9],
@@ -236,12 +283,20 @@ pub fn city(n: u32, now: DateTime<Utc>) -> Dataset {
             team: grid_cells[(m * 250) % g].2.clone(),
         })
         .collect();
-    let mut patrol_points = Vec::new();
-    for (m, member) in members.iter().enumerate() {
+    // Tracks on days spread over the years, the first ending two hours ago
+    // so every city has a patrol of today to show.
+    let tracks = thirds(g, 100).div_ceil(TRACK);
+    let mut patrol_points = Vec::with_capacity(tracks * TRACK);
+    for t in 0..tracks {
+        let m = t % members.len();
         let (col, row, _) = grid_cells[(m * 250) % g];
-        let (mut lon, mut lat) = inside(&mut rng, col, row);
-        let start = now - Duration::hours(26);
-        for k in 0..240 {
+        let (mut lon, mut lat) = inside(rng, col, row);
+        let start = if t == 0 {
+            now - Duration::hours(4)
+        } else {
+            now - Duration::minutes(rng.random_range(4 * 60..YEARS * 365 * 24 * 60))
+        };
+        for k in 0..TRACK as i64 {
             patrol_points.push(PatrolPoint {
                 member: m as u32,
                 time: start + Duration::seconds(30 * k),
@@ -251,7 +306,6 @@ pub fn city(n: u32, now: DateTime<Utc>) -> Dataset {
             lon += rng.random_range(-0.0003..0.0003);
             lat += rng.random_range(-0.0003..0.0003);
         }
-        let _ = member;
     }
     Dataset {
         areas,
@@ -280,8 +334,24 @@ mod tests {
             .filter(|a| a.level() == Level::Grid)
             .collect();
         assert_eq!(grids.len(), 100, "100 grids (4 communities of 25)");
-        assert_eq!(d.incidents.len(), 1000);
+        assert_eq!(d.incidents.len(), 3333, "33⅓ incidents per grid");
+        assert_eq!(d.people.len(), 333, "3⅓ people per grid");
+        assert_eq!(
+            d.patrol_points.len(),
+            14 * TRACK,
+            "33⅓ fixes per grid, whole tracks"
+        );
         assert_eq!(d.hazards.len(), 10);
+        let now = Utc::now();
+        let live = d
+            .incidents
+            .iter()
+            .filter(|i| !crate::domain::incident::is_history(i, Some(now - Duration::days(90))))
+            .count();
+        assert!(
+            (40..=300).contains(&live),
+            "open and recent are a few percent of 3333 (ten years), got {live}"
+        );
         let community = d
             .areas
             .iter()
