@@ -44,9 +44,20 @@ fn ids(items: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Asks both instances; they must agree. Both run the escalation loop on the
+/// shared store, so one may briefly hold a change the other has yet to
+/// apply from the change log: a difference must vanish within 10 s.
 async fn same(all: &TestApp, window: &TestApp, token: &str, path: &str) -> Value {
-    let (s1, a) = all.get_json_as(token, path).await;
-    let (s2, b) = window.get_json_as(token, path).await;
+    let mut tries = 0;
+    let (s1, a, s2, b) = loop {
+        let (s1, a) = all.get_json_as(token, path).await;
+        let (s2, b) = window.get_json_as(token, path).await;
+        tries += 1;
+        if (s1, &a) == (s2, &b) || tries == 50 {
+            break (s1, a, s2, b);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
     assert_eq!(s1, s2, "{path}: same status from both paths ({a} / {b})");
     if a != b {
         panic!(
