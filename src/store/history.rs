@@ -192,6 +192,17 @@ pub fn live_patrol(before: Option<DateTime<Utc>>, cast: &str) -> String {
     }
 }
 
+/// The handling timings of the live cases: all of them without a window.
+pub fn live_timings_sql(before: Option<DateTime<Utc>>, cast: &str) -> String {
+    match before {
+        None => super::TIMINGS_SQL.to_owned(),
+        Some(_) => timings_of(&format!(
+            "select i.id from incidents i where {}",
+            live_condition(before, cast)
+        )),
+    }
+}
+
 /// The handling timings (as [`super::TIMINGS_SQL`]) of the incidents whose
 /// ids the subquery `ids` returns.
 pub fn timings_of(ids: &str) -> String {

@@ -2,7 +2,7 @@
 
 use sqlx::{PgPool, Row};
 
-use crate::store::{Change, NewPhoto, PhotoMeta, StoreError, StoreResult, TIMINGS_SQL, Timing};
+use crate::store::{Change, NewPhoto, PhotoMeta, StoreError, StoreResult, Timing};
 
 /// See [`crate::store::Store::add_photos`].
 pub(super) async fn add_photos(
@@ -130,13 +130,7 @@ pub(super) async fn timings(
     pool: &PgPool,
     before: Option<chrono::DateTime<chrono::Utc>>,
 ) -> StoreResult<Vec<(String, Timing)>> {
-    let sql = match before {
-        None => TIMINGS_SQL.to_owned(),
-        Some(_) => crate::store::history::timings_of(&format!(
-            "select i.id from incidents i where {}",
-            crate::store::history::live_condition(before, "::timestamptz")
-        )),
-    };
+    let sql = crate::store::history::live_timings_sql(before, "::timestamptz");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .fetch_all(pool)
         .await?

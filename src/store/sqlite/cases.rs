@@ -3,7 +3,7 @@
 use chrono::Utc;
 use sqlx::{Row, SqlitePool};
 
-use crate::store::{Change, NewPhoto, PhotoMeta, StoreError, StoreResult, TIMINGS_SQL, Timing};
+use crate::store::{Change, NewPhoto, PhotoMeta, StoreError, StoreResult, Timing};
 
 /// See [`crate::store::Store::add_photos`].
 pub(super) async fn add_photos(
@@ -122,13 +122,7 @@ pub(super) async fn timings(
     pool: &SqlitePool,
     before: Option<chrono::DateTime<chrono::Utc>>,
 ) -> StoreResult<Vec<(String, Timing)>> {
-    let sql = match before {
-        None => TIMINGS_SQL.to_owned(),
-        Some(_) => crate::store::history::timings_of(&format!(
-            "select i.id from incidents i where {}",
-            crate::store::history::live_condition(before, "")
-        )),
-    };
+    let sql = crate::store::history::live_timings_sql(before, "");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .fetch_all(pool)
         .await?
