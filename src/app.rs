@@ -306,6 +306,12 @@ async fn prepare(state: &AppState, config: &AppConfig) -> anyhow::Result<()> {
         );
     }
     let t = std::time::Instant::now();
+    // The last change is read before the records: a change another instance
+    // writes while we load is then after `last` and is applied by the first
+    // catch-up (applying one twice is harmless). Read after the load, such a
+    // change counted as applied without being in the index, and this
+    // instance kept the old record for good.
+    let last = store.last_change().await?;
     // The live window starts `live_days` before now, once, at load: cases that
     // become history later stay held but are answered by the store from then on.
     let before = config
@@ -328,7 +334,6 @@ async fn prepare(state: &AppState, config: &AppConfig) -> anyhow::Result<()> {
         ms = t.elapsed().as_millis() as u64,
         "index loaded"
     );
-    let last = store.last_change().await?;
     // Everything up to `last` is in the index already: remember the recent window as applied.
     let window = crate::service::CATCH_UP_WINDOW;
     let recent = store.changes_since((last - window).max(0), window).await?;

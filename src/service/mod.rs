@@ -13,6 +13,7 @@ pub mod limit;
 pub mod metrics;
 pub mod patrol;
 pub mod photos;
+pub mod stats;
 pub mod visits;
 pub mod warnings;
 
@@ -414,6 +415,11 @@ impl AppState {
     }
 
     /// Replaces the whole index (start-up) and marks the changes up to `last` applied.
+    ///
+    /// `last` is the last change the index holds (read before the records);
+    /// of `recent`, only the changes up to it count as applied. A later one
+    /// in the list (another instance wrote while we loaded) is left for the
+    /// first catch-up: counted as applied, it was never applied at all.
     pub fn install_index(&self, index: SpatialIndex, last: i64, recent: &[Change]) {
         self.forget_topology();
         *self.index.write().unwrap_or_else(|p| p.into_inner()) = index;
@@ -424,7 +430,8 @@ impl AppState {
         {
             let mut a = self.applied.lock().unwrap_or_else(|p| p.into_inner());
             a.max = last;
-            a.seen.extend(recent.iter().map(|c| c.seq));
+            a.seen
+                .extend(recent.iter().map(|c| c.seq).filter(|s| *s <= last));
         }
         self.ready.store(true, Ordering::Release);
     }
