@@ -225,3 +225,51 @@ pub async fn timed(
     };
     Ok(state.store.history_timed(&f, Some(settled_since)).await?)
 }
+
+/// For statistics: the history cases of `scope` under `area` reported in
+/// `[since, before)` (and before the live window), each with its timing.
+pub async fn timed_between(
+    state: &AppState,
+    scope: &Scope,
+    area: Option<&str>,
+    since: DateTime<Utc>,
+    before: DateTime<Utc>,
+) -> Result<Vec<(Incident, Timing)>, AppError> {
+    let window = state.index().history_before;
+    let (Some(window), Some(owners)) = (window, owners(scope)) else {
+        return Ok(Vec::new());
+    };
+    let f = HistoryFilter {
+        area: area.map(str::to_owned),
+        since: Some(since),
+        ..HistoryFilter::new(before.min(window), owners)
+    };
+    Ok(state.store.history_timed(&f, None).await?)
+}
+
+/// For statistics: the per-day aggregates of the history cases of `scope`
+/// under `area` reported on the Shanghai days `first..=last`, which must
+/// lie wholly before the live window. Empty when there is no window, the
+/// range is empty, or the scope is a reporter's own cases (the caller
+/// reads those case by case).
+pub async fn days(
+    state: &AppState,
+    scope: &Scope,
+    area: Option<&str>,
+    (first, last): (chrono::NaiveDate, chrono::NaiveDate),
+) -> Result<Vec<crate::store::DayRow>, AppError> {
+    let window = state.index().history_before;
+    let (Some(_), Some(owners)) = (window, owners(scope)) else {
+        return Ok(Vec::new());
+    };
+    if first > last {
+        return Ok(Vec::new());
+    }
+    let q = crate::store::DaysQuery {
+        owners,
+        area: area.map(str::to_owned),
+        first: first.format("%Y-%m-%d").to_string(),
+        last: last.format("%Y-%m-%d").to_string(),
+    };
+    Ok(state.store.history_days(&q).await?)
+}

@@ -278,3 +278,194 @@ pub fn timed_sql(
     );
     (sql, args)
 }
+
+/// One bucket of the per-day aggregates (`incident_days`): the finished
+/// cases of one grid and category reported on one Asia/Shanghai day.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DayKey {
+    /// `YYYY-MM-DD` (Asia/Shanghai) of the report
+    pub day: String,
+    /// the grid; `None` for a case outside every grid
+    pub grid: Option<String>,
+    /// the category code
+    pub category: String,
+}
+
+impl DayKey {
+    /// The bucket a case counts in.
+    pub fn of(grid: Option<&str>, category: &str, reported_at: DateTime<Utc>) -> DayKey {
+        DayKey {
+            day: shanghai_day(reported_at),
+            grid: grid.map(str::to_owned),
+            category: category.to_owned(),
+        }
+    }
+}
+
+/// The Asia/Shanghai calendar day of an instant, as the aggregates key it.
+pub fn shanghai_day(t: DateTime<Utc>) -> String {
+    t.with_timezone(&crate::domain::incident::shanghai())
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// What the aggregates need of a backend beyond [`Dialect`].
+pub struct DayDialect {
+    /// the `YYYY-MM-DD` Asia/Shanghai day of a time column, as text
+    pub day_of: fn(&str) -> String,
+    /// whole seconds (rounded) from the first time column to the second
+    pub seconds: fn(&str, &str) -> String,
+    /// the first time is at or before the second
+    pub not_after: fn(&str, &str) -> String,
+    /// the larger of two numbers (`max` in SQLite, `greatest` in PostgreSQL)
+    pub greatest: &'static str,
+}
+
+/// The statement filling `incident_days` with the finished cases that
+/// match `scope` (a condition on alias `i`, appearing twice: a backend
+/// with positional `?` binds its arguments twice). The caller deletes the
+/// buckets first. Each case's figures follow [`crate::domain::handling::Handling::add`]:
+/// duplicates and rejected cases are not handled; minutes to 结案 are
+/// rounded to the second, then cut to the minute
+/// ([`crate::domain::handling::close_minutes`]).
+pub fn days_fill_sql(d: &DayDialect, scope: &str) -> String {
+    let f = finals();
+    let timings = timings_of(&format!(
+        "select i.id from incidents i where i.status in ({f}) and {scope}"
+    ));
+    let secs = (d.seconds)("reported_at", "closed_at");
+    format!(
+        "insert into incident_days (day, grid, category, status, close_min, reported, due, on_time, finished, reopened) \
+         select day, grid, category, status, close_min, count(*), sum(handled), sum(on_time), sum(finished), sum(reopened) from ( \
+           select day, grid, category, status, handled, \
+             case when handled = 1 and closed_at is not null then {g}(0, {secs}) / 60 else -1 end as close_min, \
+             case when handled = 1 and resolved_at is not null and {on_time} then 1 else 0 end as on_time, \
+             case when handled = 1 and resolved_at is not null then 1 else 0 end as finished, \
+             case when handled = 1 and resolved_at is not null and reopens > 0 then 1 else 0 end as reopened \
+           from ( \
+             select {day} as day, coalesce(i.grid, '') as grid, i.category as category, i.status as status, \
+               i.reported_at as reported_at, i.deadline as deadline, \
+               t.resolved_at as resolved_at, t.closed_at as closed_at, coalesce(t.reopens, 0) as reopens, \
+               case when i.status <> 'rejected' and coalesce(t.duplicate, 0) = 0 then 1 else 0 end as handled \
+             from incidents i left join ({timings}) t on t.incident_id = i.id \
+             where i.status in ({f}) and {scope} \
+           ) c \
+         ) k group by day, grid, category, status, close_min",
+        g = d.greatest,
+        on_time = (d.not_after)("resolved_at", "deadline"),
+        day = (d.day_of)("i.reported_at"),
+    )
+}
+
+/// The condition (on alias `i`) selecting the cases of one bucket, with
+/// its arguments, placeholders from `first`. The grid is matched by
+/// equality (or `is null`) so the grid index serves it.
+pub fn day_key_scope(k: &DayKey, d: &Dialect, dd: &DayDialect, first: usize) -> (String, Vec<Arg>) {
+    let mut args = Vec::new();
+    let mut p = |a: Arg| {
+        args.push(a);
+        (d.placeholder)(first + args.len() - 1)
+    };
+    let grid = match &k.grid {
+        Some(g) => format!("i.grid = {}", p(Arg::Text(g.clone()))),
+        None => "i.grid is null".to_owned(),
+    };
+    let sql = format!(
+        "{grid} and i.category = {} and {} = {}",
+        p(Arg::Text(k.category.clone())),
+        (dd.day_of)("i.reported_at"),
+        p(Arg::Text(k.day.clone())),
+    );
+    (sql, args)
+}
+
+/// Which aggregates to read: whose cases, under which area, over which
+/// report days (both included, `YYYY-MM-DD`).
+#[derive(Debug, Clone)]
+pub struct DaysQuery {
+    /// whose cases (a reporter's own cases cannot be read from aggregates)
+    pub owners: Owners,
+    /// grid codes under this area
+    pub area: Option<String>,
+    /// the first day
+    pub first: String,
+    /// the last day
+    pub last: String,
+}
+
+/// The aggregates of `q` summed over its days, per grid, category, status
+/// and minutes to 结案; cases outside every grid are left out (statistics
+/// group by grid). `None` for a reporter's scope.
+pub fn days_sql(q: &DaysQuery, d: &Dialect) -> Option<(String, Vec<Arg>)> {
+    let mut args = Vec::new();
+    let mut p = |a: Arg| {
+        args.push(a);
+        (d.placeholder)(args.len())
+    };
+    let mut parts = vec![
+        format!("day >= {}", p(Arg::Text(q.first.clone()))),
+        format!("day <= {}", p(Arg::Text(q.last.clone()))),
+        "grid <> ''".to_owned(),
+    ];
+    match &q.owners {
+        Owners::All => {}
+        Owners::Grids { prefixes, .. } => {
+            let any: Vec<String> = prefixes
+                .iter()
+                .map(|a| format!("grid like {}", p(Arg::Text(format!("{a}%")))))
+                .collect();
+            parts.push(if any.is_empty() {
+                "false".to_owned()
+            } else {
+                format!("({})", any.join(" or "))
+            });
+        }
+        Owners::Reporter(_) => return None,
+    }
+    if let Some(a) = &q.area {
+        parts.push(format!("grid like {}", p(Arg::Text(format!("{a}%")))));
+    }
+    let sum = |c: &str| format!("cast(sum({c}) as bigint) as {c}");
+    let sql = format!(
+        "select grid, category, status, close_min, {}, {}, {}, {}, {} from incident_days where {} \
+         group by grid, category, status, close_min",
+        sum("reported"),
+        sum("due"),
+        sum("on_time"),
+        sum("finished"),
+        sum("reopened"),
+        parts.join(" and ")
+    );
+    Some((sql, args))
+}
+
+/// One row of [`days_sql`]: the summed figures of one grid, category,
+/// status and minutes to 结案 (-1: not closed, or not handled).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DayRow {
+    /// the grid code
+    pub grid: String,
+    /// the category code
+    pub category: String,
+    /// `closed` or `rejected`
+    pub status: String,
+    /// minutes from report to 结案, or -1
+    pub close_min: i64,
+    /// cases
+    pub reported: i64,
+    /// handled cases (due: finished, or closed without)
+    pub due: i64,
+    /// finished (办结) by the deadline
+    pub on_time: i64,
+    /// finished
+    pub finished: i64,
+    /// finished and reopened at least once
+    pub reopened: i64,
+}
+
+/// A write touching more buckets than this rebuilds all of them in one
+/// statement instead of one pair of statements per bucket (a bulk import).
+pub const REFRESH_ALL_ABOVE: usize = 5_000;
+
+/// The meta key set once the aggregates hold every stored case.
+pub const DAYS_FILLED: &str = "incident_days";

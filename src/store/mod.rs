@@ -18,7 +18,7 @@ use crate::config::redact_url;
 use crate::domain::incident::Step;
 use crate::domain::visit::{ScheduleRow, Visit};
 use crate::domain::{Dataset, Incident, LayerRecords, PatrolMember, PatrolPoint, Person};
-pub use history::{HistoryFilter, Owners};
+pub use history::{DayKey, DayRow, DaysQuery, HistoryFilter, Owners};
 
 /// What can go wrong in a store, worded for the one-line CLI message or a log.
 #[derive(Debug, thiserror::Error)]
@@ -273,6 +273,10 @@ pub trait Store: Send + Sync {
         filter: &HistoryFilter,
         settled_since: Option<DateTime<Utc>>,
     ) -> StoreResult<Vec<(Incident, Timing)>>;
+    /// The per-day aggregates of finished cases over whole report days
+    /// (statistics over history); empty for a reporter's scope, which
+    /// aggregates cannot tell apart.
+    async fn history_days(&self, q: &DaysQuery) -> StoreResult<Vec<DayRow>>;
     /// Reads a metadata value.
     async fn meta(&self, key: &str) -> StoreResult<Option<String>>;
     /// Writes a metadata value.

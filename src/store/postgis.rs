@@ -20,6 +20,7 @@ mod map {
     crate::store::rows::row_mappers!(sqlx::postgres::PgRow);
 }
 mod cases;
+mod days;
 mod layers;
 mod patrol;
 mod visits;
@@ -137,7 +138,20 @@ impl Store for PostgisStore {
         sqlx::migrate!("migrations/postgres")
             .run(&self.pool)
             .await
-            .map_err(|e| StoreError::Migration(e.to_string()))
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        // A store from before the aggregates: fill them once.
+        if self.meta(super::history::DAYS_FILLED).await?.is_none() {
+            let mut tx = self.pool.begin().await?;
+            days::fill_all(&mut tx).await?;
+            sqlx::query(
+                "insert into meta (key, value) values ($1, '1') on conflict (key) do nothing",
+            )
+            .bind(super::history::DAYS_FILLED)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(())
     }
 
     async fn is_empty(&self) -> StoreResult<bool> {
@@ -210,6 +224,7 @@ impl Store for PostgisStore {
                 .execute(&mut *tx)
                 .await?;
         }
+        days::fill_all(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -260,6 +275,18 @@ impl Store for PostgisStore {
         rows.iter()
             .map(|r| Ok((map::incident(r)?, map::timing(r)?)))
             .collect()
+    }
+
+    async fn history_days(&self, q: &super::DaysQuery) -> StoreResult<Vec<super::DayRow>> {
+        let Some((sql, args)) = super::history::days_sql(q, &DIALECT) else {
+            return Ok(Vec::new());
+        };
+        let q = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &args);
+        let rows = q.fetch_all(&self.pool).await?;
+        Ok(rows
+            .iter()
+            .map(sqlx::FromRow::from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     async fn load_live(&self, before: Option<DateTime<Utc>>) -> StoreResult<Dataset> {
@@ -368,6 +395,10 @@ impl Store for PostgisStore {
             .execute(&mut *tx).await?;
         sqlx::query("insert into incident_history (incident_id, at, actor, action, status, note) values ($1, $2, $3, 'report', $4, '')")
             .bind(&i.id).bind(i.reported_at).bind(actor).bind(i.status.as_str()).execute(&mut *tx).await?;
+        if crate::domain::incident::FINAL_STATUSES.contains(&i.status) {
+            let key = super::DayKey::of(i.grid.as_deref(), &i.category, i.reported_at);
+            days::refresh(&mut tx, &[key].into()).await?;
+        }
         let row = sqlx::query("insert into changes (at, kind, record_id, minx, miny, maxx, maxy) values (now(), 'incident.created', $1, $2, $3, $2, $3) returning *")
             .bind(&i.id).bind(i.lon).bind(i.lat).fetch_one(&mut *tx).await?;
         let change = map::change(&row)?;
@@ -455,6 +486,9 @@ impl Store for PostgisStore {
         }
         sqlx::query("insert into incident_history (incident_id, at, actor, action, status, note) values ($1, now(), $2, $3, $4, $5)")
             .bind(id).bind(actor).bind(action).bind(status).bind(note).execute(&mut *tx).await?;
+        // The case's status or history changed: its bucket is recomputed.
+        let keys = days::keys_of(&mut tx, &[id.to_owned()]).await?;
+        days::refresh(&mut tx, &keys).await?;
         let row = sqlx::query("insert into changes (at, kind, record_id, minx, miny, maxx, maxy) values (now(), 'incident.updated', $1, $2, $3, $2, $3) returning *")
             .bind(id).bind(lon).bind(lat).fetch_one(&mut *tx).await?;
         let change = map::change(&row)?;
@@ -570,9 +604,14 @@ impl Store for PostgisStore {
             LayerRecords::Places(v) => layers::places(&mut tx, v).await?,
             LayerRecords::People(v) => layers::people(&mut tx, v).await?,
             LayerRecords::Incidents(v) => {
+                // The buckets the cases counted in before, and count in now.
+                let ids: Vec<String> = v.iter().map(|i| i.id.clone()).collect();
+                let mut keys = days::keys_of(&mut tx, &ids).await?;
                 layers::incidents(&mut tx, v).await?;
                 let steps = super::import_steps(v, actor, Utc::now());
                 layers::steps(&mut tx, &steps).await?;
+                keys.extend(days::keys_of(&mut tx, &ids).await?);
+                days::refresh(&mut tx, &keys).await?;
             }
         }
         let logged = match records {

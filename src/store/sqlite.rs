@@ -20,6 +20,7 @@ mod map {
     crate::store::rows::row_mappers!(sqlx::sqlite::SqliteRow);
 }
 mod cases;
+mod days;
 mod keys;
 mod layers;
 mod patrol;
@@ -173,7 +174,20 @@ impl Store for SqliteStore {
         sqlx::migrate!("migrations/sqlite")
             .run(&self.pool)
             .await
-            .map_err(|e| StoreError::Migration(e.to_string()))
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        // A store from before the aggregates: fill them once.
+        if self.meta(super::history::DAYS_FILLED).await?.is_none() {
+            let mut tx = self.write().await?;
+            days::fill_all(&mut tx).await?;
+            sqlx::query(
+                "insert into meta (key, value) values (?, '1') on conflict (key) do nothing",
+            )
+            .bind(super::history::DAYS_FILLED)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(())
     }
 
     async fn is_empty(&self) -> StoreResult<bool> {
@@ -193,6 +207,7 @@ impl Store for SqliteStore {
         layers::steps(&mut tx, &d.steps).await?;
         layers::people(&mut tx, &d.people).await?;
         layers::patrol(&mut tx, d).await?;
+        days::fill_all(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -243,6 +258,18 @@ impl Store for SqliteStore {
         rows.iter()
             .map(|r| Ok((map::incident(r)?, map::timing(r)?)))
             .collect()
+    }
+
+    async fn history_days(&self, q: &super::DaysQuery) -> StoreResult<Vec<super::DayRow>> {
+        let Some((sql, args)) = super::history::days_sql(q, &DIALECT) else {
+            return Ok(Vec::new());
+        };
+        let q = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &args);
+        let rows = q.fetch_all(&self.pool).await?;
+        Ok(rows
+            .iter()
+            .map(sqlx::FromRow::from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     async fn load_live(&self, before: Option<DateTime<Utc>>) -> StoreResult<Dataset> {
@@ -346,6 +373,10 @@ impl Store for SqliteStore {
             .execute(&mut *tx).await?;
         sqlx::query("insert into incident_history (incident_id, at, actor, action, status, note) values (?, ?, ?, 'report', ?, '')")
             .bind(&i.id).bind(i.reported_at).bind(actor).bind(i.status.as_str()).execute(&mut *tx).await?;
+        if crate::domain::incident::FINAL_STATUSES.contains(&i.status) {
+            let key = super::DayKey::of(i.grid.as_deref(), &i.category, i.reported_at);
+            days::refresh(&mut tx, &[key].into()).await?;
+        }
         let change = sqlx::query("insert into changes (at, kind, record_id, minx, miny, maxx, maxy) values (?, 'incident.created', ?, ?, ?, ?, ?) returning *")
             .bind(Utc::now()).bind(&i.id).bind(i.lon).bind(i.lat).bind(i.lon).bind(i.lat)
             .fetch_one(&mut *tx).await?;
@@ -436,6 +467,9 @@ impl Store for SqliteStore {
         }
         sqlx::query("insert into incident_history (incident_id, at, actor, action, status, note) values (?, ?, ?, ?, ?, ?)")
             .bind(id).bind(now).bind(actor).bind(action).bind(status).bind(note).execute(&mut *tx).await?;
+        // The case's status or history changed: its bucket is recomputed.
+        let keys = days::keys_of(&mut tx, &[id.to_owned()]).await?;
+        days::refresh(&mut tx, &keys).await?;
         let row = sqlx::query("insert into changes (at, kind, record_id, minx, miny, maxx, maxy) values (?, 'incident.updated', ?, ?, ?, ?, ?) returning *")
             .bind(now).bind(id).bind(lon).bind(lat).bind(lon).bind(lat).fetch_one(&mut *tx).await?;
         let change = map::change(&row)?;
@@ -495,8 +529,13 @@ impl Store for SqliteStore {
             LayerRecords::Places(v) => layers::places(&mut tx, v).await?,
             LayerRecords::People(v) => layers::people(&mut tx, v).await?,
             LayerRecords::Incidents(v) => {
+                // The buckets the cases counted in before, and count in now.
+                let ids: Vec<String> = v.iter().map(|i| i.id.clone()).collect();
+                let mut keys = days::keys_of(&mut tx, &ids).await?;
                 layers::incidents(&mut tx, v).await?;
                 layers::steps(&mut tx, &super::import_steps(v, actor, now)).await?;
+                keys.extend(days::keys_of(&mut tx, &ids).await?);
+                days::refresh(&mut tx, &keys).await?;
             }
         }
         let logged = match records {

@@ -221,3 +221,154 @@ async fn history_answers_agree_with_everything_in_memory_on_sqlite() {
 async fn history_answers_agree_with_everything_in_memory_on_postgis() {
     story(Backend::Postgis).await;
 }
+
+/// What the per-day aggregates hold must be what their cases say, read
+/// case by case, per category (handling figures) and per grid and status
+/// (counts).
+async fn aggregates_match_cases(
+    store: &dyn minqing::store::Store,
+    now: chrono::DateTime<Utc>,
+    when: &str,
+) {
+    use minqing::domain::handling::{Counts, Handling};
+    use minqing::store::{DaysQuery, HistoryFilter, Owners};
+    use std::collections::BTreeMap;
+    // Everything finished is history for a window starting tomorrow.
+    let cases = store
+        .history_timed(
+            &HistoryFilter::new(now + Duration::days(1), Owners::All),
+            None,
+        )
+        .await
+        .unwrap();
+    let rows = store
+        .history_days(&DaysQuery {
+            owners: Owners::All,
+            area: None,
+            first: "2000-01-01".into(),
+            last: "2100-01-01".into(),
+        })
+        .await
+        .unwrap();
+    assert!(!rows.is_empty(), "{when}: the aggregates hold rows");
+    let mut want: BTreeMap<String, Handling> = BTreeMap::new();
+    let mut want_counts: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for (i, t) in &cases {
+        let Some(g) = &i.grid else { continue };
+        want.entry(i.category.clone()).or_default().add(i, t, now);
+        *want_counts
+            .entry((g.clone(), i.status.as_str().to_owned()))
+            .or_default() += 1;
+    }
+    let mut got: BTreeMap<String, Handling> = BTreeMap::new();
+    let mut got_counts: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for r in &rows {
+        got.entry(r.category.clone())
+            .or_default()
+            .add_counts(&Counts {
+                close_minutes: (r.close_min >= 0).then_some(r.close_min),
+                cases: r.reported as usize,
+                due: r.due as usize,
+                on_time: r.on_time as usize,
+                finished: r.finished as usize,
+                reopened: r.reopened as usize,
+            });
+        *got_counts
+            .entry((r.grid.clone(), r.status.clone()))
+            .or_default() += r.reported;
+    }
+    assert_eq!(
+        got_counts, want_counts,
+        "{when}: cases per grid and status from the aggregates and from the cases"
+    );
+    for (category, h) in &want {
+        assert_eq!(
+            got.get(category).map(Handling::summary),
+            Some(h.summary()),
+            "{when}: handling of {category} from the aggregates and from the cases"
+        );
+    }
+}
+
+/// The aggregates are kept on write: after the seed, an import that adds
+/// closed cases and moves one to another category, and workflow steps that
+/// close an old open case, they still equal their cases — on both stores.
+async fn aggregates_follow_writes(backend: Backend) {
+    use minqing::domain::{IncidentStatus, LayerRecords};
+    let (url, _dir) = fresh_store_url(backend).await;
+    let store = minqing::store::open(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    let now = Utc::now();
+    let data = minqing::demo::generate(now);
+    store.seed(&data).await.unwrap();
+    aggregates_match_cases(store.as_ref(), now, &format!("{backend:?} after the seed")).await;
+
+    // An import: twenty closed cases on days that hold cases already, and
+    // an existing closed case moved to another category (its old bucket
+    // must lose it).
+    let closed: Vec<_> = data
+        .incidents
+        .iter()
+        .filter(|i| i.status == IncidentStatus::Closed && i.grid.is_some())
+        .collect();
+    assert!(closed.len() > 20, "{backend:?}: the demo has closed cases");
+    let mut batch: Vec<_> = closed
+        .iter()
+        .take(20)
+        .enumerate()
+        .map(|(n, i)| {
+            let mut c = (*i).clone();
+            c.id = format!("AGG-{n}");
+            c.reported_at += Duration::minutes(7);
+            c
+        })
+        .collect();
+    let mut moved = closed[25].clone();
+    moved.category = if moved.category == "environment" {
+        "safety".into()
+    } else {
+        "environment".into()
+    };
+    batch.push(moved);
+    store
+        .import(&LayerRecords::Incidents(batch), "admin")
+        .await
+        .unwrap();
+    aggregates_match_cases(store.as_ref(), now, &format!("{backend:?} after an import")).await;
+
+    // Workflow steps: an open case reported two weeks ago or more is
+    // finished and closed; it joins the aggregates of its report day.
+    let open = data
+        .incidents
+        .iter()
+        .find(|i| {
+            i.status.is_open() && i.reported_at < now - Duration::days(14) && i.grid.is_some()
+        })
+        .expect("the demo has an old open case");
+    let at = (open.lon, open.lat);
+    let v = open.version;
+    store
+        .apply_incident_action(&open.id, v, "resolved", "test", "resolve", "", at)
+        .await
+        .unwrap();
+    store
+        .apply_incident_action(&open.id, v + 1, "closed", "test", "close", "", at)
+        .await
+        .unwrap();
+    aggregates_match_cases(
+        store.as_ref(),
+        Utc::now(),
+        &format!("{backend:?} after closing {}", open.id),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn aggregates_follow_writes_on_sqlite() {
+    aggregates_follow_writes(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn aggregates_follow_writes_on_postgis() {
+    aggregates_follow_writes(Backend::Postgis).await;
+}

@@ -1,0 +1,401 @@
+//! Incident statistics (`GET /api/stats/incidents`): counts by area (any
+//! level), category and status for a time window, handling times and
+//! rates, the 7-day trend, and hot spots (grids with the most incidents,
+//! and the fastest rising against the window before).
+//!
+//! Live cases come from the index. History (closed cases older than the
+//! live window) comes from the store: whole report days from the per-day
+//! aggregates, the few partial days at the edges case by case, so the cost
+//! follows the days asked for, not the cases in them. A citizen's own
+//! cases are always read case by case (aggregates do not know reporters).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde_json::{Value, json};
+
+use super::AppState;
+use crate::auth::policy::Scope;
+use crate::domain::handling::{Counts, Handling, Timing, Trend};
+use crate::domain::incident::{category_name, shanghai};
+use crate::domain::{AreaCode, Incident, IncidentStatus, Level};
+use crate::error::AppError;
+use crate::store::DayRow;
+
+/// Days in the `daily` trend.
+const TREND_DAYS: usize = 7;
+
+/// What to count.
+#[derive(Debug, Clone)]
+pub struct StatsQuery {
+    /// the level of the groups
+    pub level: Level,
+    /// only grids under this area
+    pub area: Option<AreaCode>,
+    /// the window's start (reported at or after)
+    pub from: DateTime<Utc>,
+    /// the window's end (reported at or before)
+    pub to: DateTime<Utc>,
+}
+
+#[derive(Default)]
+struct Group {
+    total: usize,
+    open: usize,
+    overdue: usize,
+    by_category: BTreeMap<String, usize>,
+    by_status: BTreeMap<&'static str, usize>,
+}
+
+/// The Shanghai calendar day of an instant.
+fn day(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&shanghai()).date_naive()
+}
+
+/// The instant a Shanghai day starts.
+fn start(d: NaiveDate) -> DateTime<Utc> {
+    d.and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(shanghai()).single())
+        .map_or(DateTime::<Utc>::MIN_UTC, |t| t.with_timezone(&Utc))
+}
+
+/// How the history part of `[since, until]` is read, given the live
+/// window's start `window`: the whole days strictly between the first and
+/// the last day (and before the window's day) from aggregates; the edge
+/// days case by case (returned in [`Plan::exact`]).
+#[derive(Debug, Clone, PartialEq)]
+struct Span {
+    whole: (NaiveDate, NaiveDate),
+}
+
+impl Span {
+    fn new(since: DateTime<Utc>, until: DateTime<Utc>, window: DateTime<Utc>) -> Span {
+        let last = day(until).min(day(window));
+        Span {
+            whole: (day(since) + Duration::days(1), last - Duration::days(1)),
+        }
+    }
+}
+
+/// Which days are read from aggregates and which case by case.
+#[derive(Debug, Clone, PartialEq)]
+struct Plan {
+    now: Span,
+    before: Span,
+    /// days read case by case: the edges of both windows and the window's day
+    exact: BTreeSet<NaiveDate>,
+}
+
+impl Plan {
+    fn new(
+        (earlier, from, to): (DateTime<Utc>, DateTime<Utc>, DateTime<Utc>),
+        window: DateTime<Utc>,
+    ) -> Plan {
+        let last = day(to).min(day(window));
+        let exact = [day(earlier), day(from), day(to), day(window)]
+            .into_iter()
+            .filter(|d| *d >= day(earlier) && *d <= last)
+            .collect();
+        Plan {
+            now: Span::new(from, to, window),
+            before: Span::new(earlier, from, window),
+            exact,
+        }
+    }
+}
+
+/// History for one question.
+#[derive(Default)]
+struct History {
+    /// cases of the edge days (or all of a citizen's), for the counts
+    exact: Vec<(Incident, Timing)>,
+    /// whole days of the window
+    days_now: Vec<DayRow>,
+    /// whole days of the window before
+    days_before: Vec<DayRow>,
+    /// cases of the trend's days, for the trend only
+    trend: Vec<(Incident, Timing)>,
+}
+
+async fn history(
+    state: &AppState,
+    scope: &Scope,
+    area: Option<&str>,
+    (earlier, from, to): (DateTime<Utc>, DateTime<Utc>, DateTime<Utc>),
+    trend_start: DateTime<Utc>,
+) -> Result<History, AppError> {
+    use super::history as h;
+    let Some(window) = state.index().history_before else {
+        return Ok(History::default());
+    };
+    // The trend counts open-at-day's-end, which aggregates cannot tell: its
+    // days are always read case by case (with cases settled since).
+    let trend = h::timed(state, scope, area, (trend_start, to), trend_start).await?;
+    if matches!(scope, Scope::Own(_)) {
+        let exact =
+            h::timed_between(state, scope, area, earlier, to + Duration::seconds(1)).await?;
+        return Ok(History {
+            exact,
+            trend,
+            ..History::default()
+        });
+    }
+    let plan = Plan::new((earlier, from, to), window);
+    let mut exact = Vec::new();
+    for d in &plan.exact {
+        let next = start(*d + Duration::days(1));
+        exact.extend(h::timed_between(state, scope, area, start(*d), next).await?);
+    }
+    Ok(History {
+        exact,
+        days_now: h::days(state, scope, area, plan.now.whole).await?,
+        days_before: h::days(state, scope, area, plan.before.whole).await?,
+        trend,
+    })
+}
+
+/// The statistics of the incidents `scope` may read.
+pub async fn incidents(state: &AppState, scope: &Scope, q: &StatsQuery) -> Result<Value, AppError> {
+    let (level, from, to) = (q.level, q.from, q.to);
+    let area = q.area.as_ref().map(AreaCode::as_str);
+    let before_window = state.index().history_before;
+    let timings = state.timings.get(&*state.store, before_window).await?;
+    let now = Utc::now();
+    let before = from - (to - from);
+    // The last 7 Shanghai days up to `to`, whatever the window (the wall's trend).
+    let mut trend = Trend::new(to, TREND_DAYS);
+    let trend_start = trend.start().unwrap_or(before);
+    let history = history(state, scope, area, (before, from, to), trend_start).await?;
+    let index = state.index();
+    let mut overall = Handling::default();
+    let mut by_category: BTreeMap<&str, Handling> = BTreeMap::new();
+    let mut by_street: BTreeMap<&str, Handling> = BTreeMap::new();
+    let none = Timing::default();
+    let len = level.code_len();
+    let mut groups: HashMap<&str, Group> = HashMap::new();
+    let mut grid_now: HashMap<&str, usize> = HashMap::new();
+    let mut grid_before: HashMap<&str, usize> = HashMap::new();
+    let visible = |i: &Incident| -> bool {
+        i.grid.as_deref().is_some_and(|g| {
+            scope.allows(Some(g), i.reporter.as_deref()) && area.is_none_or(|a| g.starts_with(a))
+        })
+    };
+    let live: Vec<(&Incident, &Timing)> = index
+        .live_incidents()
+        .filter(|i| visible(i))
+        .map(|i| (i, timings.get(&i.id).unwrap_or(&none)))
+        .collect();
+    for (i, t) in live
+        .iter()
+        .copied()
+        .chain(history.trend.iter().map(|(i, t)| (i, t)))
+    {
+        if visible(i) {
+            trend.add(i, t);
+        }
+    }
+    for (i, t) in live
+        .iter()
+        .copied()
+        .chain(history.exact.iter().map(|(i, t)| (i, t)))
+    {
+        let Some(g) = i.grid.as_deref() else { continue };
+        if !visible(i) {
+            continue;
+        }
+        if i.reported_at >= before && i.reported_at < from {
+            *grid_before.entry(g).or_default() += 1;
+        }
+        if i.reported_at < from || i.reported_at > to {
+            continue;
+        }
+        *grid_now.entry(g).or_default() += 1;
+        overall.add(i, t, now);
+        by_category.entry(&i.category).or_default().add(i, t, now);
+        by_street
+            .entry(&g[..9.min(g.len())])
+            .or_default()
+            .add(i, t, now);
+        let e = groups.entry(&g[..len.min(g.len())]).or_default();
+        e.total += 1;
+        e.open += usize::from(i.status.is_open());
+        e.overdue += usize::from(i.is_overdue(now));
+        *e.by_category
+            .entry(category_name(&i.category).to_owned())
+            .or_default() += 1;
+        *e.by_status.entry(i.status.as_str()).or_default() += 1;
+    }
+    // Whole days of history: finished cases, neither open nor overdue.
+    for r in &history.days_before {
+        *grid_before.entry(&r.grid).or_default() += r.reported as usize;
+    }
+    for r in &history.days_now {
+        let g = r.grid.as_str();
+        let n = r.reported as usize;
+        let c = Counts {
+            close_minutes: (r.close_min >= 0).then_some(r.close_min),
+            cases: n,
+            due: r.due as usize,
+            on_time: r.on_time as usize,
+            finished: r.finished as usize,
+            reopened: r.reopened as usize,
+        };
+        *grid_now.entry(g).or_default() += n;
+        overall.add_counts(&c);
+        by_category.entry(&r.category).or_default().add_counts(&c);
+        by_street
+            .entry(&g[..9.min(g.len())])
+            .or_default()
+            .add_counts(&c);
+        let e = groups.entry(&g[..len.min(g.len())]).or_default();
+        e.total += n;
+        *e.by_category
+            .entry(category_name(&r.category).to_owned())
+            .or_default() += n;
+        let status = IncidentStatus::parse(&r.status).map_or("closed", IncidentStatus::as_str);
+        *e.by_status.entry(status).or_default() += n;
+    }
+    let name = |code: &str| {
+        index
+            .areas
+            .get(code)
+            .map(|e| e.area.name.clone())
+            .unwrap_or_default()
+    };
+    let mut out: Vec<Value> = groups
+        .iter()
+        .map(|(code, g)| {
+            json!({"code": code, "name": name(code), "total": g.total, "open": g.open, "overdue": g.overdue,
+                   "overdue_rate": if g.total == 0 { 0.0 } else { (g.overdue as f64 / g.total as f64 * 1000.0).round() / 1000.0 },
+                   "by_category": g.by_category, "by_status": g.by_status})
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b["total"]
+            .as_u64()
+            .cmp(&a["total"].as_u64())
+            .then(a["code"].as_str().cmp(&b["code"].as_str()))
+    });
+    let mut most: Vec<(&str, usize)> = grid_now.iter().map(|(g, n)| (*g, *n)).collect();
+    most.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let spot = |(g, n): (&str, usize)| {
+        let prev = grid_before.get(g).copied().unwrap_or(0);
+        json!({"code": g, "name": name(g), "count": n, "previous": prev, "change": n as i64 - prev as i64})
+    };
+    let mut rising: Vec<(&str, usize)> = most.clone();
+    rising.sort_by(|a, b| {
+        let d = |x: &(&str, usize)| x.1 as i64 - grid_before.get(x.0).copied().unwrap_or(0) as i64;
+        d(b).cmp(&d(a)).then(a.0.cmp(b.0))
+    });
+    Ok(json!({
+        "level": level.as_str(),
+        "from": crate::domain::incident::to_shanghai(from),
+        "to": crate::domain::incident::to_shanghai(to),
+        "groups": out,
+        // Handling of the cases reported in the window (report → 结案, 办结 by the deadline, reopened).
+        "overall": overall.summary(),
+        "by_category": by_category.iter().map(|(c, h)| {
+            let mut v = json!(h.summary());
+            v["category"] = json!(c);
+            v["name"] = json!(category_name(c));
+            v
+        }).collect::<Vec<_>>(),
+        "by_street": by_street.iter().map(|(c, h)| {
+            let mut v = json!(h.summary());
+            v["code"] = json!(c);
+            v["name"] = json!(name(c));
+            v
+        }).collect::<Vec<_>>(),
+        // Per Shanghai day, the last 7 up to `to`, oldest first: reported, closed, open and overdue at the day's end.
+        "daily": trend.days(),
+        "hot_spots": {"most": most.into_iter().take(10).map(spot).collect::<Vec<_>>(), "rising": rising.into_iter().take(10).map(spot).collect::<Vec<_>>()},
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(d: u32, h: u32) -> DateTime<Utc> {
+        // hours in Shanghai on day `d` of November 2026
+        Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap() - Duration::hours(8)
+    }
+
+    fn date(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
+    }
+
+    #[test]
+    fn whole_days_come_from_aggregates_and_edge_days_case_by_case() {
+        // window 10th 15:00 → 20th 09:00, the one before from the 1st 21:00;
+        // the live window starts on the 25th: everything asked is history.
+        let p = Plan::new((at(1, 21), at(10, 15), at(20, 9)), at(25, 3));
+        assert_eq!(
+            p.now.whole,
+            (date(11), date(19)),
+            "the 11th to the 19th are whole days of the window"
+        );
+        assert_eq!(
+            p.before.whole,
+            (date(2), date(9)),
+            "the 2nd to the 9th are whole days of the window before"
+        );
+        assert_eq!(
+            p.exact.iter().copied().collect::<Vec<_>>(),
+            [date(1), date(10), date(20)],
+            "the edge days are read case by case; the live window's day is after the question"
+        );
+    }
+
+    #[test]
+    fn days_from_the_live_window_on_are_not_read_from_aggregates() {
+        // the live window starts on the 15th at 06:00, inside the question
+        let p = Plan::new((at(1, 0), at(10, 0), at(20, 0)), at(15, 6));
+        assert_eq!(
+            p.now.whole,
+            (date(11), date(14)),
+            "whole days stop before the window's day"
+        );
+        assert!(
+            p.exact.contains(&date(15)),
+            "the window's own day is read case by case"
+        );
+        assert!(
+            !p.exact.contains(&date(20)),
+            "after the window's day nothing is history"
+        );
+        // the live window starts before the question: no history at all
+        let p = Plan::new(
+            (at(1, 0), at(10, 0), at(20, 0)),
+            at(1, 0) - Duration::days(3),
+        );
+        assert!(p.now.whole.0 > p.now.whole.1, "no whole day: {:?}", p.now);
+        assert!(
+            p.before.whole.0 > p.before.whole.1,
+            "no whole day before: {:?}",
+            p.before
+        );
+        assert!(
+            p.exact.is_empty(),
+            "nothing to read case by case: {:?}",
+            p.exact
+        );
+    }
+
+    #[test]
+    fn adjacent_edges_read_each_day_once() {
+        // from and to on the same day; the window before starts the day before
+        let p = Plan::new((at(9, 20), at(10, 8), at(10, 20)), at(30, 0));
+        assert_eq!(
+            p.exact.iter().copied().collect::<Vec<_>>(),
+            [date(9), date(10)],
+            "each edge day once"
+        );
+        assert!(p.now.whole.0 > p.now.whole.1, "no whole day inside one day");
+        assert!(
+            p.before.whole.0 > p.before.whole.1,
+            "none in the window before either"
+        );
+    }
+}

@@ -1,0 +1,75 @@
+//! The per-day aggregates of finished cases on SQLite (migration 0010):
+//! buckets recomputed in the transaction of the write that touched them.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use sqlx::{AssertSqlSafe, Row, SqliteConnection};
+
+use super::{DIALECT, bind_all};
+use crate::store::history::{self, DayDialect, DayKey};
+use crate::store::{StoreError, StoreResult};
+
+/// SQLite keeps times as RFC 3339 text: days and spans go through `julianday`.
+pub(super) const DAYS: DayDialect = DayDialect {
+    day_of: |c| format!("date({c}, '+8 hours')"),
+    seconds: |a, b| format!("cast(round((julianday({b}) - julianday({a})) * 86400.0) as integer)"),
+    not_after: |a, b| format!("julianday({a}) <= julianday({b})"),
+    greatest: "max",
+};
+
+/// Recomputes these buckets (several thousand: everything at once).
+pub(super) async fn refresh(db: &mut SqliteConnection, keys: &BTreeSet<DayKey>) -> StoreResult<()> {
+    if keys.len() > history::REFRESH_ALL_ABOVE {
+        return fill_all(db).await;
+    }
+    for k in keys {
+        sqlx::query("delete from incident_days where day = ? and grid = ? and category = ?")
+            .bind(&k.day)
+            .bind(k.grid.as_deref().unwrap_or(""))
+            .bind(&k.category)
+            .execute(&mut *db)
+            .await?;
+        let (scope, args) = history::day_key_scope(k, &DIALECT, &DAYS, 1);
+        // `?` placeholders are positional: the scope's arguments twice.
+        let twice: Vec<_> = args.iter().chain(&args).cloned().collect();
+        let sql = history::days_fill_sql(&DAYS, &scope);
+        bind_all(sqlx::query(AssertSqlSafe(sql)), &twice)
+            .execute(&mut *db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Rebuilds every bucket from the cases and their histories.
+pub(super) async fn fill_all(db: &mut SqliteConnection) -> StoreResult<()> {
+    sqlx::query("delete from incident_days")
+        .execute(&mut *db)
+        .await?;
+    sqlx::query(AssertSqlSafe(history::days_fill_sql(&DAYS, "true")))
+        .execute(&mut *db)
+        .await?;
+    Ok(())
+}
+
+/// The buckets the stored incidents among `ids` count in now.
+pub(super) async fn keys_of(
+    db: &mut SqliteConnection,
+    ids: &[String],
+) -> StoreResult<BTreeSet<DayKey>> {
+    let list = serde_json::to_string(ids).map_err(|e| StoreError::Db(e.to_string()))?;
+    let rows = sqlx::query(
+        "select grid, category, reported_at from incidents where id in (select value from json_each(?))",
+    )
+    .bind(list)
+    .fetch_all(&mut *db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let grid: Option<String> = r.try_get("grid")?;
+            let category: String = r.try_get("category")?;
+            let at: DateTime<Utc> = r.try_get("reported_at")?;
+            Ok(DayKey::of(grid.as_deref(), &category, at))
+        })
+        .collect()
+}
