@@ -249,14 +249,15 @@ pub async fn timed_between(
 
 /// For statistics: the per-day aggregates of the history cases of `scope`
 /// under `area` reported on the Shanghai days `first..=last`, which must
-/// lie wholly before the live window. Empty when there is no window, the
-/// range is empty, or the scope is a reporter's own cases (the caller
-/// reads those case by case).
+/// lie wholly before the live window, summed apart as `by` says. Empty
+/// when there is no window, the range is empty, or the scope is a
+/// reporter's own cases (the caller reads those case by case).
 pub async fn days(
     state: &AppState,
     scope: &Scope,
     area: Option<&str>,
     (first, last): (chrono::NaiveDate, chrono::NaiveDate),
+    by: crate::store::DaysBy,
 ) -> Result<Vec<crate::store::DayRow>, AppError> {
     let window = state.index().history_before;
     let (Some(_), Some(owners)) = (window, owners(scope)) else {
@@ -270,6 +271,7 @@ pub async fn days(
         area: area.map(str::to_owned),
         first: first.format("%Y-%m-%d").to_string(),
         last: last.format("%Y-%m-%d").to_string(),
+        by,
     };
     Ok(state.store.history_days(&q).await?)
 }

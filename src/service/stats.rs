@@ -20,10 +20,13 @@ use crate::domain::handling::{Counts, Handling, Timing, Trend};
 use crate::domain::incident::{category_name, shanghai};
 use crate::domain::{AreaCode, Incident, IncidentStatus, Level};
 use crate::error::AppError;
-use crate::store::DayRow;
+use crate::store::{DayRow, DaysBy};
 
 /// Days in the `daily` trend.
 const TREND_DAYS: usize = 7;
+
+/// Digits of a street's code (the `by_street` figures).
+const STREET_LEN: usize = 9;
 
 /// What to count.
 #[derive(Debug, Clone)]
@@ -109,18 +112,23 @@ impl Plan {
 struct History {
     /// cases of the edge days (or all of a citizen's), for the counts
     exact: Vec<(Incident, Timing)>,
-    /// whole days of the window
-    days_now: Vec<DayRow>,
-    /// whole days of the window before
-    days_before: Vec<DayRow>,
+    /// whole days of the window: cases per grid
+    grids_now: Vec<DayRow>,
+    /// whole days of the window: per group (an area of the level asked
+    /// for), category and status
+    groups_now: Vec<DayRow>,
+    /// whole days of the window: handling per street, category and minutes
+    /// to 结案
+    handling_now: Vec<DayRow>,
+    /// whole days of the window before: cases per grid
+    grids_before: Vec<DayRow>,
     /// cases of the trend's days, for the trend only
     trend: Vec<(Incident, Timing)>,
 }
 
 async fn history(
     state: &AppState,
-    scope: &Scope,
-    area: Option<&str>,
+    (scope, area, level): (&Scope, Option<&str>, Level),
     (earlier, from, to): (DateTime<Utc>, DateTime<Utc>, DateTime<Utc>),
     trend_start: DateTime<Utc>,
 ) -> Result<History, AppError> {
@@ -146,10 +154,26 @@ async fn history(
         let next = start(*d + Duration::days(1));
         exact.extend(h::timed_between(state, scope, area, start(*d), next).await?);
     }
+    // Each read sums only what its part of the answer needs.
+    let groups = DaysBy {
+        grid_len: Some(level.code_len()),
+        category: true,
+        status: true,
+        close: false,
+    };
+    let handling = DaysBy {
+        grid_len: Some(STREET_LEN),
+        category: true,
+        status: false,
+        close: true,
+    };
+    let now = plan.now.whole;
     Ok(History {
         exact,
-        days_now: h::days(state, scope, area, plan.now.whole).await?,
-        days_before: h::days(state, scope, area, plan.before.whole).await?,
+        grids_now: h::days(state, scope, area, now, DaysBy::GRID).await?,
+        groups_now: h::days(state, scope, area, now, groups).await?,
+        handling_now: h::days(state, scope, area, now, handling).await?,
+        grids_before: h::days(state, scope, area, plan.before.whole, DaysBy::GRID).await?,
         trend,
     })
 }
@@ -165,7 +189,7 @@ pub async fn incidents(state: &AppState, scope: &Scope, q: &StatsQuery) -> Resul
     // The last 7 Shanghai days up to `to`, whatever the window (the wall's trend).
     let mut trend = Trend::new(to, TREND_DAYS);
     let trend_start = trend.start().unwrap_or(before);
-    let history = history(state, scope, area, (before, from, to), trend_start).await?;
+    let history = history(state, (scope, area, level), (before, from, to), trend_start).await?;
     let index = state.index();
     let mut overall = Handling::default();
     let mut by_category: BTreeMap<&str, Handling> = BTreeMap::new();
@@ -213,7 +237,7 @@ pub async fn incidents(state: &AppState, scope: &Scope, q: &StatsQuery) -> Resul
         overall.add(i, t, now);
         by_category.entry(&i.category).or_default().add(i, t, now);
         by_street
-            .entry(&g[..9.min(g.len())])
+            .entry(&g[..STREET_LEN.min(g.len())])
             .or_default()
             .add(i, t, now);
         let e = groups.entry(&g[..len.min(g.len())]).or_default();
@@ -226,28 +250,28 @@ pub async fn incidents(state: &AppState, scope: &Scope, q: &StatsQuery) -> Resul
         *e.by_status.entry(i.status.as_str()).or_default() += 1;
     }
     // Whole days of history: finished cases, neither open nor overdue.
-    for r in &history.days_before {
+    for r in &history.grids_before {
         *grid_before.entry(&r.grid).or_default() += r.reported as usize;
     }
-    for r in &history.days_now {
-        let g = r.grid.as_str();
-        let n = r.reported as usize;
+    for r in &history.grids_now {
+        *grid_now.entry(&r.grid).or_default() += r.reported as usize;
+    }
+    for r in &history.handling_now {
         let c = Counts {
             close_minutes: (r.close_min >= 0).then_some(r.close_min),
-            cases: n,
+            cases: r.reported as usize,
             due: r.due as usize,
             on_time: r.on_time as usize,
             finished: r.finished as usize,
             reopened: r.reopened as usize,
         };
-        *grid_now.entry(g).or_default() += n;
         overall.add_counts(&c);
         by_category.entry(&r.category).or_default().add_counts(&c);
-        by_street
-            .entry(&g[..9.min(g.len())])
-            .or_default()
-            .add_counts(&c);
-        let e = groups.entry(&g[..len.min(g.len())]).or_default();
+        by_street.entry(&r.grid).or_default().add_counts(&c);
+    }
+    for r in &history.groups_now {
+        let n = r.reported as usize;
+        let e = groups.entry(&r.grid).or_default();
         e.total += n;
         *e.by_category
             .entry(category_name(&r.category).to_owned())

@@ -18,7 +18,7 @@ use crate::config::redact_url;
 use crate::domain::incident::Step;
 use crate::domain::visit::{ScheduleRow, Visit};
 use crate::domain::{Dataset, Incident, LayerRecords, PatrolMember, PatrolPoint, Person};
-pub use history::{DayKey, DayRow, DaysQuery, HistoryFilter, Owners};
+pub use history::{DayKey, DayRow, DaysBy, DaysQuery, HistoryFilter, Owners};
 
 /// What can go wrong in a store, worded for the one-line CLI message or a log.
 #[derive(Debug, thiserror::Error)]

@@ -231,7 +231,7 @@ async fn aggregates_match_cases(
     when: &str,
 ) {
     use minqing::domain::handling::{Counts, Handling};
-    use minqing::store::{DaysQuery, HistoryFilter, Owners};
+    use minqing::store::{DaysBy, DaysQuery, HistoryFilter, Owners};
     use std::collections::BTreeMap;
     // Everything finished is history for a window starting tomorrow.
     let cases = store
@@ -241,16 +241,31 @@ async fn aggregates_match_cases(
         )
         .await
         .unwrap();
-    let rows = store
-        .history_days(&DaysQuery {
-            owners: Owners::All,
-            area: None,
-            first: "2000-01-01".into(),
-            last: "2100-01-01".into(),
-        })
-        .await
-        .unwrap();
+    let every_day = |by| DaysQuery {
+        owners: Owners::All,
+        area: None,
+        first: "2000-01-01".into(),
+        last: "2100-01-01".into(),
+        by,
+    };
+    let rows = store.history_days(&every_day(DaysBy::ALL)).await.unwrap();
     assert!(!rows.is_empty(), "{when}: the aggregates hold rows");
+    // Summed per grid only, the counts are those of the full rows.
+    let per_grid: BTreeMap<String, i64> = store
+        .history_days(&every_day(DaysBy::GRID))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.grid, r.reported))
+        .collect();
+    let mut from_all: BTreeMap<String, i64> = BTreeMap::new();
+    for r in &rows {
+        *from_all.entry(r.grid.clone()).or_default() += r.reported;
+    }
+    assert_eq!(
+        per_grid, from_all,
+        "{when}: cases per grid, summed in the store and here"
+    );
     let mut want: BTreeMap<String, Handling> = BTreeMap::new();
     let mut want_counts: BTreeMap<(String, String), i64> = BTreeMap::new();
     for (i, t) in &cases {
