@@ -100,15 +100,23 @@ pub struct PostgisStore {
 impl PostgisStore {
     /// Connects (fails fast when the server is unreachable).
     pub async fn open(url: &str) -> StoreResult<PostgisStore> {
+        let unreachable = |e: sqlx::Error| StoreError::Unreachable {
+            url: redact_url(url),
+            reason: e.to_string(),
+        };
+        // JIT off: our heavy statements (statistics over history) are
+        // scans and sums that run in seconds, where compiling them cost
+        // 1.3 s of a 2.4 s read (measured on the province store).
+        let options = url
+            .parse::<sqlx::postgres::PgConnectOptions>()
+            .map_err(unreachable)?
+            .options([("jit", "off")]);
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
+            .connect_with(options)
             .await
-            .map_err(|e| StoreError::Unreachable {
-                url: redact_url(url),
-                reason: e.to_string(),
-            })?;
+            .map_err(unreachable)?;
         Ok(PostgisStore {
             pool,
             url: redact_url(url),

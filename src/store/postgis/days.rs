@@ -28,10 +28,10 @@ async fn lock(db: &mut PgConnection, key: &str) -> StoreResult<()> {
     Ok(())
 }
 
-/// Recomputes these buckets (several thousand: everything at once).
+/// Recomputes these buckets (many: together, see [`history::REFRESH_SET_ABOVE`]).
 pub(super) async fn refresh(db: &mut PgConnection, keys: &BTreeSet<DayKey>) -> StoreResult<()> {
-    if keys.len() > history::REFRESH_ALL_ABOVE {
-        return fill_all(db).await;
+    if keys.len() > history::REFRESH_SET_ABOVE {
+        return refresh_set(db, keys).await;
     }
     for k in keys {
         let grid = k.grid.as_deref().unwrap_or("");
@@ -52,6 +52,38 @@ pub(super) async fn refresh(db: &mut PgConnection, keys: &BTreeSet<DayKey>) -> S
             .execute(&mut *db)
             .await?;
     }
+    Ok(())
+}
+
+/// Recomputes many buckets with one delete and one insert.
+async fn refresh_set(db: &mut PgConnection, keys: &BTreeSet<DayKey>) -> StoreResult<()> {
+    // Bulk writes are few (imports): one lock for all of them.
+    lock(db, "incident_days").await?;
+    sqlx::query(
+        "create temp table if not exists refresh_keys (day text, grid text, category text) on commit drop",
+    )
+    .execute(&mut *db)
+    .await?;
+    sqlx::query("delete from refresh_keys")
+        .execute(&mut *db)
+        .await?;
+    let col = |f: fn(&DayKey) -> String| keys.iter().map(f).collect::<Vec<String>>();
+    sqlx::query(
+        "insert into refresh_keys select * from unnest($1::text[], $2::text[], $3::text[])",
+    )
+    .bind(col(|k| k.day.clone()))
+    .bind(col(|k| k.grid.clone().unwrap_or_default()))
+    .bind(col(|k| k.category.clone()))
+    .execute(&mut *db)
+    .await?;
+    sqlx::query("analyze refresh_keys")
+        .execute(&mut *db)
+        .await?;
+    sqlx::query(history::DELETE_REFRESH_KEYS)
+        .execute(&mut *db)
+        .await?;
+    let sql = history::days_fill_sql(&DAYS, &history::refresh_keys_scope(&DAYS));
+    sqlx::query(AssertSqlSafe(sql)).execute(&mut *db).await?;
     Ok(())
 }
 

@@ -18,10 +18,10 @@ pub(super) const DAYS: DayDialect = DayDialect {
     greatest: "max",
 };
 
-/// Recomputes these buckets (several thousand: everything at once).
+/// Recomputes these buckets (many: together, see [`history::REFRESH_SET_ABOVE`]).
 pub(super) async fn refresh(db: &mut SqliteConnection, keys: &BTreeSet<DayKey>) -> StoreResult<()> {
-    if keys.len() > history::REFRESH_ALL_ABOVE {
-        return fill_all(db).await;
+    if keys.len() > history::REFRESH_SET_ABOVE {
+        return refresh_set(db, keys).await;
     }
     for k in keys {
         sqlx::query("delete from incident_days where day = ? and grid = ? and category = ?")
@@ -38,6 +38,45 @@ pub(super) async fn refresh(db: &mut SqliteConnection, keys: &BTreeSet<DayKey>) 
             .execute(&mut *db)
             .await?;
     }
+    Ok(())
+}
+
+/// Recomputes many buckets with one delete and one insert.
+async fn refresh_set(db: &mut SqliteConnection, keys: &BTreeSet<DayKey>) -> StoreResult<()> {
+    sqlx::query(
+        "create temp table if not exists refresh_keys (day text, grid text, category text)",
+    )
+    .execute(&mut *db)
+    .await?;
+    sqlx::query("delete from refresh_keys")
+        .execute(&mut *db)
+        .await?;
+    let triples: Vec<[&str; 3]> = keys
+        .iter()
+        .map(|k| {
+            [
+                k.day.as_str(),
+                k.grid.as_deref().unwrap_or(""),
+                k.category.as_str(),
+            ]
+        })
+        .collect();
+    let list = serde_json::to_string(&triples).map_err(|e| StoreError::Db(e.to_string()))?;
+    sqlx::query(
+        "insert into refresh_keys select json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
+         json_extract(value, '$[2]') from json_each(?)",
+    )
+    .bind(list)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query(history::DELETE_REFRESH_KEYS)
+        .execute(&mut *db)
+        .await?;
+    let sql = history::days_fill_sql(&DAYS, &history::refresh_keys_scope(&DAYS));
+    sqlx::query(AssertSqlSafe(sql)).execute(&mut *db).await?;
+    sqlx::query("delete from refresh_keys")
+        .execute(&mut *db)
+        .await?;
     Ok(())
 }
 
