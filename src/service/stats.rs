@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use crate::auth::policy::Scope;
-use crate::domain::handling::{Counts, Handling, Timing, Trend};
+use crate::domain::handling::{Handling, Timing, Trend};
 use crate::domain::incident::{category_name, shanghai};
 use crate::domain::{AreaCode, Incident, IncidentStatus, Level};
 use crate::error::AppError;
@@ -62,29 +62,26 @@ fn start(d: NaiveDate) -> DateTime<Utc> {
         .map_or(DateTime::<Utc>::MIN_UTC, |t| t.with_timezone(&Utc))
 }
 
-/// How the history part of `[since, until]` is read, given the live
-/// window's start `window`: the whole days strictly between the first and
-/// the last day (and before the window's day) from aggregates; the edge
-/// days case by case (returned in [`Plan::exact`]).
-#[derive(Debug, Clone, PartialEq)]
-struct Span {
-    whole: (NaiveDate, NaiveDate),
-}
-
-impl Span {
-    fn new(since: DateTime<Utc>, until: DateTime<Utc>, window: DateTime<Utc>) -> Span {
-        let last = day(until).min(day(window));
-        Span {
-            whole: (day(since) + Duration::days(1), last - Duration::days(1)),
-        }
-    }
+/// The days of `[since, until]` read from aggregates, given the live
+/// window's start `window`: those strictly between the first and the last
+/// day, and before the window's day (empty when first > last). The edge
+/// days are read case by case ([`Plan::exact`]).
+fn whole_days(
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    window: DateTime<Utc>,
+) -> (NaiveDate, NaiveDate) {
+    let last = day(until).min(day(window));
+    (day(since) + Duration::days(1), last - Duration::days(1))
 }
 
 /// Which days are read from aggregates and which case by case.
 #[derive(Debug, Clone, PartialEq)]
 struct Plan {
-    now: Span,
-    before: Span,
+    /// whole days of the window
+    now: (NaiveDate, NaiveDate),
+    /// whole days of the window before
+    before: (NaiveDate, NaiveDate),
     /// days read case by case: the edges of both windows and the window's day
     exact: BTreeSet<NaiveDate>,
 }
@@ -100,8 +97,8 @@ impl Plan {
             .filter(|d| *d >= day(earlier) && *d <= last)
             .collect();
         Plan {
-            now: Span::new(from, to, window),
-            before: Span::new(earlier, from, window),
+            now: whole_days(from, to, window),
+            before: whole_days(earlier, from, window),
             exact,
         }
     }
@@ -167,13 +164,12 @@ async fn history(
         status: false,
         close: true,
     };
-    let now = plan.now.whole;
     Ok(History {
         exact,
-        grids_now: h::days(state, scope, area, now, DaysBy::GRID).await?,
-        groups_now: h::days(state, scope, area, now, groups).await?,
-        handling_now: h::days(state, scope, area, now, handling).await?,
-        grids_before: h::days(state, scope, area, plan.before.whole, DaysBy::GRID).await?,
+        grids_now: h::days(state, scope, area, plan.now, DaysBy::GRID).await?,
+        groups_now: h::days(state, scope, area, plan.now, groups).await?,
+        handling_now: h::days(state, scope, area, plan.now, handling).await?,
+        grids_before: h::days(state, scope, area, plan.before, DaysBy::GRID).await?,
         trend,
     })
 }
@@ -257,14 +253,7 @@ pub async fn incidents(state: &AppState, scope: &Scope, q: &StatsQuery) -> Resul
         *grid_now.entry(&r.grid).or_default() += r.reported as usize;
     }
     for r in &history.handling_now {
-        let c = Counts {
-            close_minutes: (r.close_min >= 0).then_some(r.close_min),
-            cases: r.reported as usize,
-            due: r.due as usize,
-            on_time: r.on_time as usize,
-            finished: r.finished as usize,
-            reopened: r.reopened as usize,
-        };
+        let c = r.counts();
         overall.add_counts(&c);
         by_category.entry(&r.category).or_default().add_counts(&c);
         by_street.entry(&r.grid).or_default().add_counts(&c);
@@ -356,12 +345,12 @@ mod tests {
         // the live window starts on the 25th: everything asked is history.
         let p = Plan::new((at(1, 21), at(10, 15), at(20, 9)), at(25, 3));
         assert_eq!(
-            p.now.whole,
+            p.now,
             (date(11), date(19)),
             "the 11th to the 19th are whole days of the window"
         );
         assert_eq!(
-            p.before.whole,
+            p.before,
             (date(2), date(9)),
             "the 2nd to the 9th are whole days of the window before"
         );
@@ -377,7 +366,7 @@ mod tests {
         // the live window starts on the 15th at 06:00, inside the question
         let p = Plan::new((at(1, 0), at(10, 0), at(20, 0)), at(15, 6));
         assert_eq!(
-            p.now.whole,
+            p.now,
             (date(11), date(14)),
             "whole days stop before the window's day"
         );
@@ -394,9 +383,9 @@ mod tests {
             (at(1, 0), at(10, 0), at(20, 0)),
             at(1, 0) - Duration::days(3),
         );
-        assert!(p.now.whole.0 > p.now.whole.1, "no whole day: {:?}", p.now);
+        assert!(p.now.0 > p.now.1, "no whole day: {:?}", p.now);
         assert!(
-            p.before.whole.0 > p.before.whole.1,
+            p.before.0 > p.before.1,
             "no whole day before: {:?}",
             p.before
         );
@@ -416,10 +405,7 @@ mod tests {
             [date(9), date(10)],
             "each edge day once"
         );
-        assert!(p.now.whole.0 > p.now.whole.1, "no whole day inside one day");
-        assert!(
-            p.before.whole.0 > p.before.whole.1,
-            "none in the window before either"
-        );
+        assert!(p.now.0 > p.now.1, "no whole day inside one day");
+        assert!(p.before.0 > p.before.1, "none in the window before either");
     }
 }

@@ -302,6 +302,21 @@ impl DayKey {
     }
 }
 
+/// What a bucket's key is made of, as read from `incidents` (`select grid,
+/// category, reported_at`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KeyRow {
+    grid: Option<String>,
+    category: String,
+    reported_at: DateTime<Utc>,
+}
+
+impl From<KeyRow> for DayKey {
+    fn from(r: KeyRow) -> DayKey {
+        DayKey::of(r.grid.as_deref(), &r.category, r.reported_at)
+    }
+}
+
 /// The Asia/Shanghai calendar day of an instant, as the aggregates key it.
 pub fn shanghai_day(t: DateTime<Utc>) -> String {
     t.with_timezone(&crate::domain::incident::shanghai())
@@ -516,6 +531,20 @@ pub struct DayRow {
     pub finished: i64,
     /// finished and reopened at least once
     pub reopened: i64,
+}
+
+impl DayRow {
+    /// The row's figures in the terms of [`crate::domain::handling::Handling::add_counts`].
+    pub fn counts(&self) -> crate::domain::handling::Counts {
+        crate::domain::handling::Counts {
+            close_minutes: (self.close_min >= 0).then_some(self.close_min),
+            cases: self.reported as usize,
+            due: self.due as usize,
+            on_time: self.on_time as usize,
+            finished: self.finished as usize,
+            reopened: self.reopened as usize,
+        }
+    }
 }
 
 /// A write touching more buckets than this (an import) recomputes them

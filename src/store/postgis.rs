@@ -485,18 +485,17 @@ impl Store for PostgisStore {
         (lon, lat): (f64, f64),
     ) -> StoreResult<Change> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("update incidents set status = $1, version = version + 1 where id = $2 and version = $3")
-            .bind(status).bind(id).bind(expected).execute(&mut *tx).await?;
-        if done.rows_affected() == 0 {
+        let done: Option<super::history::KeyRow> = sqlx::query_as("update incidents set status = $1, version = version + 1 where id = $2 and version = $3 returning grid, category, reported_at")
+            .bind(status).bind(id).bind(expected).fetch_optional(&mut *tx).await?;
+        let Some(key) = done else {
             return Err(StoreError::Conflict(format!(
                 "incident {id} was changed by someone else (expected version {expected}); reload and retry"
             )));
-        }
+        };
         sqlx::query("insert into incident_history (incident_id, at, actor, action, status, note) values ($1, now(), $2, $3, $4, $5)")
             .bind(id).bind(actor).bind(action).bind(status).bind(note).execute(&mut *tx).await?;
         // The case's status or history changed: its bucket is recomputed.
-        let keys = days::keys_of(&mut tx, &[id.to_owned()]).await?;
-        days::refresh(&mut tx, &keys).await?;
+        days::refresh(&mut tx, &[key.into()].into()).await?;
         let row = sqlx::query("insert into changes (at, kind, record_id, minx, miny, maxx, maxy) values (now(), 'incident.updated', $1, $2, $3, $2, $3) returning *")
             .bind(id).bind(lon).bind(lat).fetch_one(&mut *tx).await?;
         let change = map::change(&row)?;

@@ -452,24 +452,24 @@ impl Store for SqliteStore {
     ) -> StoreResult<Change> {
         let mut tx = self.write().await?;
         let now = Utc::now();
-        let done = sqlx::query(
-            "update incidents set status = ?, version = version + 1 where id = ? and version = ?",
+        let done: Option<super::history::KeyRow> = sqlx::query_as(
+            "update incidents set status = ?, version = version + 1 where id = ? and version = ? \
+             returning grid, category, reported_at",
         )
         .bind(status)
         .bind(id)
         .bind(expected)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
+        let Some(key) = done else {
             return Err(StoreError::Conflict(format!(
                 "incident {id} was changed by someone else (expected version {expected}); reload and retry"
             )));
-        }
+        };
         sqlx::query("insert into incident_history (incident_id, at, actor, action, status, note) values (?, ?, ?, ?, ?, ?)")
             .bind(id).bind(now).bind(actor).bind(action).bind(status).bind(note).execute(&mut *tx).await?;
         // The case's status or history changed: its bucket is recomputed.
-        let keys = days::keys_of(&mut tx, &[id.to_owned()]).await?;
-        days::refresh(&mut tx, &keys).await?;
+        days::refresh(&mut tx, &[key.into()].into()).await?;
         let row = sqlx::query("insert into changes (at, kind, record_id, minx, miny, maxx, maxy) values (?, 'incident.updated', ?, ?, ?, ?, ?) returning *")
             .bind(now).bind(id).bind(lon).bind(lat).bind(lon).bind(lat).fetch_one(&mut *tx).await?;
         let change = map::change(&row)?;

@@ -230,7 +230,7 @@ async fn aggregates_match_cases(
     now: chrono::DateTime<Utc>,
     when: &str,
 ) {
-    use minqing::domain::handling::{Counts, Handling};
+    use minqing::domain::handling::Handling;
     use minqing::store::{DaysBy, DaysQuery, HistoryFilter, Owners};
     use std::collections::BTreeMap;
     // Everything finished is history for a window starting tomorrow.
@@ -280,14 +280,7 @@ async fn aggregates_match_cases(
     for r in &rows {
         got.entry(r.category.clone())
             .or_default()
-            .add_counts(&Counts {
-                close_minutes: (r.close_min >= 0).then_some(r.close_min),
-                cases: r.reported as usize,
-                due: r.due as usize,
-                on_time: r.on_time as usize,
-                finished: r.finished as usize,
-                reopened: r.reopened as usize,
-            });
+            .add_counts(&r.counts());
         *got_counts
             .entry((r.grid.clone(), r.status.clone()))
             .or_default() += r.reported;

@@ -3,12 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Utc};
-use sqlx::{AssertSqlSafe, PgConnection, Row};
+use sqlx::{AssertSqlSafe, PgConnection};
 
 use super::{DIALECT, bind_all};
 use crate::store::StoreResult;
-use crate::store::history::{self, DayDialect, DayKey};
+use crate::store::history::{self, DayDialect, DayKey, KeyRow};
 
 pub(super) const DAYS: DayDialect = DayDialect {
     day_of: |c| format!("to_char({c} at time zone 'Asia/Shanghai', 'YYYY-MM-DD')"),
@@ -104,16 +103,10 @@ pub(super) async fn keys_of(
     db: &mut PgConnection,
     ids: &[String],
 ) -> StoreResult<BTreeSet<DayKey>> {
-    let rows = sqlx::query("select grid, category, reported_at from incidents where id = any($1)")
-        .bind(ids)
-        .fetch_all(&mut *db)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            let grid: Option<String> = r.try_get("grid")?;
-            let category: String = r.try_get("category")?;
-            let at: DateTime<Utc> = r.try_get("reported_at")?;
-            Ok(DayKey::of(grid.as_deref(), &category, at))
-        })
-        .collect()
+    let rows: Vec<KeyRow> =
+        sqlx::query_as("select grid, category, reported_at from incidents where id = any($1)")
+            .bind(ids)
+            .fetch_all(&mut *db)
+            .await?;
+    Ok(rows.into_iter().map(DayKey::from).collect())
 }

@@ -3,11 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Utc};
-use sqlx::{AssertSqlSafe, Row, SqliteConnection};
+use sqlx::{AssertSqlSafe, SqliteConnection};
 
 use super::{DIALECT, bind_all};
-use crate::store::history::{self, DayDialect, DayKey};
+use crate::store::history::{self, DayDialect, DayKey, KeyRow};
 use crate::store::{StoreError, StoreResult};
 
 /// SQLite keeps times as RFC 3339 text: days and spans go through `julianday`.
@@ -97,18 +96,11 @@ pub(super) async fn keys_of(
     ids: &[String],
 ) -> StoreResult<BTreeSet<DayKey>> {
     let list = serde_json::to_string(ids).map_err(|e| StoreError::Db(e.to_string()))?;
-    let rows = sqlx::query(
+    let rows: Vec<KeyRow> = sqlx::query_as(
         "select grid, category, reported_at from incidents where id in (select value from json_each(?))",
     )
     .bind(list)
     .fetch_all(&mut *db)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let grid: Option<String> = r.try_get("grid")?;
-            let category: String = r.try_get("category")?;
-            let at: DateTime<Utc> = r.try_get("reported_at")?;
-            Ok(DayKey::of(grid.as_deref(), &category, at))
-        })
-        .collect()
+    Ok(rows.into_iter().map(DayKey::from).collect())
 }
