@@ -18,6 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::geom::{BBox, haversine_m};
 use super::index::SpatialIndex;
+use super::par::{self, worker_count};
 use super::raster::{Frame, Raster};
 
 /// Default reach of a patrol around its track.
@@ -49,10 +50,6 @@ pub fn cell_m_for(reach_m: f64) -> f64 {
 
 fn area(b: &BBox) -> f64 {
     (b.max_lon - b.min_lon).max(0.0) * (b.max_lat - b.min_lat).max(0.0)
-}
-
-fn worker_count() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
 }
 
 impl SpatialIndex {
@@ -212,21 +209,7 @@ impl SpatialIndex {
                 covered as f64 / inside as f64
             }
         };
-        let workers = worker_count();
-        if grids.len() < 512 || workers <= 1 {
-            return grids.iter().map(|&g| one(g)).collect();
-        }
-        let chunk = grids.len().div_ceil(workers);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = grids
-                .chunks(chunk)
-                .map(|c| s.spawn(move || c.iter().map(|&g| one(g)).collect::<Vec<f64>>()))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("share worker"))
-                .collect()
-        })
+        par::map(grids, 512, |&g| one(g))
     }
 
     /// Visited, missed and last visits of the key places in a grid.

@@ -8,6 +8,7 @@ pub mod gaps;
 pub mod geom;
 pub mod index;
 pub mod nearest;
+pub mod par;
 pub mod raster;
 pub mod search;
 pub mod tracks;

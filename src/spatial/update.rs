@@ -119,12 +119,7 @@ impl SpatialIndex {
             .incidents
             .items
             .iter()
-            .map(
-                |i| match i.grid.as_deref().and_then(|g| areas.position(g)) {
-                    Some(p) => Some(p as u32),
-                    None => areas.grid_at((i.lon, i.lat)),
-                },
-            )
+            .map(|i| areas.grid_of(i))
             .collect();
         self.incidents.grid = grids;
         self.index_places_by_grid();
