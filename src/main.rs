@@ -9,6 +9,10 @@ use minqing::config::{
     CheckCommand, Cli, Command, DEFAULT_STORE, ServeArgs, UserCommand, redact_url,
 };
 
+/// mimalloc rather than glibc's malloc: see Cargo.toml.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

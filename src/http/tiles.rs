@@ -262,7 +262,7 @@ fn respond(
         .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
     if gzip_ok {
         common.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-        Ok((common, cached.gzip.clone()).into_response())
+        Ok((common, cached.gzip()).into_response())
     } else {
         Ok((common, cached.body.clone()).into_response())
     }

@@ -1,12 +1,15 @@
 //! A bounded tile cache with exact invalidation: a write names its bounding
 //! box and layer, and exactly the cached tiles that overlap it are dropped.
-//! Tiles are stored with their gzip form so a cached hit never compresses.
+//! A tile's gzip form is made once, by the first request that accepts it,
+//! so a cached hit never compresses.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
+
+use bytes::Bytes;
 
 use super::{BUFFER, TileCoord};
 use crate::spatial::BBox;
@@ -27,43 +30,56 @@ pub struct TileKey {
 /// A finished tile.
 #[derive(Debug)]
 pub struct CachedTile {
-    /// raw body
-    pub body: Vec<u8>,
-    /// gzip of the body
-    pub gzip: Vec<u8>,
+    /// raw body, shared by every answer that sends it (no copy per request)
+    pub body: Bytes,
+    /// gzip of the body, made by the first request that accepts it
+    gzip: OnceLock<Bytes>,
     /// strong ETag (quoted)
     pub etag: String,
     expires: Option<Instant>,
 }
 
 impl CachedTile {
-    /// Builds a tile entry, compressing once. `ttl` bounds the life of tiles
-    /// whose content depends on the clock (overdue flags, patrol windows).
+    /// Builds a tile entry. `ttl` bounds the life of tiles whose content
+    /// depends on the clock (overdue flags, patrol windows).
     pub fn new(body: Vec<u8>, ttl: Option<Duration>) -> CachedTile {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         body.hash(&mut h);
         let etag = format!("\"{:016x}-{:x}\"", h.finish(), body.len());
-        let mut enc = flate2::write::GzEncoder::new(
-            Vec::with_capacity(body.len() / 2),
-            flate2::Compression::fast(),
-        );
-        // Writing to a Vec cannot fail.
-        let _ = enc.write_all(&body);
-        let gzip = enc.finish().unwrap_or_default();
         CachedTile {
-            body,
-            gzip,
+            body: Bytes::from(body),
+            gzip: OnceLock::new(),
             etag,
             expires: ttl.map(|t| Instant::now() + t),
         }
+    }
+
+    /// The gzip form, compressed once, on the first request that accepts
+    /// it: a client that does not (or an uncached tile for one that does
+    /// not) costs no compression.
+    pub fn gzip(&self) -> Bytes {
+        self.gzip
+            .get_or_init(|| {
+                let mut enc = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(self.body.len() / 2),
+                    flate2::Compression::fast(),
+                );
+                // Writing to a Vec cannot fail.
+                let _ = enc.write_all(&self.body);
+                Bytes::from(enc.finish().unwrap_or_default())
+            })
+            .clone()
     }
 
     fn live(&self) -> bool {
         self.expires.is_none_or(|e| Instant::now() < e)
     }
 
+    /// What the entry counts against the cache's bound, the same before
+    /// and after its gzip form is made: room for both (fast deflate never
+    /// grows a body by more than a few bytes per 16 KiB block).
     fn size(&self) -> usize {
-        self.body.len() + self.gzip.len() + 128
+        2 * self.body.len() + 128
     }
 }
 
