@@ -30,6 +30,17 @@ pub struct AreaEntry {
     pub children: Vec<u32>,
 }
 
+impl AreaEntry {
+    /// The bounds of [`Self::world`], from the WGS84 box: Web Mercator
+    /// maps longitude and latitude apart and in order (y grows southwards),
+    /// so the corners project to the corners, with no walk over the points.
+    pub fn world_bounds(&self) -> geo_types::Rect<f64> {
+        let (x0, y0) = lonlat_to_world(self.bbox.min_lon, self.bbox.max_lat);
+        let (x1, y1) = lonlat_to_world(self.bbox.max_lon, self.bbox.min_lat);
+        geo_types::Rect::new(Coord { x: x0, y: y0 }, Coord { x: x1, y: y1 })
+    }
+}
+
 /// Anything placed at one WGS84 point with a stable id.
 pub trait Located {
     /// WGS84 lon/lat.
@@ -579,6 +590,37 @@ impl SpatialIndex {
 mod tests {
     use super::*;
     use geo_types::polygon;
+
+    #[test]
+    fn world_bounds_from_the_box_equal_the_projected_points_bounds() {
+        let area = Area {
+            code: crate::domain::AreaCode::parse("441802001").expect("a street code"),
+            name: "街道".into(),
+            parent: None,
+            geometry: MultiPolygon(vec![polygon![
+                (x: 113.01, y: 23.61), (x: 113.07, y: 23.62), (x: 113.05, y: 23.69),
+                (x: 113.0, y: 23.66), (x: 113.01, y: 23.61)
+            ]]),
+            head: None,
+            households: 0,
+            residents: 0,
+        };
+        let set = AreaSet::build(vec![area]);
+        let e = &set.entries[0];
+        let walked = e.world.bounding_rect().expect("bounds");
+        let from_box = e.world_bounds();
+        for (a, b) in [
+            (walked.min().x, from_box.min().x),
+            (walked.min().y, from_box.min().y),
+            (walked.max().x, from_box.max().x),
+            (walked.max().y, from_box.max().y),
+        ] {
+            assert!(
+                (a - b).abs() < 1e-15,
+                "bounds from the box {b} against the points {a}"
+            );
+        }
+    }
 
     #[test]
     fn labels_sit_inside_their_area() {

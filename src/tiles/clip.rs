@@ -1,7 +1,7 @@
 //! From world-unit geometry to valid MVT geometry: project, clip to the
 //! buffered tile, simplify, round, drop repeats and slivers, orient rings.
 
-use geo_types::{LineString, MultiPolygon};
+use geo_types::{LineString, MultiPolygon, Rect};
 
 use super::{BUFFER, EXTENT, TileCoord};
 
@@ -139,7 +139,18 @@ pub fn polygons(
     eps: f64,
 ) -> Option<Vec<Vec<Vec<[i32; 2]>>>> {
     use geo::BoundingRect;
-    let r = mp.bounding_rect()?;
+    polygons_within(mp, mp.bounding_rect()?, tile, eps)
+}
+
+/// [`polygons`] of a multipolygon whose bounds (world units) are known:
+/// the index keeps each area's, and a street's outline is thousands of
+/// points to walk per tile for them otherwise.
+pub fn polygons_within(
+    mp: &MultiPolygon<f64>,
+    r: Rect<f64>,
+    tile: &TileCoord,
+    eps: f64,
+) -> Option<Vec<Vec<Vec<[i32; 2]>>>> {
     let (x0, y0) = tile.to_tile(r.min().x, r.min().y);
     let (x1, y1) = tile.to_tile(r.max().x, r.max().y);
     let (lo, hi) = (-f64::from(BUFFER), f64::from(EXTENT) + f64::from(BUFFER));

@@ -1,6 +1,7 @@
 //! What each map layer puts in a tile. Rights are applied here, from the
 //! caller's [`Rights`] as the policy decided them, so no path can leave them out.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -52,16 +53,21 @@ impl Rights {
 /// Simplification tolerance in tile units (a quarter pixel of a 256 px tile).
 pub(super) const EPS: f64 = 4.0;
 
-pub(super) fn s(v: &str) -> Prop {
-    Prop::Str(v.to_owned())
+pub(super) fn s(v: &str) -> Prop<'_> {
+    Prop::Str(Cow::Borrowed(v))
 }
 
-fn count_prop(n: Shown) -> Prop {
+fn count_prop(n: Shown) -> Prop<'static> {
     match n {
         Shown::Exact(v) => Prop::Int(i64::from(v)),
         Shown::Small => Prop::Str("<3".into()),
         Shown::Hidden => Prop::Str("hidden".into()),
     }
+}
+
+/// An area's polygons in the tile, clipped and simplified.
+pub(super) fn area_polygons(e: &AreaEntry, tile: &TileCoord) -> Option<Vec<Vec<Vec<[i32; 2]>>>> {
+    clip::polygons_within(&e.world, e.world_bounds(), tile, EPS)
 }
 
 pub(super) fn point_geom(lon: f64, lat: f64, tile: &TileCoord) -> Option<TileGeom> {
@@ -70,13 +76,13 @@ pub(super) fn point_geom(lon: f64, lat: f64, tile: &TileCoord) -> Option<TileGeo
 }
 
 /// Builds the MVT layers for one map layer (the named layer plus companions).
-pub fn build(
-    index: &SpatialIndex,
+pub fn build<'a>(
+    index: &'a SpatialIndex,
     layer: Layer,
     tile: &TileCoord,
     now: DateTime<Utc>,
     rights: &Rights,
-) -> Vec<TileLayer> {
+) -> Vec<TileLayer<'a>> {
     match layer {
         Layer::Grids => grids(index, tile),
         Layer::Hazards => vec![hazards(index, tile)],
@@ -113,7 +119,7 @@ fn levels_at(z: u8) -> Vec<Level> {
         .collect()
 }
 
-fn label(e: &AreaEntry, tile: &TileCoord) -> Option<TileFeature> {
+fn label<'a>(e: &'a AreaEntry, tile: &TileCoord) -> Option<TileFeature<'a>> {
     Some(TileFeature {
         id: None,
         geom: point_geom(e.label.0, e.label.1, tile)?,
@@ -125,7 +131,7 @@ fn label(e: &AreaEntry, tile: &TileCoord) -> Option<TileFeature> {
     })
 }
 
-fn grids(index: &SpatialIndex, tile: &TileCoord) -> Vec<TileLayer> {
+fn grids<'a>(index: &'a SpatialIndex, tile: &TileCoord) -> Vec<TileLayer<'a>> {
     let mut polys = TileLayer {
         name: "grids".into(),
         features: vec![],
@@ -135,7 +141,7 @@ fn grids(index: &SpatialIndex, tile: &TileCoord) -> Vec<TileLayer> {
         features: vec![],
     };
     for (i, e) in visible_areas(index, tile, &levels_at(tile.z)) {
-        let Some(p) = clip::polygons(&e.world, tile, EPS) else {
+        let Some(p) = area_polygons(e, tile) else {
             continue;
         };
         let a = &e.area;
@@ -164,14 +170,14 @@ fn grids(index: &SpatialIndex, tile: &TileCoord) -> Vec<TileLayer> {
     vec![polys, labels]
 }
 
-fn grid_code(index: &SpatialIndex, g: Option<u32>) -> Prop {
+fn grid_code(index: &SpatialIndex, g: Option<u32>) -> Prop<'_> {
     s(
         g.map(|i| index.areas.entries[i as usize].area.code.as_str())
             .unwrap_or(""),
     )
 }
 
-fn hazards(index: &SpatialIndex, tile: &TileCoord) -> TileLayer {
+fn hazards<'a>(index: &'a SpatialIndex, tile: &TileCoord) -> TileLayer<'a> {
     let l = &index.hazards;
     let mut idx: Vec<usize> = l.in_bbox(&tile.bbox_wgs84(BUFFER)).collect();
     idx.sort_unstable();
@@ -207,7 +213,7 @@ fn hazards(index: &SpatialIndex, tile: &TileCoord) -> TileLayer {
     }
 }
 
-fn shelters(index: &SpatialIndex, tile: &TileCoord) -> TileLayer {
+fn shelters<'a>(index: &'a SpatialIndex, tile: &TileCoord) -> TileLayer<'a> {
     let l = &index.shelters;
     let mut idx: Vec<usize> = l.in_bbox(&tile.bbox_wgs84(BUFFER)).collect();
     idx.sort_unstable();
@@ -233,7 +239,7 @@ fn shelters(index: &SpatialIndex, tile: &TileCoord) -> TileLayer {
     }
 }
 
-fn places(index: &SpatialIndex, tile: &TileCoord) -> TileLayer {
+fn places<'a>(index: &'a SpatialIndex, tile: &TileCoord) -> TileLayer<'a> {
     let l = &index.places;
     let mut idx: Vec<usize> = l.in_bbox(&tile.bbox_wgs84(BUFFER)).collect();
     idx.sort_unstable();
@@ -265,12 +271,12 @@ fn places(index: &SpatialIndex, tile: &TileCoord) -> TileLayer {
 
 pub use crate::domain::incident::is_on_map;
 
-fn incidents(
-    index: &SpatialIndex,
+fn incidents<'a>(
+    index: &'a SpatialIndex,
     tile: &TileCoord,
     now: DateTime<Utc>,
     scope: &Scope,
-) -> Vec<TileLayer> {
+) -> Vec<TileLayer<'a>> {
     let l = &index.incidents;
     let mut idx: Vec<usize> = index
         .map_incidents
@@ -297,11 +303,11 @@ fn incidents(
                         ("grid", s(v.grid.as_deref().unwrap_or(""))),
                         (
                             "reported_at",
-                            s(&crate::domain::incident::to_shanghai(v.reported_at)),
+                            Prop::Str(crate::domain::incident::to_shanghai(v.reported_at).into()),
                         ),
                         (
                             "deadline",
-                            s(&crate::domain::incident::to_shanghai(v.deadline)),
+                            Prop::Str(crate::domain::incident::to_shanghai(v.deadline).into()),
                         ),
                         ("overdue", Prop::Bool(v.is_overdue(now))),
                     ],
@@ -367,12 +373,12 @@ fn people_level(z: u8) -> Level {
     }
 }
 
-fn people_counts(
-    index: &SpatialIndex,
+fn people_counts<'a>(
+    index: &'a SpatialIndex,
     tile: &TileCoord,
     counts: &PeopleCounts,
     shown: &Protected,
-) -> Vec<TileLayer> {
+) -> Vec<TileLayer<'a>> {
     let level = people_level(tile.z);
     let mut points = TileLayer {
         name: "people".into(),
@@ -391,7 +397,7 @@ fn people_counts(
         if total == Shown::Exact(0) {
             continue;
         }
-        if let Some(p) = clip::polygons(&e.world, tile, EPS) {
+        if let Some(p) = area_polygons(e, tile) {
             areas.features.push(TileFeature {
                 id: Some(i as u64),
                 geom: TileGeom::Polygons(p),

@@ -11,6 +11,8 @@ pub mod patrol;
 pub mod tilejson;
 pub mod topology;
 
+use std::borrow::Cow;
+
 pub use coord::TileCoord;
 
 /// Tile extent in MVT units.
@@ -18,11 +20,13 @@ pub const EXTENT: u32 = 4096;
 /// Buffer around the tile, in MVT units, so strokes and symbols do not cut at edges.
 pub const BUFFER: i32 = 64;
 
-/// A property value of a tile feature.
+/// A property value of a tile feature. Text is borrowed from the index
+/// where it can be: a tile of a province holds hundreds of features, and a
+/// copy of every name and code per feature was most of its allocations.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Prop {
+pub enum Prop<'a> {
     /// text
-    Str(String),
+    Str(Cow<'a, str>),
     /// integer
     Int(i64),
     /// floating point
@@ -44,20 +48,20 @@ pub enum TileGeom {
 
 /// One feature of a tile layer.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TileFeature {
+pub struct TileFeature<'a> {
     /// Optional numeric id.
     pub id: Option<u64>,
     /// Geometry in tile units.
     pub geom: TileGeom,
     /// Properties in a fixed order.
-    pub props: Vec<(&'static str, Prop)>,
+    pub props: Vec<(&'static str, Prop<'a>)>,
 }
 
 /// One named layer of a tile.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct TileLayer {
+pub struct TileLayer<'a> {
     /// MVT layer name.
     pub name: String,
     /// Features.
-    pub features: Vec<TileFeature>,
+    pub features: Vec<TileFeature<'a>>,
 }

@@ -2,7 +2,10 @@
 //! and the same content as an RFC 7946 FeatureCollection.
 
 use geozero::mvt::tile::{Feature, GeomType, Layer};
-use geozero::mvt::{Message, TagsBuilder, Tile, TileValue};
+use std::collections::HashMap;
+
+use foldhash::fast::FixedState;
+use geozero::mvt::{Message, Tile, TileValue};
 use serde_json::{Map, Value, json};
 
 use super::{EXTENT, Prop, TileCoord, TileFeature, TileGeom, TileLayer};
@@ -64,15 +67,50 @@ fn encode_geom(g: &TileGeom) -> (GeomType, Vec<u32>) {
 
 fn tile_value(p: &Prop) -> TileValue {
     match p {
-        Prop::Str(s) => TileValue::Str(s.clone()),
+        Prop::Str(s) => TileValue::Str(s.to_string()),
         Prop::Int(i) => TileValue::Sint(*i),
         Prop::Float(f) => TileValue::Double(*f),
         Prop::Bool(b) => TileValue::Bool(*b),
     }
 }
 
+/// A property value as a layer's value table keys it: borrowed, so a
+/// string repeated over the layer's features is copied once, when first
+/// seen (geozero's `TagsBuilder` takes an owned value per feature).
+#[derive(PartialEq, Eq, Hash)]
+enum ValueKey<'a> {
+    Str(&'a str),
+    Int(i64),
+    Float(u64),
+    Bool(bool),
+}
+
+impl<'a> ValueKey<'a> {
+    fn of(p: &'a Prop<'_>) -> ValueKey<'a> {
+        match p {
+            Prop::Str(s) => ValueKey::Str(s),
+            Prop::Int(i) => ValueKey::Int(*i),
+            Prop::Float(f) => ValueKey::Float(f.to_bits()),
+            Prop::Bool(b) => ValueKey::Bool(*b),
+        }
+    }
+}
+
+/// The position of `key` in a table, added at the end when new.
+fn position<K: Eq + std::hash::Hash>(
+    index: &mut HashMap<K, u32, FixedState>,
+    key: K,
+    add: impl FnOnce() -> usize,
+) -> u32 {
+    *index.entry(key).or_insert_with(|| add() as u32)
+}
+
 fn encode_layer(l: &TileLayer) -> Layer {
-    let mut tags = TagsBuilder::new();
+    let (mut keys, mut values): (Vec<String>, Vec<TileValue>) = (Vec::new(), Vec::new());
+    let mut key_at: HashMap<&str, u32, FixedState> = HashMap::default();
+    // Names and codes differ per feature: about two new values each.
+    let mut value_at: HashMap<ValueKey<'_>, u32, FixedState> =
+        HashMap::with_capacity_and_hasher(2 * l.features.len(), FixedState::default());
     let features = l
         .features
         .iter()
@@ -80,9 +118,14 @@ fn encode_layer(l: &TileLayer) -> Layer {
             let (ty, geometry) = encode_geom(&f.geom);
             let mut t = Vec::with_capacity(f.props.len() * 2);
             for (k, v) in &f.props {
-                let (ki, vi) = tags.insert_ref(k, tile_value(v));
-                t.push(ki);
-                t.push(vi);
+                t.push(position(&mut key_at, k, || {
+                    keys.push((*k).to_owned());
+                    keys.len() - 1
+                }));
+                t.push(position(&mut value_at, ValueKey::of(v), || {
+                    values.push(tile_value(v));
+                    values.len() - 1
+                }));
             }
             Feature {
                 id: f.id,
@@ -92,7 +135,6 @@ fn encode_layer(l: &TileLayer) -> Layer {
             }
         })
         .collect();
-    let (keys, values) = tags.into_tags();
     Layer {
         version: 2,
         name: l.name.clone(),
@@ -178,4 +220,57 @@ pub fn to_geojson(layers: &[TileLayer], tile: &TileCoord) -> Value {
 /// Decodes an MVT tile (for tests and tools).
 pub fn decode(bytes: &[u8]) -> Result<Tile, String> {
     Tile::decode(bytes).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+
+    fn feature<'a>(name: &'a str, n: i64) -> TileFeature<'a> {
+        TileFeature {
+            id: None,
+            geom: TileGeom::Points(vec![[1, 2]]),
+            props: vec![
+                ("name", Prop::Str(Cow::Borrowed(name))),
+                ("n", Prop::Int(n)),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_layer_stores_each_key_and_value_once_and_features_point_at_them() {
+        let layer = TileLayer {
+            name: "t".into(),
+            features: vec![feature("甲", 1), feature("乙", 1), feature("甲", 2)],
+        };
+        let tile = decode(&encode(&[layer])).expect("decodes");
+        let l = &tile.layers[0];
+        assert_eq!(
+            l.keys,
+            vec!["name", "n"],
+            "each key once, in first-seen order"
+        );
+        assert_eq!(
+            l.values.len(),
+            4,
+            "values 甲, 1, 乙, 2: repeats share one entry"
+        );
+        let read = |f: usize| -> (String, i64) {
+            let t = &l.features[f].tags;
+            let v = |i: u32| &l.values[i as usize];
+            (
+                v(t[1]).string_value.clone().expect("a name"),
+                v(t[3]).sint_value.expect("a number"),
+            )
+        };
+        assert_eq!(read(0), ("甲".to_owned(), 1));
+        assert_eq!(read(1), ("乙".to_owned(), 1));
+        assert_eq!(read(2), ("甲".to_owned(), 2));
+        assert_eq!(
+            l.features[0].tags[1], l.features[2].tags[1],
+            "the same name is one value"
+        );
+    }
 }

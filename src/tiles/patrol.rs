@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::layers::{EPS, point_geom, s, visible_areas};
+use super::layers::{EPS, area_polygons, point_geom, s, visible_areas};
 use super::{BUFFER, Prop, TileCoord, TileFeature, TileGeom, TileLayer, clip};
 use crate::auth::policy::Scope;
 use crate::domain::Level;
@@ -16,19 +16,19 @@ pub const TRACKS_FROM_Z: u8 = 13;
 /// The window the layer shows, ending now.
 pub const WINDOW_DAYS: i64 = 7;
 
-fn round3(v: f64) -> Prop {
+fn round3(v: f64) -> Prop<'static> {
     Prop::Float((v * 1000.0).round() / 1000.0)
 }
 
 /// The MVT layers `patrol`, `patrol_tracks`, `patrol_missed` and `patrol_gaps`.
 ///
 /// Only grids in `scope` are drawn, and only track segments that start in one.
-pub fn layers(
-    index: &SpatialIndex,
+pub fn layers<'a>(
+    index: &'a SpatialIndex,
     tile: &TileCoord,
     now: DateTime<Utc>,
     scope: &Scope,
-) -> Vec<TileLayer> {
+) -> Vec<TileLayer<'a>> {
     let layer = |name: &str| TileLayer {
         name: name.into(),
         features: vec![],
@@ -42,7 +42,7 @@ pub fn layers(
     let visible: Vec<(usize, _)> = visible_areas(index, tile, &[Level::Grid])
         .into_iter()
         .filter(|(_, e)| scope.allows(Some(e.area.code.as_str()), None))
-        .filter_map(|(i, e)| clip::polygons(&e.world, tile, EPS).map(|p| (i, (e, p))))
+        .filter_map(|(i, e)| area_polygons(e, tile).map(|p| (i, (e, p))))
         .collect();
     let ids: Vec<usize> = visible.iter().map(|(i, _)| *i).collect();
     // One raster for every grid of the tile; incidents counted over the same window.
@@ -98,12 +98,12 @@ pub fn layers(
 }
 
 /// Track segments in the tile since `since`, joined into one line per run of a member.
-fn track_lines(
-    index: &SpatialIndex,
+fn track_lines<'a>(
+    index: &'a SpatialIndex,
     tile: &TileCoord,
     since: DateTime<Utc>,
     scope: &Scope,
-) -> TileLayer {
+) -> TileLayer<'a> {
     let t = &index.tracks;
     let in_scope = |i: usize| {
         *scope == Scope::All || {

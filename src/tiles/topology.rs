@@ -32,7 +32,7 @@ fn kind_name(k: ProblemKind) -> &'static str {
 /// assert_eq!(layer.name, "topology");
 /// assert_eq!(layer.features.len(), 1, "a code problem is a point at its area");
 /// ```
-pub fn layer(problems: &[Problem], tile: &TileCoord) -> TileLayer {
+pub fn layer(problems: &[Problem], tile: &TileCoord) -> TileLayer<'static> {
     let mut features = Vec::new();
     for (i, p) in problems.iter().enumerate() {
         let shape = p.geometry.as_ref().and_then(|poly| {
@@ -51,10 +51,10 @@ pub fn layer(problems: &[Problem], tile: &TileCoord) -> TileLayer {
             id: Some(i as u64),
             geom,
             props: vec![
-                ("kind", Prop::Str(kind_name(p.kind).to_owned())),
+                ("kind", Prop::Str(kind_name(p.kind).into())),
                 ("area_m2", Prop::Float(p.area_m2.unwrap_or(0.0).round())),
-                ("codes", Prop::Str(p.codes.join(","))),
-                ("detail", Prop::Str(p.detail.clone())),
+                ("codes", Prop::Str(p.codes.join(",").into())),
+                ("detail", Prop::Str(p.detail.clone().into())),
             ],
         });
     }
