@@ -82,8 +82,14 @@ async fn schemathesis(root: &'static str, schema: String, token: String) -> std:
                 MAX_EXAMPLES,
                 "--seed",
                 SEED,
+                // One worker: with two, Hypothesis's lambda-source caches are
+                // shared by two threads, and two of its ASTs built at once trip
+                // CPython 3.11's per-interpreter depth counter ("AST
+                // constructor recursion depth mismatch", twice in a row on 3
+                // Dec 2026, Hypothesis 6.170.17), or raise the `KeyError`
+                // retried below.
                 "--workers",
-                "2",
+                "1",
                 "--no-color",
             ])
             .current_dir(std::env::temp_dir())
