@@ -22,7 +22,8 @@ pub const BUFFER: i32 = 64;
 
 /// A property value of a tile feature. Text is borrowed from the index
 /// where it can be: a tile of a province holds hundreds of features, and a
-/// copy of every name and code per feature was most of its allocations.
+/// copy of every name and code per feature was a large share of its
+/// allocations.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Prop<'a> {
     /// text
