@@ -25,9 +25,6 @@ use crate::store::{DayRow, DaysBy};
 /// Days in the `daily` trend.
 const TREND_DAYS: usize = 7;
 
-/// Digits of a street's code (the `by_street` figures).
-const STREET_LEN: usize = 9;
-
 /// What to count.
 #[derive(Debug, Clone)]
 pub struct StatsQuery {
@@ -159,7 +156,7 @@ async fn history(
         close: false,
     };
     let handling = DaysBy {
-        grid_len: Some(STREET_LEN),
+        grid_len: Some(Level::Street.code_len()),
         category: true,
         status: false,
         close: true,
@@ -233,7 +230,7 @@ pub async fn incidents(state: &AppState, scope: &Scope, q: &StatsQuery) -> Resul
         overall.add(i, t, now);
         by_category.entry(&i.category).or_default().add(i, t, now);
         by_street
-            .entry(&g[..STREET_LEN.min(g.len())])
+            .entry(&g[..Level::Street.code_len().min(g.len())])
             .or_default()
             .add(i, t, now);
         let e = groups.entry(&g[..len.min(g.len())]).or_default();

@@ -1,10 +1,10 @@
 //! MVT 2.1 encoding (geozero's protobuf types; geometry commands written here)
 //! and the same content as an RFC 7946 FeatureCollection.
 
-use geozero::mvt::tile::{Feature, GeomType, Layer};
 use std::collections::HashMap;
 
 use foldhash::fast::FixedState;
+use geozero::mvt::tile::{Feature, GeomType, Layer};
 use geozero::mvt::{Message, Tile, TileValue};
 use serde_json::{Map, Value, json};
 
