@@ -6,7 +6,7 @@
 
 use std::cmp::Ordering;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 
 use super::AppState;
 use crate::auth::policy::Scope;
@@ -247,31 +247,248 @@ pub async fn timed_between(
     Ok(state.store.history_timed(&f, None).await?)
 }
 
-/// For statistics: the per-day aggregates of the history cases of `scope`
-/// under `area` reported on the Shanghai days `first..=last`, which must
-/// lie wholly before the live window, summed apart as `by` says. Empty
-/// when there is no window, the range is empty, or the scope is a
-/// reporter's own cases (the caller reads those case by case).
+/// A range of days cut where months begin and end: the days before the
+/// first whole month, the whole months (as the first day of the first and
+/// of the last), the days after the last whole month. Without a whole
+/// month inside, all of it is `head`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MonthSplit {
+    /// days before the whole months (or all days)
+    pub head: Option<(NaiveDate, NaiveDate)>,
+    /// the whole months
+    pub months: Option<(NaiveDate, NaiveDate)>,
+    /// days after the whole months
+    pub tail: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// The first day of `d`'s month.
+fn month_start(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap_or(d)
+}
+
+/// The first day of the month after `d`'s.
+fn next_month(d: NaiveDate) -> NaiveDate {
+    month_start(d)
+        .checked_add_months(Months::new(1))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// Cuts `first..=last` into days and whole months ([`MonthSplit`]).
+pub fn split_months(first: NaiveDate, last: NaiveDate) -> MonthSplit {
+    if first > last {
+        return MonthSplit::default();
+    }
+    let from = if first.day() == 1 {
+        first
+    } else {
+        next_month(first)
+    };
+    // The first day after the last whole month.
+    let until = if last.succ_opt().is_some_and(|n| n.day() == 1) {
+        next_month(last)
+    } else {
+        month_start(last)
+    };
+    if from >= until {
+        return MonthSplit {
+            head: Some((first, last)),
+            ..MonthSplit::default()
+        };
+    }
+    let before = |d: NaiveDate| d.pred_opt().unwrap_or(d);
+    MonthSplit {
+        head: (first < from).then(|| (first, before(from))),
+        months: Some((from, month_start(before(until)))),
+        tail: (until <= last).then_some((until, last)),
+    }
+}
+
+/// For statistics: the aggregates of the history cases of `scope` under
+/// `area` reported on the Shanghai days `first..=last`, which must lie
+/// wholly before the live window, summed apart as `by` says: whole months
+/// from the month rollups where they can answer, the other days from the
+/// day aggregates. The rows are to be added up (a key may come once per
+/// part). Empty when there is no window, the range is empty, or the scope
+/// is a reporter's own cases (the caller reads those case by case).
 pub async fn days(
     state: &AppState,
     scope: &Scope,
     area: Option<&str>,
-    (first, last): (chrono::NaiveDate, chrono::NaiveDate),
+    (first, last): (NaiveDate, NaiveDate),
     by: crate::store::DaysBy,
 ) -> Result<Vec<crate::store::DayRow>, AppError> {
     let window = state.index().history_before;
     let (Some(_), Some(owners)) = (window, owners(scope)) else {
         return Ok(Vec::new());
     };
-    if first > last {
-        return Ok(Vec::new());
+    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let query = |(a, b): (String, String), months: bool| crate::store::DaysQuery {
+        owners: owners.clone(),
+        area: area.map(str::to_owned),
+        first: a,
+        last: b,
+        by,
+        months,
+    };
+    let whole = query((day(first), day(last)), false);
+    let split = split_months(first, last);
+    let Some((m0, m1)) = split.months.filter(|_| whole.months_answer()) else {
+        if first > last {
+            return Ok(Vec::new());
+        }
+        return Ok(state.store.history_days(&whole).await?);
+    };
+    let month = |d: NaiveDate| d.format("%Y-%m").to_string();
+    let mut rows = state
+        .store
+        .history_days(&query((month(m0), month(m1)), true))
+        .await?;
+    for (a, b) in [split.head, split.tail].into_iter().flatten() {
+        rows.extend(
+            state
+                .store
+                .history_days(&query((day(a), day(b)), false))
+                .await?,
+        );
     }
-    let q = crate::store::DaysQuery {
+    Ok(rows)
+}
+
+/// For hot spots: the history cases of `scope` under `area` per grid,
+/// reported on the Shanghai days of `now` and of `before` (both before the
+/// live window): whole months from the per-grid month counts where the
+/// store keeps them, the other days from the day aggregates. A grid may
+/// come more than once (the counts are to be added up).
+pub async fn grid_counts(
+    state: &AppState,
+    scope: &Scope,
+    area: Option<&str>,
+    now: (NaiveDate, NaiveDate),
+    before: (NaiveDate, NaiveDate),
+) -> Result<Vec<crate::store::GridCount>, AppError> {
+    use crate::store::{DaysBy, GridCount, GridMonthsQuery, history::month_index};
+    let window = state.index().history_before;
+    let (Some(_), Some(owners)) = (window, owners(scope)) else {
+        return Ok(Vec::new());
+    };
+    let (split_now, split_before) = (split_months(now.0, now.1), split_months(before.0, before.1));
+    let index = |m: Option<(NaiveDate, NaiveDate)>| {
+        m.map_or((1, 0), |(a, b)| (month_index(a), month_index(b)))
+    };
+    let q = GridMonthsQuery {
         owners,
         area: area.map(str::to_owned),
-        first: first.format("%Y-%m-%d").to_string(),
-        last: last.format("%Y-%m-%d").to_string(),
-        by,
+        now: index(split_now.months),
+        before: index(split_before.months),
     };
-    Ok(state.store.history_days(&q).await?)
+    let counted = |(n, b): (i64, i64)| {
+        move |r: crate::store::DayRow| GridCount {
+            grid: r.grid,
+            now: r.reported * n,
+            before: r.reported * b,
+        }
+    };
+    let Some(mut out) = state.store.history_grid_months(&q).await? else {
+        // No per-grid months in this store: every day from the day aggregates.
+        let mut out: Vec<GridCount> = days(state, scope, area, now, DaysBy::GRID)
+            .await?
+            .into_iter()
+            .map(counted((1, 0)))
+            .collect();
+        let was = days(state, scope, area, before, DaysBy::GRID).await?;
+        out.extend(was.into_iter().map(counted((0, 1))));
+        return Ok(out);
+    };
+    for (split, k) in [(split_now, (1, 0)), (split_before, (0, 1))] {
+        for range in [split.head, split.tail].into_iter().flatten() {
+            let rows = days(state, scope, area, range, DaysBy::GRID).await?;
+            out.extend(rows.into_iter().map(counted(k)));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("a valid date")
+    }
+
+    #[test]
+    fn a_range_is_cut_where_whole_months_begin_and_end() {
+        let s = split_months(d(2025, 1, 15), d(2025, 4, 10));
+        assert_eq!(
+            s.head,
+            Some((d(2025, 1, 15), d(2025, 1, 31))),
+            "days before February"
+        );
+        assert_eq!(
+            s.months,
+            Some((d(2025, 2, 1), d(2025, 3, 1))),
+            "February and March whole"
+        );
+        assert_eq!(
+            s.tail,
+            Some((d(2025, 4, 1), d(2025, 4, 10))),
+            "days of April"
+        );
+    }
+
+    #[test]
+    fn ranges_on_month_bounds_have_no_edge_days() {
+        let s = split_months(d(2024, 2, 1), d(2024, 12, 31));
+        assert_eq!(s.head, None);
+        assert_eq!(s.months, Some((d(2024, 2, 1), d(2024, 12, 1))));
+        assert_eq!(s.tail, None);
+        let leap = split_months(d(2024, 2, 1), d(2024, 2, 29));
+        assert_eq!(
+            leap.months,
+            Some((d(2024, 2, 1), d(2024, 2, 1))),
+            "February 2024 ends on the 29th"
+        );
+        assert_eq!((leap.head, leap.tail), (None, None));
+    }
+
+    #[test]
+    fn ranges_without_a_whole_month_are_all_days() {
+        for (a, b) in [
+            (d(2025, 1, 2), d(2025, 1, 31)),
+            (d(2025, 1, 20), d(2025, 2, 27)),
+            (d(2025, 3, 1), d(2025, 3, 30)),
+        ] {
+            let s = split_months(a, b);
+            assert_eq!(
+                s,
+                MonthSplit {
+                    head: Some((a, b)),
+                    ..MonthSplit::default()
+                },
+                "{a}..{b}"
+            );
+        }
+        assert_eq!(
+            split_months(d(2025, 2, 1), d(2025, 1, 31)),
+            MonthSplit::default(),
+            "empty range"
+        );
+    }
+
+    #[test]
+    fn the_parts_cover_every_day_once() {
+        let (a, b) = (d(2019, 11, 3), d(2026, 2, 27));
+        let s = split_months(a, b);
+        let mut days = 0;
+        for (x, y) in [s.head, s.tail].into_iter().flatten() {
+            days += (y - x).num_days() + 1;
+        }
+        let (m0, m1) = s.months.expect("whole months inside");
+        let mut m = m0;
+        while m <= m1 {
+            days += (next_month(m) - m).num_days();
+            m = next_month(m);
+        }
+        assert_eq!(days, (b - a).num_days() + 1, "every day of {a}..{b} once");
+    }
 }

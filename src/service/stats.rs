@@ -20,7 +20,7 @@ use crate::domain::handling::{Handling, Timing, Trend};
 use crate::domain::incident::{category_name, shanghai};
 use crate::domain::{AreaCode, Incident, IncidentStatus, Level};
 use crate::error::AppError;
-use crate::store::{DayRow, DaysBy};
+use crate::store::{DayRow, DaysBy, GridCount};
 
 /// Days in the `daily` trend.
 const TREND_DAYS: usize = 7;
@@ -106,16 +106,16 @@ impl Plan {
 struct History {
     /// cases of the edge days (or all of a citizen's), for the counts
     exact: Vec<(Incident, Timing)>,
-    /// whole days of the window: cases per grid
-    grids_now: Vec<DayRow>,
+    /// whole days of the window and of the window before: cases per grid
+    grids: Vec<GridCount>,
     /// whole days of the window: per group (an area of the level asked
     /// for), category and status
     groups_now: Vec<DayRow>,
-    /// whole days of the window: handling per street, category and minutes
-    /// to 结案
+    /// whole days of the window: handling figures per street and category
     handling_now: Vec<DayRow>,
-    /// whole days of the window before: cases per grid
-    grids_before: Vec<DayRow>,
+    /// whole days of the window: cases closed after handling per street,
+    /// category and minutes to 结案 (for the median and 90th percentile)
+    closes_now: Vec<DayRow>,
     /// cases of the trend's days, for the trend only
     trend: Vec<(Incident, Timing)>,
 }
@@ -132,10 +132,12 @@ async fn history(
     };
     // The trend counts open-at-day's-end, which aggregates cannot tell: its
     // days are always read case by case (with cases settled since).
-    let trend = h::timed(state, scope, area, (trend_start, to), trend_start).await?;
+    let trend = h::timed(state, scope, area, (trend_start, to), trend_start);
     if matches!(scope, Scope::Own(_)) {
-        let exact =
-            h::timed_between(state, scope, area, earlier, to + Duration::seconds(1)).await?;
+        let (trend, exact) = tokio::try_join!(
+            trend,
+            h::timed_between(state, scope, area, earlier, to + Duration::seconds(1))
+        )?;
         return Ok(History {
             exact,
             trend,
@@ -143,30 +145,54 @@ async fn history(
         });
     }
     let plan = Plan::new((earlier, from, to), window);
-    let mut exact = Vec::new();
-    for d in &plan.exact {
-        let next = start(*d + Duration::days(1));
-        exact.extend(h::timed_between(state, scope, area, start(*d), next).await?);
-    }
+    let exact = async {
+        let days = plan.exact.iter().map(|d| {
+            let next = start(*d + Duration::days(1));
+            h::timed_between(state, scope, area, start(*d), next)
+        });
+        let days = futures::future::try_join_all(days).await?;
+        Ok::<_, AppError>(days.into_iter().flatten().collect::<Vec<_>>())
+    };
     // Each read sums only what its part of the answer needs.
     let groups = DaysBy {
         grid_len: Some(level.code_len()),
         category: true,
         status: true,
         close: false,
+        closed_only: false,
     };
     let handling = DaysBy {
         grid_len: Some(Level::Street.code_len()),
         category: true,
         status: false,
-        close: true,
+        close: false,
+        closed_only: false,
     };
+    // Minutes to 结案 are read apart, from the day aggregates and only for
+    // cases closed after handling: the figures above come from the month
+    // rollups.
+    let closes = DaysBy {
+        close: true,
+        closed_only: true,
+        ..handling
+    };
+    // The reads are independent: on their own connections the store
+    // answers them side by side (a year's statistics are a few million
+    // aggregate rows).
+    let (trend, exact, grids, groups_now, handling_now, closes_now) = tokio::try_join!(
+        trend,
+        exact,
+        h::grid_counts(state, scope, area, plan.now, plan.before),
+        h::days(state, scope, area, plan.now, groups),
+        h::days(state, scope, area, plan.now, handling),
+        h::days(state, scope, area, plan.now, closes),
+    )?;
     Ok(History {
         exact,
-        grids_now: h::days(state, scope, area, plan.now, DaysBy::GRID).await?,
-        groups_now: h::days(state, scope, area, plan.now, groups).await?,
-        handling_now: h::days(state, scope, area, plan.now, handling).await?,
-        grids_before: h::days(state, scope, area, plan.before, DaysBy::GRID).await?,
+        grids,
+        groups_now,
+        handling_now,
+        closes_now,
         trend,
     })
 }
@@ -243,14 +269,21 @@ pub async fn incidents(state: &AppState, scope: &Scope, q: &StatsQuery) -> Resul
         *e.by_status.entry(i.status.as_str()).or_default() += 1;
     }
     // Whole days of history: finished cases, neither open nor overdue.
-    for r in &history.grids_before {
-        *grid_before.entry(&r.grid).or_default() += r.reported as usize;
+    for r in &history.grids {
+        if r.before > 0 {
+            *grid_before.entry(&r.grid).or_default() += r.before as usize;
+        }
+        if r.now > 0 {
+            *grid_now.entry(&r.grid).or_default() += r.now as usize;
+        }
     }
-    for r in &history.grids_now {
-        *grid_now.entry(&r.grid).or_default() += r.reported as usize;
-    }
-    for r in &history.handling_now {
-        let c = r.counts();
+    let closes = history.closes_now.iter().map(|r| (r, r.close_counts()));
+    for (r, c) in history
+        .handling_now
+        .iter()
+        .map(|r| (r, r.counts()))
+        .chain(closes)
+    {
         overall.add_counts(&c);
         by_category.entry(&r.category).or_default().add_counts(&c);
         by_street.entry(&r.grid).or_default().add_counts(&c);

@@ -18,7 +18,9 @@ use crate::config::redact_url;
 use crate::domain::incident::Step;
 use crate::domain::visit::{ScheduleRow, Visit};
 use crate::domain::{Dataset, Incident, LayerRecords, PatrolMember, PatrolPoint, Person};
-pub use history::{DayKey, DayRow, DaysBy, DaysQuery, HistoryFilter, Owners};
+pub use history::{
+    DayKey, DayRow, DaysBy, DaysQuery, GridCount, GridMonthsQuery, HistoryFilter, Owners,
+};
 
 /// What can go wrong in a store, worded for the one-line CLI message or a log.
 #[derive(Debug, thiserror::Error)]
@@ -277,6 +279,15 @@ pub trait Store: Send + Sync {
     /// (statistics over history); empty for a reporter's scope, which
     /// aggregates cannot tell apart.
     async fn history_days(&self, q: &DaysQuery) -> StoreResult<Vec<DayRow>>;
+    /// Cases per grid over whole months kept per grid (hot spots over long
+    /// windows); `None` where the store keeps no such counts (SQLite: the
+    /// day aggregates answer instead).
+    async fn history_grid_months(
+        &self,
+        _q: &GridMonthsQuery,
+    ) -> StoreResult<Option<Vec<GridCount>>> {
+        Ok(None)
+    }
     /// Reads a metadata value.
     async fn meta(&self, key: &str) -> StoreResult<Option<String>>;
     /// Writes a metadata value.

@@ -297,6 +297,22 @@ impl Store for PostgisStore {
             .collect::<Result<_, _>>()?)
     }
 
+    async fn history_grid_months(
+        &self,
+        q: &super::GridMonthsQuery,
+    ) -> StoreResult<Option<Vec<super::GridCount>>> {
+        let Some((sql, args)) = super::history::grid_months_sql(q, &DIALECT) else {
+            return Ok(Some(Vec::new()));
+        };
+        let q = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &args);
+        let rows = q.fetch_all(&self.pool).await?;
+        Ok(Some(
+            rows.iter()
+                .map(sqlx::FromRow::from_row)
+                .collect::<Result<_, _>>()?,
+        ))
+    }
+
     async fn load_live(&self, before: Option<DateTime<Utc>>) -> StoreResult<Dataset> {
         // Tables are read and decoded in parallel tasks: start-up time is what this buys.
         let areas = spawn_map(&self.pool, "select code, name, head_name, head_phone, households, residents, st_asbinary(geom) as geom from areas order by length(code), code".into(), map::area);

@@ -247,6 +247,7 @@ async fn aggregates_match_cases(
         first: "2000-01-01".into(),
         last: "2100-01-01".into(),
         by,
+        months: false,
     };
     let rows = store.history_days(&every_day(DaysBy::ALL)).await.unwrap();
     assert!(!rows.is_empty(), "{when}: the aggregates hold rows");
@@ -266,6 +267,65 @@ async fn aggregates_match_cases(
         per_grid, from_all,
         "{when}: cases per grid, summed in the store and here"
     );
+    // The month rollups hold what the days hold, per street, category and status.
+    let by_street = DaysBy {
+        grid_len: Some(9),
+        category: true,
+        status: true,
+        close: false,
+        closed_only: false,
+    };
+    let keyed = |rows: Vec<minqing::store::DayRow>| {
+        let mut m: BTreeMap<(String, String, String), [i64; 5]> = BTreeMap::new();
+        for r in rows {
+            let e = m.entry((r.grid, r.category, r.status)).or_default();
+            for (x, y) in e
+                .iter_mut()
+                .zip([r.reported, r.due, r.on_time, r.finished, r.reopened])
+            {
+                *x += y;
+            }
+        }
+        m
+    };
+    let from_days = keyed(store.history_days(&every_day(by_street)).await.unwrap());
+    let all_months = DaysQuery {
+        first: "2000-01".into(),
+        last: "2100-01".into(),
+        months: true,
+        ..every_day(by_street)
+    };
+    let from_months = keyed(store.history_days(&all_months).await.unwrap());
+    assert!(
+        !from_months.is_empty(),
+        "{when}: the month rollups hold rows"
+    );
+    assert_eq!(
+        from_months, from_days,
+        "{when}: figures per street, category and status from the month rollups and from the days"
+    );
+    // Where the store keeps cases per grid and month, they are the days' too.
+    let q = minqing::store::GridMonthsQuery {
+        owners: Owners::All,
+        area: None,
+        now: (1, 12 * 200),
+        before: (1, 0),
+    };
+    if let Some(counts) = store.history_grid_months(&q).await.unwrap() {
+        assert!(
+            counts.iter().all(|c| c.before == 0),
+            "{when}: an empty range of months counts nothing"
+        );
+        let got: BTreeMap<String, i64> = counts
+            .into_iter()
+            .filter(|c| c.now > 0)
+            .map(|c| (c.grid, c.now))
+            .collect();
+        assert_eq!(
+            got, per_grid,
+            "{when}: cases per grid from the grid months and from the days"
+        );
+    }
     let mut want: BTreeMap<String, Handling> = BTreeMap::new();
     let mut want_counts: BTreeMap<(String, String), i64> = BTreeMap::new();
     for (i, t) in &cases {

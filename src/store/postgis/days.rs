@@ -1,13 +1,13 @@
 //! The per-day aggregates of finished cases on PostGIS (migration 0011):
 //! buckets recomputed in the transaction of the write that touched them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use sqlx::{AssertSqlSafe, PgConnection};
+use sqlx::{AssertSqlSafe, PgConnection, Row};
 
 use super::{DIALECT, bind_all};
 use crate::store::StoreResult;
-use crate::store::history::{self, DayDialect, DayKey, KeyRow};
+use crate::store::history::{self, Arg, DayDialect, DayKey, KeyRow};
 
 pub(super) const DAYS: DayDialect = DayDialect {
     day_of: |c| format!("to_char({c} at time zone 'Asia/Shanghai', 'YYYY-MM-DD')"),
@@ -39,17 +39,110 @@ pub(super) async fn refresh(db: &mut PgConnection, keys: &BTreeSet<DayKey>) -> S
             &format!("incident_days {} {grid} {}", k.day, k.category),
         )
         .await?;
-        sqlx::query("delete from incident_days where day = $1 and grid = $2 and category = $3")
-            .bind(&k.day)
-            .bind(grid)
-            .bind(&k.category)
-            .execute(&mut *db)
-            .await?;
+        let (days, days_args) = history::bucket_days(k, &DIALECT, 1);
+        let old = rollups_out(db, &days, &days_args).await?;
+        run(
+            db,
+            &format!("delete from incident_days where {days}"),
+            &days_args,
+        )
+        .await?;
         let (scope, args) = history::day_key_scope(k, &DIALECT, &DAYS, 1);
-        let sql = history::days_fill_sql(&DAYS, &scope);
-        bind_all(sqlx::query(AssertSqlSafe(sql)), &args)
-            .execute(&mut *db)
-            .await?;
+        run(db, &history::days_fill_sql(&DAYS, &scope), &args).await?;
+        let (months, months_args) = history::bucket_months(k, &DIALECT, 1);
+        rollups_in(db, (&days, &days_args), (&months, &months_args), old).await?;
+    }
+    Ok(())
+}
+
+/// Runs one statement with its arguments.
+async fn run(db: &mut PgConnection, sql: &str, args: &[Arg]) -> StoreResult<()> {
+    bind_all(sqlx::query(AssertSqlSafe(sql.to_owned())), args)
+        .execute(&mut *db)
+        .await?;
+    Ok(())
+}
+
+/// Before the day rows matching `days` are rewritten: takes them out of
+/// the month rollups and answers their cases per grid and month.
+async fn rollups_out(db: &mut PgConnection, days: &str, args: &[Arg]) -> StoreResult<GridMonths> {
+    run(db, &history::months_apply_sql(days, -1), args).await?;
+    grid_months_of(db, days, args).await
+}
+
+/// After the day rows matching `days` are rewritten: adds them to the
+/// month rollups, drops the month rows emptied (those matching `months`)
+/// and moves the per-grid counts by the difference from `old`.
+async fn rollups_in(
+    db: &mut PgConnection,
+    (days, days_args): (&str, &[Arg]),
+    (months, months_args): (&str, &[Arg]),
+    old: GridMonths,
+) -> StoreResult<()> {
+    run(db, &history::months_apply_sql(days, 1), days_args).await?;
+    let drop = format!("{} and {months}", history::MONTHS_DROP_EMPTY);
+    run(db, &drop, months_args).await?;
+    let mut change = grid_months_of(db, days, days_args).await?;
+    for (k, n) in old {
+        *change.entry(k).or_default() -= n;
+    }
+    change.retain(|_, n| *n != 0);
+    add_grid_months(db, &change).await
+}
+
+/// Cases per (grid, month index): see [`MONTH_INDEX`].
+type GridMonths = BTreeMap<(String, i32), i64>;
+
+/// The month of a `YYYY-MM-DD` day as `grid_months` indexes it: months
+/// since 1970-01, January 1970 being 1.
+const MONTH_INDEX: &str =
+    "((cast(substr(day, 1, 4) as int) - 1970) * 12 + cast(substr(day, 6, 2) as int))";
+
+/// The cases of the day rows matching `days` per grid and month.
+async fn grid_months_of(
+    db: &mut PgConnection,
+    days: &str,
+    args: &[Arg],
+) -> StoreResult<GridMonths> {
+    let sql = format!(
+        "select grid, {MONTH_INDEX} as m, cast(sum(reported) as int8) as n \
+         from incident_days where {days} and grid <> '' group by 1, 2"
+    );
+    let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), args)
+        .fetch_all(&mut *db)
+        .await?;
+    rows.iter()
+        .map(|r| Ok(((r.try_get("grid")?, r.try_get("m")?), r.try_get("n")?)))
+        .collect()
+}
+
+/// Adds `change` to the per-grid month counts: one statement per month
+/// (an array element of many rows at once), after creating missing rows.
+async fn add_grid_months(db: &mut PgConnection, change: &GridMonths) -> StoreResult<()> {
+    if change.is_empty() {
+        return Ok(());
+    }
+    let grids: BTreeSet<&str> = change.keys().map(|(g, _)| g.as_str()).collect();
+    sqlx::query("insert into grid_months (grid, counts) select unnest($1::text[]), '{}' on conflict (grid) do nothing")
+        .bind(grids.into_iter().collect::<Vec<_>>())
+        .execute(&mut *db)
+        .await?;
+    let mut by_month: BTreeMap<i32, (Vec<&str>, Vec<i32>)> = BTreeMap::new();
+    for ((g, m), n) in change {
+        let e = by_month.entry(*m).or_default();
+        e.0.push(g);
+        e.1.push(i32::try_from(*n).unwrap_or(i32::MAX));
+    }
+    for (m, (grids, ns)) in by_month {
+        sqlx::query(
+            "update grid_months set counts[$1] = coalesce(counts[$1], 0) + d.n \
+             from unnest($2::text[], $3::int4[]) as d(grid, n) where grid_months.grid = d.grid",
+        )
+        .bind(m)
+        .bind(grids)
+        .bind(ns)
+        .execute(&mut *db)
+        .await?;
     }
     Ok(())
 }
@@ -78,12 +171,12 @@ async fn refresh_set(db: &mut PgConnection, keys: &BTreeSet<DayKey>) -> StoreRes
     sqlx::query("analyze refresh_keys")
         .execute(&mut *db)
         .await?;
-    sqlx::query(history::DELETE_REFRESH_KEYS)
-        .execute(&mut *db)
-        .await?;
+    let days = history::REFRESH_KEYS_DAYS;
+    let old = rollups_out(db, days, &[]).await?;
+    run(db, &format!("delete from incident_days where {days}"), &[]).await?;
     let sql = history::days_fill_sql(&DAYS, &history::refresh_keys_scope(&DAYS));
-    sqlx::query(AssertSqlSafe(sql)).execute(&mut *db).await?;
-    Ok(())
+    run(db, &sql, &[]).await?;
+    rollups_in(db, (days, &[]), (&history::refresh_keys_months(), &[]), old).await
 }
 
 /// Rebuilds every bucket from the cases and their histories.
@@ -92,10 +185,31 @@ pub(super) async fn fill_all(db: &mut PgConnection) -> StoreResult<()> {
     sqlx::query("delete from incident_days")
         .execute(&mut *db)
         .await?;
-    sqlx::query(AssertSqlSafe(history::days_fill_sql(&DAYS, "true")))
-        .execute(&mut *db)
-        .await?;
-    Ok(())
+    run(db, &history::days_fill_sql(&DAYS, "true"), &[]).await?;
+    run(db, "delete from incident_months", &[]).await?;
+    run(db, &history::months_apply_sql("true", 1), &[]).await?;
+    run(db, "delete from grid_months", &[]).await?;
+    // Dense arrays from the sparse (grid, month) sums: the months without
+    // cases between two with are nulls, the bounds those of the first and
+    // last month.
+    let fill = format!(
+        "insert into grid_months (grid, counts) \
+         select grid, cast('[' || min(m) || ':' || max(m) || ']={{' \
+           || string_agg(repeat('NULL,', coalesce(gap, 0)) || n, ',' order by m) || '}}' as int4[]) \
+         from (select grid, m, n, m - lag(m) over (partition by grid order by m) - 1 as gap \
+               from (select grid, {MONTH_INDEX} as m, sum(reported) as n \
+                     from incident_days where grid <> '' group by 1, 2) s) w \
+         group by grid"
+    );
+    run(db, &fill, &[]).await?;
+    // Planner statistics now: before, a year's read of the freshly filled
+    // days was planned for thirty thousand rows and sorted 770,000.
+    run(
+        db,
+        "analyze incident_days, incident_months, grid_months",
+        &[],
+    )
+    .await
 }
 
 /// The buckets the stored incidents among `ids` count in now.

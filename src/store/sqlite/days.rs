@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use sqlx::{AssertSqlSafe, SqliteConnection};
 
 use super::{DIALECT, bind_all};
-use crate::store::history::{self, DayDialect, DayKey, KeyRow};
+use crate::store::history::{self, Arg, DayDialect, DayKey, KeyRow};
 use crate::store::{StoreError, StoreResult};
 
 /// SQLite keeps times as RFC 3339 text: days and spans go through `julianday`.
@@ -23,20 +23,31 @@ pub(super) async fn refresh(db: &mut SqliteConnection, keys: &BTreeSet<DayKey>) 
         return refresh_set(db, keys).await;
     }
     for k in keys {
-        sqlx::query("delete from incident_days where day = ? and grid = ? and category = ?")
-            .bind(&k.day)
-            .bind(k.grid.as_deref().unwrap_or(""))
-            .bind(&k.category)
-            .execute(&mut *db)
-            .await?;
+        let (days, days_args) = history::bucket_days(k, &DIALECT, 1);
+        run(db, &history::months_apply_sql(&days, -1), &days_args).await?;
+        run(
+            db,
+            &format!("delete from incident_days where {days}"),
+            &days_args,
+        )
+        .await?;
         let (scope, args) = history::day_key_scope(k, &DIALECT, &DAYS, 1);
         // `?` placeholders are positional: the scope's arguments twice.
         let twice: Vec<_> = args.iter().chain(&args).cloned().collect();
-        let sql = history::days_fill_sql(&DAYS, &scope);
-        bind_all(sqlx::query(AssertSqlSafe(sql)), &twice)
-            .execute(&mut *db)
-            .await?;
+        run(db, &history::days_fill_sql(&DAYS, &scope), &twice).await?;
+        run(db, &history::months_apply_sql(&days, 1), &days_args).await?;
+        let (months, months_args) = history::bucket_months(k, &DIALECT, 1);
+        let drop = format!("{} and {months}", history::MONTHS_DROP_EMPTY);
+        run(db, &drop, &months_args).await?;
     }
+    Ok(())
+}
+
+/// Runs one statement with its arguments.
+async fn run(db: &mut SqliteConnection, sql: &str, args: &[Arg]) -> StoreResult<()> {
+    bind_all(sqlx::query(AssertSqlSafe(sql.to_owned())), args)
+        .execute(&mut *db)
+        .await?;
     Ok(())
 }
 
@@ -68,11 +79,18 @@ async fn refresh_set(db: &mut SqliteConnection, keys: &BTreeSet<DayKey>) -> Stor
     .bind(list)
     .execute(&mut *db)
     .await?;
-    sqlx::query(history::DELETE_REFRESH_KEYS)
-        .execute(&mut *db)
-        .await?;
+    let days = history::REFRESH_KEYS_DAYS;
+    run(db, &history::months_apply_sql(days, -1), &[]).await?;
+    run(db, &format!("delete from incident_days where {days}"), &[]).await?;
     let sql = history::days_fill_sql(&DAYS, &history::refresh_keys_scope(&DAYS));
-    sqlx::query(AssertSqlSafe(sql)).execute(&mut *db).await?;
+    run(db, &sql, &[]).await?;
+    run(db, &history::months_apply_sql(days, 1), &[]).await?;
+    let drop = format!(
+        "{} and {}",
+        history::MONTHS_DROP_EMPTY,
+        history::refresh_keys_months()
+    );
+    run(db, &drop, &[]).await?;
     sqlx::query("delete from refresh_keys")
         .execute(&mut *db)
         .await?;
@@ -84,10 +102,9 @@ pub(super) async fn fill_all(db: &mut SqliteConnection) -> StoreResult<()> {
     sqlx::query("delete from incident_days")
         .execute(&mut *db)
         .await?;
-    sqlx::query(AssertSqlSafe(history::days_fill_sql(&DAYS, "true")))
-        .execute(&mut *db)
-        .await?;
-    Ok(())
+    run(db, &history::days_fill_sql(&DAYS, "true"), &[]).await?;
+    run(db, "delete from incident_months", &[]).await?;
+    run(db, &history::months_apply_sql("true", 1), &[]).await
 }
 
 /// The buckets the stored incidents among `ids` count in now.
