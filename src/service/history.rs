@@ -399,11 +399,20 @@ pub async fn grid_counts(
         out.extend(was.into_iter().map(counted((0, 1))));
         return Ok(out);
     };
-    for (split, k) in [(split_now, (1, 0)), (split_before, (0, 1))] {
-        for range in [split.head, split.tail].into_iter().flatten() {
+    let edges = [(split_now, (1, 0)), (split_before, (0, 1))]
+        .into_iter()
+        .flat_map(|(split, k)| {
+            [split.head, split.tail]
+                .into_iter()
+                .flatten()
+                .map(move |r| (r, k))
+        })
+        .map(|(range, k)| async move {
             let rows = days(state, scope, area, range, DaysBy::GRID).await?;
-            out.extend(rows.into_iter().map(counted(k)));
-        }
+            Ok::<_, AppError>(rows.into_iter().map(counted(k)).collect::<Vec<_>>())
+        });
+    for rows in futures::future::try_join_all(edges).await? {
+        out.extend(rows);
     }
     Ok(out)
 }

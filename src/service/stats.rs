@@ -25,6 +25,34 @@ use crate::store::{DayRow, DaysBy, GridCount};
 /// Days in the `daily` trend.
 const TREND_DAYS: usize = 7;
 
+/// Grids in each hot-spot list.
+const HOT_SPOTS: usize = 10;
+
+/// A grid's cases in the window and in the window before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Spot<'a> {
+    code: &'a str,
+    count: usize,
+    previous: usize,
+}
+
+impl Spot<'_> {
+    fn change(&self) -> i64 {
+        self.count as i64 - self.previous as i64
+    }
+}
+
+/// The first `k` of `items` in the order `cmp` gives, without sorting the
+/// rest.
+fn top<T>(mut items: Vec<T>, k: usize, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
+    if items.len() > k && k > 0 {
+        items.select_nth_unstable_by(k - 1, &cmp);
+    }
+    items.truncate(k);
+    items.sort_by(cmp);
+    items
+}
+
 /// What to count.
 #[derive(Debug, Clone)]
 pub struct StatsQuery {
@@ -319,17 +347,24 @@ pub async fn incidents(state: &AppState, scope: &Scope, q: &StatsQuery) -> Resul
             .cmp(&a["total"].as_u64())
             .then(a["code"].as_str().cmp(&b["code"].as_str()))
     });
-    let mut most: Vec<(&str, usize)> = grid_now.iter().map(|(g, n)| (*g, *n)).collect();
-    most.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let spot = |(g, n): (&str, usize)| {
-        let prev = grid_before.get(g).copied().unwrap_or(0);
-        json!({"code": g, "name": name(g), "count": n, "previous": prev, "change": n as i64 - prev as i64})
-    };
-    let mut rising: Vec<(&str, usize)> = most.clone();
-    rising.sort_by(|a, b| {
-        let d = |x: &(&str, usize)| x.1 as i64 - grid_before.get(x.0).copied().unwrap_or(0) as i64;
-        d(b).cmp(&d(a)).then(a.0.cmp(b.0))
+    // Each grid's count and the window before's, looked up once: a
+    // province has 300,000 grids with cases over a year, and sorting them
+    // all with a lookup per comparison took 2.5 s of a year's statistics.
+    let spots: Vec<Spot> = grid_now
+        .iter()
+        .map(|(g, n)| Spot {
+            code: g,
+            count: *n,
+            previous: grid_before.get(g).copied().unwrap_or(0),
+        })
+        .collect();
+    let most = top(spots.clone(), HOT_SPOTS, |a, b| {
+        b.count.cmp(&a.count).then(a.code.cmp(b.code))
     });
+    let rising = top(spots, HOT_SPOTS, |a, b| {
+        b.change().cmp(&a.change()).then(a.code.cmp(b.code))
+    });
+    let spot = |s: Spot| json!({"code": s.code, "name": name(s.code), "count": s.count, "previous": s.previous, "change": s.change()});
     Ok(json!({
         "level": level.as_str(),
         "from": crate::domain::incident::to_shanghai(from),
@@ -351,7 +386,7 @@ pub async fn incidents(state: &AppState, scope: &Scope, q: &StatsQuery) -> Resul
         }).collect::<Vec<_>>(),
         // Per Shanghai day, the last 7 up to `to`, oldest first: reported, closed, open and overdue at the day's end.
         "daily": trend.days(),
-        "hot_spots": {"most": most.into_iter().take(10).map(spot).collect::<Vec<_>>(), "rising": rising.into_iter().take(10).map(spot).collect::<Vec<_>>()},
+        "hot_spots": {"most": most.into_iter().map(spot).collect::<Vec<_>>(), "rising": rising.into_iter().map(spot).collect::<Vec<_>>()},
     }))
 }
 
@@ -359,6 +394,21 @@ pub async fn incidents(state: &AppState, scope: &Scope, q: &StatsQuery) -> Resul
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn top_k_is_the_head_of_the_full_sort() {
+        let items: Vec<(u32, u32)> = (0..500u32).map(|i| ((i * 7919) % 37, i)).collect();
+        let cmp = |a: &(u32, u32), b: &(u32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+        let mut sorted = items.clone();
+        sorted.sort_by(cmp);
+        for k in [0, 1, 10, 499, 500, 600] {
+            assert_eq!(
+                top(items.clone(), k, cmp),
+                sorted[..k.min(500)].to_vec(),
+                "top {k}"
+            );
+        }
+    }
 
     fn at(d: u32, h: u32) -> DateTime<Utc> {
         // hours in Shanghai on day `d` of November 2026

@@ -574,8 +574,15 @@ pub fn grid_months_sql(q: &GridMonthsQuery, d: &Dialect) -> Option<(String, Vec<
         (d.placeholder)(args.len())
     };
     let parts = scope_parts(&q.owners, q.area.as_deref(), "grid", &mut p)?;
+    // The running count at the end of month x: 0 before the first month,
+    // the last count after the last.
+    let at = |x: i32| format!("coalesce(counts[least({x}, array_upper(counts, 1))], 0)");
     let slice = |(a, b): (i32, i32)| {
-        format!("cast(coalesce((select sum(v) from unnest(counts[{a}:{b}]) v), 0) as int8)")
+        if a > b {
+            "cast(0 as int8)".to_owned()
+        } else {
+            format!("cast({} - {} as int8)", at(b), at(a - 1))
+        }
     };
     let sql = format!(
         "select grid, {} as now, {} as before from grid_months where {}",

@@ -325,6 +325,58 @@ async fn aggregates_match_cases(
             got, per_grid,
             "{when}: cases per grid from the grid months and from the days"
         );
+        // Cut two months back: the months before and from the cut are the
+        // days before and from its first day.
+        use chrono::Datelike;
+        let today = now.date_naive();
+        let cut = chrono::NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap()
+            - chrono::Months::new(2);
+        let m = minqing::store::history::month_index(cut);
+        let q = minqing::store::GridMonthsQuery {
+            now: (1, m - 1),
+            before: (m, 12 * 200),
+            ..q
+        };
+        let split = store.history_grid_months(&q).await.unwrap().unwrap();
+        let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+        let mut sides = Vec::new();
+        for (first, last) in [
+            ("2000-01-01".to_owned(), day(cut.pred_opt().unwrap())),
+            (day(cut), "2100-01-01".to_owned()),
+        ] {
+            let q = DaysQuery {
+                first,
+                last,
+                ..every_day(DaysBy::GRID)
+            };
+            let rows = store.history_days(&q).await.unwrap();
+            sides.push(
+                rows.into_iter()
+                    .map(|r| (r.grid, r.reported))
+                    .collect::<BTreeMap<String, i64>>(),
+            );
+        }
+        let pick = |f: fn(&minqing::store::GridCount) -> i64| {
+            split
+                .iter()
+                .filter(|c| f(c) > 0)
+                .map(|c| (c.grid.clone(), f(c)))
+                .collect::<BTreeMap<String, i64>>()
+        };
+        assert!(
+            !sides[0].is_empty() && !sides[1].is_empty(),
+            "{when}: cases on both sides of {cut}"
+        );
+        assert_eq!(
+            pick(|c| c.now),
+            sides[0],
+            "{when}: cases per grid before {cut}"
+        );
+        assert_eq!(
+            pick(|c| c.before),
+            sides[1],
+            "{when}: cases per grid from {cut} on"
+        );
     }
     let mut want: BTreeMap<String, Handling> = BTreeMap::new();
     let mut want_counts: BTreeMap<(String, String), i64> = BTreeMap::new();

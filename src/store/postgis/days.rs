@@ -116,8 +116,11 @@ async fn grid_months_of(
         .collect()
 }
 
-/// Adds `change` to the per-grid month counts: one statement per month
-/// (an array element of many rows at once), after creating missing rows.
+/// Adds `change` to the per-grid running counts: one statement per month
+/// (many grids' arrays at once), after creating missing rows. A month's
+/// change moves its own element and every later one; the array grows to
+/// take in a month before its first or after its last (later months keep
+/// the last running count).
 async fn add_grid_months(db: &mut PgConnection, change: &GridMonths) -> StoreResult<()> {
     if change.is_empty() {
         return Ok(());
@@ -135,8 +138,13 @@ async fn add_grid_months(db: &mut PgConnection, change: &GridMonths) -> StoreRes
     }
     for (m, (grids, ns)) in by_month {
         sqlx::query(
-            "update grid_months set counts[$1] = coalesce(counts[$1], 0) + d.n \
-             from unnest($2::text[], $3::int4[]) as d(grid, n) where grid_months.grid = d.grid",
+            "update grid_months g set counts = ( \
+               select cast('[' || min(k) || ':' || max(k) || ']={' || string_agg(cast(v as text), ',' order by k) || '}' as int4[]) \
+               from (select k, coalesce(g.counts[least(k, array_upper(g.counts, 1))], 0) \
+                              + case when k >= $1 then d.n else 0 end as v \
+                     from generate_series(least($1, coalesce(array_lower(g.counts, 1), $1)), \
+                                          greatest($1, coalesce(array_upper(g.counts, 1), $1))) as k) s) \
+             from unnest($2::text[], $3::int4[]) as d(grid, n) where g.grid = d.grid",
         )
         .bind(m)
         .bind(grids)
@@ -189,14 +197,15 @@ pub(super) async fn fill_all(db: &mut PgConnection) -> StoreResult<()> {
     run(db, "delete from incident_months", &[]).await?;
     run(db, &history::months_apply_sql("true", 1), &[]).await?;
     run(db, "delete from grid_months", &[]).await?;
-    // Dense arrays from the sparse (grid, month) sums: the months without
-    // cases between two with are nulls, the bounds those of the first and
-    // last month.
+    // Running counts from the sparse (grid, month) sums: a month without
+    // cases repeats the count before it; the bounds are the first and the
+    // last month with cases.
     let fill = format!(
         "insert into grid_months (grid, counts) \
          select grid, cast('[' || min(m) || ':' || max(m) || ']={{' \
-           || string_agg(repeat('NULL,', coalesce(gap, 0)) || n, ',' order by m) || '}}' as int4[]) \
-         from (select grid, m, n, m - lag(m) over (partition by grid order by m) - 1 as gap \
+           || string_agg(repeat((cum - n) || ',', coalesce(gap, 0)) || cum, ',' order by m) || '}}' as int4[]) \
+         from (select grid, m, n, sum(n) over (partition by grid order by m) as cum, \
+                 m - lag(m) over (partition by grid order by m) - 1 as gap \
                from (select grid, {MONTH_INDEX} as m, sum(reported) as n \
                      from incident_days where grid <> '' group by 1, 2) s) w \
          group by grid"
