@@ -736,19 +736,19 @@ fn street_of(grid: &str) -> &str {
     &grid[..grid.len().min(crate::domain::Level::Street.code_len())]
 }
 
-/// The statement adding (`sign` 1) or taking away (-1) the day rows that
-/// match `days` (a condition on `incident_days`) to or from the month
-/// rollups (`incident_months`). A bucket's write takes its old day rows
+/// The statement adding (`sign` 1) or taking away (-1) the day rows of
+/// `table` (`incident_days`, or a copy of some of its rows) that match
+/// `days` to or from the month rollups (`incident_months`). A bucket's write takes its old day rows
 /// away, rewrites them, adds the new ones and drops emptied months
 /// ([`MONTHS_DROP_EMPTY`]): the cost follows the bucket, not the month.
-pub fn months_apply_sql(days: &str, sign: i64) -> String {
+pub fn months_apply_sql(table: &str, days: &str, sign: i64) -> String {
     let street = crate::domain::Level::Street.code_len();
     let add = |c: &str| format!("{c} = incident_months.{c} + excluded.{c}");
     format!(
         "insert into incident_months (month, street, category, status, reported, due, on_time, finished, reopened) \
          select substr(day, 1, 7), substr(grid, 1, {street}), category, status, \
            {sign} * sum(reported), {sign} * sum(due), {sign} * sum(on_time), {sign} * sum(finished), {sign} * sum(reopened) \
-         from incident_days where {days} group by 1, 2, 3, 4 \
+         from {table} where {days} group by 1, 2, 3, 4 \
          on conflict (month, street, category, status) do update set {}, {}, {}, {}, {}",
         add("reported"),
         add("due"),

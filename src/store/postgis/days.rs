@@ -40,7 +40,7 @@ pub(super) async fn refresh(db: &mut PgConnection, keys: &BTreeSet<DayKey>) -> S
         )
         .await?;
         let (days, days_args) = history::bucket_days(k, &DIALECT, 1);
-        let old = rollups_out(db, &days, &days_args).await?;
+        let old = rollups_out(db, ("incident_days", &days), &days_args).await?;
         run(
             db,
             &format!("delete from incident_days where {days}"),
@@ -50,7 +50,13 @@ pub(super) async fn refresh(db: &mut PgConnection, keys: &BTreeSet<DayKey>) -> S
         let (scope, args) = history::day_key_scope(k, &DIALECT, &DAYS, 1);
         run(db, &history::days_fill_sql(&DAYS, &scope), &args).await?;
         let (months, months_args) = history::bucket_months(k, &DIALECT, 1);
-        rollups_in(db, (&days, &days_args), (&months, &months_args), old).await?;
+        rollups_in(
+            db,
+            ("incident_days", &days, &days_args),
+            (&months, &months_args),
+            old,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -63,26 +69,31 @@ async fn run(db: &mut PgConnection, sql: &str, args: &[Arg]) -> StoreResult<()> 
     Ok(())
 }
 
-/// Before the day rows matching `days` are rewritten: takes them out of
-/// the month rollups and answers their cases per grid and month.
-async fn rollups_out(db: &mut PgConnection, days: &str, args: &[Arg]) -> StoreResult<GridMonths> {
-    run(db, &history::months_apply_sql(days, -1), args).await?;
-    grid_months_of(db, days, args).await
+/// Before the day rows of `table` matching `days` are rewritten: takes
+/// them out of the month rollups and answers their cases per grid and
+/// month.
+async fn rollups_out(
+    db: &mut PgConnection,
+    (table, days): (&str, &str),
+    args: &[Arg],
+) -> StoreResult<GridMonths> {
+    run(db, &history::months_apply_sql(table, days, -1), args).await?;
+    grid_months_of(db, (table, days), args).await
 }
 
-/// After the day rows matching `days` are rewritten: adds them to the
-/// month rollups, drops the month rows emptied (those matching `months`)
-/// and moves the per-grid counts by the difference from `old`.
+/// After the day rows are rewritten: adds those of `table` matching `days`
+/// to the month rollups, drops the month rows emptied (those matching
+/// `months`) and moves the per-grid counts by the difference from `old`.
 async fn rollups_in(
     db: &mut PgConnection,
-    (days, days_args): (&str, &[Arg]),
+    (table, days, days_args): (&str, &str, &[Arg]),
     (months, months_args): (&str, &[Arg]),
     old: GridMonths,
 ) -> StoreResult<()> {
-    run(db, &history::months_apply_sql(days, 1), days_args).await?;
+    run(db, &history::months_apply_sql(table, days, 1), days_args).await?;
     let drop = format!("{} and {months}", history::MONTHS_DROP_EMPTY);
     run(db, &drop, months_args).await?;
-    let mut change = grid_months_of(db, days, days_args).await?;
+    let mut change = grid_months_of(db, (table, days), days_args).await?;
     for (k, n) in old {
         *change.entry(k).or_default() -= n;
     }
@@ -98,15 +109,15 @@ type GridMonths = BTreeMap<(String, i32), i64>;
 const MONTH_INDEX: &str =
     "((cast(substr(day, 1, 4) as int) - 1970) * 12 + cast(substr(day, 6, 2) as int))";
 
-/// The cases of the day rows matching `days` per grid and month.
+/// The cases of the day rows of `table` matching `days` per grid and month.
 async fn grid_months_of(
     db: &mut PgConnection,
-    days: &str,
+    (table, days): (&str, &str),
     args: &[Arg],
 ) -> StoreResult<GridMonths> {
     let sql = format!(
         "select grid, {MONTH_INDEX} as m, cast(sum(reported) as int8) as n \
-         from incident_days where {days} and grid <> '' group by 1, 2"
+         from {table} where {days} and grid <> '' group by 1, 2"
     );
     let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), args)
         .fetch_all(&mut *db)
@@ -179,12 +190,29 @@ async fn refresh_set(db: &mut PgConnection, keys: &BTreeSet<DayKey>) -> StoreRes
     sqlx::query("analyze refresh_keys")
         .execute(&mut *db)
         .await?;
+    // The touched day rows, copied once before and once after: each
+    // statement of the rollups finding them again in `incident_days` was a
+    // scan of every day row (10 M at province scale, 7–16 s each).
     let days = history::REFRESH_KEYS_DAYS;
-    let old = rollups_out(db, days, &[]).await?;
+    run(
+        db,
+        "create temp table if not exists touched_days (like incident_days) on commit drop",
+        &[],
+    )
+    .await?;
+    run(db, "delete from touched_days", &[]).await?;
+    let copy = format!("insert into touched_days select * from incident_days where {days}");
+    run(db, &copy, &[]).await?;
+    let old = rollups_out(db, ("touched_days", "true"), &[]).await?;
     run(db, &format!("delete from incident_days where {days}"), &[]).await?;
-    let sql = history::days_fill_sql(&DAYS, &history::refresh_keys_scope(&DAYS));
-    run(db, &sql, &[]).await?;
-    rollups_in(db, (days, &[]), (&history::refresh_keys_months(), &[]), old).await
+    run(db, "delete from touched_days", &[]).await?;
+    // The new rows go to the copy as they are written.
+    let fill = history::days_fill_sql(&DAYS, &history::refresh_keys_scope(&DAYS));
+    let fill =
+        format!("with new as ({fill} returning *) insert into touched_days select * from new");
+    run(db, &fill, &[]).await?;
+    let months = history::refresh_keys_months();
+    rollups_in(db, ("touched_days", "true", &[]), (&months, &[]), old).await
 }
 
 /// Rebuilds every bucket from the cases and their histories.
@@ -195,7 +223,12 @@ pub(super) async fn fill_all(db: &mut PgConnection) -> StoreResult<()> {
         .await?;
     run(db, &history::days_fill_sql(&DAYS, "true"), &[]).await?;
     run(db, "delete from incident_months", &[]).await?;
-    run(db, &history::months_apply_sql("true", 1), &[]).await?;
+    run(
+        db,
+        &history::months_apply_sql("incident_days", "true", 1),
+        &[],
+    )
+    .await?;
     run(db, "delete from grid_months", &[]).await?;
     // Running counts from the sparse (grid, month) sums: a month without
     // cases repeats the count before it; the bounds are the first and the

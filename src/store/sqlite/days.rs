@@ -24,7 +24,12 @@ pub(super) async fn refresh(db: &mut SqliteConnection, keys: &BTreeSet<DayKey>) 
     }
     for k in keys {
         let (days, days_args) = history::bucket_days(k, &DIALECT, 1);
-        run(db, &history::months_apply_sql(&days, -1), &days_args).await?;
+        run(
+            db,
+            &history::months_apply_sql("incident_days", &days, -1),
+            &days_args,
+        )
+        .await?;
         run(
             db,
             &format!("delete from incident_days where {days}"),
@@ -35,7 +40,12 @@ pub(super) async fn refresh(db: &mut SqliteConnection, keys: &BTreeSet<DayKey>) 
         // `?` placeholders are positional: the scope's arguments twice.
         let twice: Vec<_> = args.iter().chain(&args).cloned().collect();
         run(db, &history::days_fill_sql(&DAYS, &scope), &twice).await?;
-        run(db, &history::months_apply_sql(&days, 1), &days_args).await?;
+        run(
+            db,
+            &history::months_apply_sql("incident_days", &days, 1),
+            &days_args,
+        )
+        .await?;
         let (months, months_args) = history::bucket_months(k, &DIALECT, 1);
         let drop = format!("{} and {months}", history::MONTHS_DROP_EMPTY);
         run(db, &drop, &months_args).await?;
@@ -80,11 +90,21 @@ async fn refresh_set(db: &mut SqliteConnection, keys: &BTreeSet<DayKey>) -> Stor
     .execute(&mut *db)
     .await?;
     let days = history::REFRESH_KEYS_DAYS;
-    run(db, &history::months_apply_sql(days, -1), &[]).await?;
+    run(
+        db,
+        &history::months_apply_sql("incident_days", days, -1),
+        &[],
+    )
+    .await?;
     run(db, &format!("delete from incident_days where {days}"), &[]).await?;
     let sql = history::days_fill_sql(&DAYS, &history::refresh_keys_scope(&DAYS));
     run(db, &sql, &[]).await?;
-    run(db, &history::months_apply_sql(days, 1), &[]).await?;
+    run(
+        db,
+        &history::months_apply_sql("incident_days", days, 1),
+        &[],
+    )
+    .await?;
     let drop = format!(
         "{} and {}",
         history::MONTHS_DROP_EMPTY,
@@ -104,7 +124,12 @@ pub(super) async fn fill_all(db: &mut SqliteConnection) -> StoreResult<()> {
         .await?;
     run(db, &history::days_fill_sql(&DAYS, "true"), &[]).await?;
     run(db, "delete from incident_months", &[]).await?;
-    run(db, &history::months_apply_sql("true", 1), &[]).await
+    run(
+        db,
+        &history::months_apply_sql("incident_days", "true", 1),
+        &[],
+    )
+    .await
 }
 
 /// The buckets the stored incidents among `ids` count in now.
